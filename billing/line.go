@@ -1,0 +1,167 @@
+package billing
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/shopspring/decimal"
+)
+
+// LineKind says what a line item of a quote, upgrade cost or refund is.
+type LineKind string
+
+// Line kinds.
+const (
+	LineSoftware       LineKind = "software"       // Price/Per × Count × Quantity
+	LineInfrastructure LineKind = "infrastructure" // the VM flavor under an image: Price/Per × Count × Quantity
+	LineDiscount       LineKind = "discount"       // −Price × Rate
+	LineFixedPrice     LineKind = "fixed_price"    // Price/Per × Count × Quantity − the list amount (Rate holds the list amount)
+	LineAmountOff      LineKind = "amount_off"     // −Price (capped so the order is not negative)
+	LineRounding       LineKind = "rounding"       // the total rounded half-up to the currency's minor unit
+	LineFloor          LineKind = "floor"          // brings a negative total up to zero
+	LinePriceChange    LineKind = "price_change"   // (new − old)/Per × Count(remaining) [× (1 − Rate)]
+	LinePaid           LineKind = "paid"           // the amount paid for the order
+	LineConsumed       LineKind = "consumed"       // −Price × Used/Of hours
+	LineHandlingFee    LineKind = "handling_fee"   // −Price × Rate
+	LineNegotiated     LineKind = "negotiated"     // the refund the buyer and seller agreed on
+)
+
+// LineItem is one step of a quote, upgrade cost or refund. It carries its
+// inputs; Description and Formula render them on demand, so that computing
+// a price formats no text. The Amounts of a result's lines sum exactly to
+// its total.
+type LineItem struct {
+	Kind  LineKind
+	Label string // what the line prices: specification, flavor or tier name
+	// Price is the unit price (per Per) or the base amount a rate applies to.
+	Price Money
+	// Old is the current per-period price, for LinePriceChange.
+	Old Money
+	// Per is the period Price is quoted per; empty for a plain amount.
+	Per Period
+	// Count is the number of periods: whole for a quote, fractional for a
+	// remaining duration.
+	Count decimal.Decimal
+	// Quantity is the number of units.
+	Quantity int64
+	// Rate is the fraction applied: a discount, a handling fee.
+	Rate decimal.Decimal
+	// Used and Of are the hours used and the order's hours of a consumption
+	// line.
+	Used, Of int64
+	// Amount is the line's result, signed.
+	Amount Money
+}
+
+func perSuffix(m Money, per Period) string {
+	s := m.Display()
+	switch per {
+	case "":
+		return s
+	case PerOnce:
+		return s + " one-time"
+	}
+	return s + "/" + string(per)
+}
+
+func (l LineItem) countText() string {
+	unit := string(l.Per)
+	if l.Per == PerOnce || l.Per == "" {
+		return ""
+	}
+	return " × " + l.Count.String() + " " + unit + "(s)"
+}
+
+// Description renders the line as a buyer sees it, such as
+// "$5.00 USD/month × 1 month(s)".
+func (l LineItem) Description() string {
+	var b strings.Builder
+	if l.Label != "" {
+		b.WriteString(l.Label)
+		b.WriteString(": ")
+	}
+	switch l.Kind {
+	case LineSoftware, LineInfrastructure, LineFixedPrice:
+		if l.Kind == LineFixedPrice {
+			b.WriteString("fixed price ")
+		}
+		b.WriteString(perSuffix(l.Price, l.Per))
+		if !(l.Per == PerHour && l.Count.Equal(one)) {
+			b.WriteString(l.countText())
+		}
+		if l.Quantity != 1 {
+			b.WriteString(" × " + strconv.FormatInt(l.Quantity, 10) + " unit(s)")
+		}
+	case LineDiscount:
+		b.WriteString("discount " + percent(l.Rate) + " of " + l.Price.Display())
+	case LineHandlingFee:
+		b.WriteString("handling fee " + percent(l.Rate) + " of " + l.Price.Display())
+	case LineAmountOff:
+		b.WriteString("amount off " + l.Price.Display())
+	case LineRounding:
+		b.WriteString("rounded half-up to " + strconv.Itoa(int(l.Amount.minor())) + " decimal places")
+	case LineFloor:
+		b.WriteString("a negative result is no refund")
+	case LinePriceChange:
+		b.WriteString("(" + perSuffix(l.Price, l.Per) + " − " + perSuffix(l.Old, l.Per) + ") × " + l.Count.String() + " " + string(l.Per) + "(s) remaining")
+		if l.Rate.IsPositive() {
+			b.WriteString(" × (1 − " + l.Rate.String() + ")")
+		}
+	case LinePaid:
+		b.WriteString("paid " + l.Price.Display())
+	case LineConsumed:
+		b.WriteString("consumed " + l.Price.Display() + " × " + strconv.FormatInt(l.Used, 10) + " h / " + strconv.FormatInt(l.Of, 10) + " h")
+	case LineNegotiated:
+		b.WriteString("negotiated refund " + l.Amount.Display())
+	}
+	return b.String()
+}
+
+// Formula renders the line's arithmetic with its result, such as
+// "5.00 × 1 × 1 = 5.00".
+func (l LineItem) Formula() string {
+	amt := l.Amount.AmountString()
+	switch l.Kind {
+	case LineSoftware, LineInfrastructure:
+		return l.Price.AmountString() + " × " + l.Count.String() + " × " + strconv.FormatInt(l.Quantity, 10) + " = " + amt
+	case LineFixedPrice:
+		return l.Price.AmountString() + " × " + l.Count.String() + " × " + strconv.FormatInt(l.Quantity, 10) + " − " + l.Rate.String() + " = " + amt
+	case LineDiscount, LineHandlingFee:
+		return "−" + l.Price.AmountString() + " × " + l.Rate.String() + " = " + amt
+	case LineAmountOff:
+		return "−" + l.Price.AmountString() + " = " + amt
+	case LinePriceChange:
+		f := "(" + l.Price.AmountString() + " − " + l.Old.AmountString() + ") × " + l.Count.String()
+		if l.Rate.IsPositive() {
+			f += " × (1 − " + l.Rate.String() + ")"
+		}
+		return f + " = " + amt
+	case LineConsumed:
+		return "−" + l.Price.AmountString() + " × " + strconv.FormatInt(l.Used, 10) + " / " + strconv.FormatInt(l.Of, 10) + " = " + amt
+	}
+	return amt
+}
+
+// String renders "description = amount".
+func (l LineItem) String() string { return l.Description() + " = " + l.Amount.Display() }
+
+func percent(r decimal.Decimal) string { return r.Mul(hundred).String() + "%" }
+
+// sumLines adds the line amounts; they share cur.
+func sumLines(cur Currency, lines []LineItem) Money {
+	t := Zero(cur)
+	for _, l := range lines {
+		t.Amount = t.Amount.Add(l.Amount.Amount)
+	}
+	return t
+}
+
+// roundTotal appends a rounding line when rounding the exact total half-up
+// to the minor unit changes it, and returns the rounded total.
+func roundTotal(lines []LineItem, exact Money) ([]LineItem, Money) {
+	r := exact.RoundHalfUp()
+	if d := r.Amount.Sub(exact.Amount); !d.IsZero() {
+		lines = append(lines, LineItem{Kind: LineRounding, Price: exact, Amount: Money{Amount: d, Currency: exact.Currency}})
+	}
+	return lines, r
+}

@@ -1,0 +1,326 @@
+package billing
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/shopspring/decimal"
+)
+
+// QuantityModel is how a quantity dimension (users, licenses, VMs) is
+// priced.
+type QuantityModel string
+
+// Quantity pricing models.
+const (
+	// Linear: every unit costs UnitPrice.
+	Linear QuantityModel = "linear"
+	// Tiered (graduated): each unit costs the price of the tier it falls in.
+	Tiered QuantityModel = "tiered"
+	// Volume: every unit costs the price of the tier the total falls in.
+	Volume QuantityModel = "volume"
+)
+
+// Tier is one band of a tiered or volume price: units up to and including
+// UpTo cost UnitPrice per period. The last tier has UpTo 0 (no upper bound).
+type Tier struct {
+	UpTo      int64
+	UnitPrice Money
+}
+
+// DiscountKind is the kind of a price plan's discount.
+type DiscountKind string
+
+// Discount kinds, as in the Huawei Cloud upgrade formulas.
+const (
+	NoDiscount   DiscountKind = ""
+	DiscountRate DiscountKind = "rate"        // Rate off the list price
+	FixedPrice   DiscountKind = "fixed_price" // Price per unit per period instead of the list price
+	AmountOff    DiscountKind = "amount_off"  // Amount off each order
+)
+
+// Discount is an optional discount on a price plan.
+type Discount struct {
+	Kind DiscountKind
+	// Rate is the fraction off for DiscountRate, in [0, 1): 0.2 is 20% off.
+	Rate decimal.Decimal
+	// Price is the per-unit, per-period price for FixedPrice.
+	Price Money
+	// Amount is taken off each order's software amount for AmountOff.
+	Amount Money
+}
+
+// PricePlan is a specification's price for one billing mode.
+type PricePlan struct {
+	Mode Mode
+	// Model prices the quantity; empty means Linear.
+	Model QuantityModel
+	// UnitPrice is the price of one unit for one period (an hour for
+	// pay-per-use, a month, a year, or once) under the Linear model.
+	UnitPrice Money
+	// Tiers price the quantity under the Tiered and Volume models, in
+	// increasing UpTo order, the last one unbounded.
+	Tiers []Tier
+	// Quantity bounds the units a buyer may order; zero means 1 to
+	// unbounded.
+	Quantity CountRange
+	// Counts narrows the allowed duration counts; zero means the site's.
+	Counts CountRange
+	// Discount is optional.
+	Discount Discount
+}
+
+func (p PricePlan) model() QuantityModel {
+	if p.Model == "" {
+		return Linear
+	}
+	return p.Model
+}
+
+// Currency returns the currency the plan is priced in.
+func (p PricePlan) Currency() Currency {
+	if p.model() != Linear && len(p.Tiers) > 0 {
+		return p.Tiers[0].UnitPrice.Currency
+	}
+	return p.UnitPrice.Currency
+}
+
+// Validate checks the plan.
+//
+// Errors: *InputError (ErrInvalidInput), *CurrencyError (ErrUnknownCurrency),
+// *MismatchError (ErrCurrencyMismatch).
+func (p PricePlan) Validate() error {
+	if !p.Mode.Valid() {
+		return &InputError{Field: "mode", Value: p.Mode, Reason: "unknown billing mode"}
+	}
+	cur := p.Currency()
+	if !cur.Valid() {
+		return &CurrencyError{Code: string(cur)}
+	}
+	price := func(field string, m Money) error {
+		if m.Currency != cur {
+			return &MismatchError{Op: field, Left: cur, Right: m.Currency}
+		}
+		if m.IsNegative() {
+			return &InputError{Field: field, Value: m, Reason: "must not be negative"}
+		}
+		return nil
+	}
+	switch p.model() {
+	case Linear:
+		if len(p.Tiers) > 0 {
+			return &InputError{Field: "tiers", Value: len(p.Tiers), Reason: "linear pricing takes no tiers"}
+		}
+		if err := price("unit_price", p.UnitPrice); err != nil {
+			return err
+		}
+	case Tiered, Volume:
+		if len(p.Tiers) == 0 {
+			return &InputError{Field: "tiers", Value: 0, Reason: "tiered and volume pricing need tiers"}
+		}
+		var prev int64
+		for i, t := range p.Tiers {
+			if err := price("tiers.unit_price", t.UnitPrice); err != nil {
+				return err
+			}
+			last := i == len(p.Tiers)-1
+			if last != (t.UpTo == 0) || (!last && t.UpTo <= prev) {
+				return &InputError{Field: "tiers.up_to", Value: t.UpTo, Reason: "must increase, and only the last tier is unbounded (0)"}
+			}
+			prev = t.UpTo
+		}
+	default:
+		return &InputError{Field: "model", Value: p.Model, Reason: "must be linear, tiered or volume"}
+	}
+	if !p.Quantity.IsZero() && (p.Quantity.Min < 1 || p.Quantity.Max < p.Quantity.Min) {
+		return &InputError{Field: "quantity", Value: p.Quantity, Reason: "must satisfy 1 <= min <= max"}
+	}
+	if !p.Counts.IsZero() {
+		if !p.Mode.Prepaid() {
+			return &InputError{Field: "counts", Value: p.Counts, Reason: "only yearly and monthly plans take duration counts"}
+		}
+		if p.Counts.Min < 1 || p.Counts.Max < p.Counts.Min {
+			return &InputError{Field: "counts", Value: p.Counts, Reason: "must satisfy 1 <= min <= max"}
+		}
+	}
+	switch p.Discount.Kind {
+	case NoDiscount:
+	case DiscountRate:
+		if p.Discount.Rate.IsNegative() || p.Discount.Rate.Cmp(one) >= 0 {
+			return &InputError{Field: "discount.rate", Value: p.Discount.Rate, Reason: "must be in [0, 1)"}
+		}
+	case FixedPrice:
+		if err := price("discount.price", p.Discount.Price); err != nil {
+			return err
+		}
+	case AmountOff:
+		if err := price("discount.amount", p.Discount.Amount); err != nil {
+			return err
+		}
+	default:
+		return &InputError{Field: "discount.kind", Value: p.Discount.Kind, Reason: "unknown discount kind"}
+	}
+	return nil
+}
+
+// quantityRange returns the allowed quantities.
+func (p PricePlan) quantityRange() CountRange {
+	if p.Quantity.IsZero() {
+		return CountRange{1, int(^uint(0) >> 1)}
+	}
+	return p.Quantity
+}
+
+// checkQuantity validates a quantity against the plan.
+func (p PricePlan) checkQuantity(q int64) error {
+	r := p.quantityRange()
+	if q < 1 || q < int64(r.Min) || q > int64(r.Max) {
+		return &InputError{Field: "quantity", Value: q, Reason: fmt.Sprintf("must be %d to %d", max(r.Min, 1), r.Max)}
+	}
+	return nil
+}
+
+// band is the part of a quantity priced at one unit price.
+type band struct {
+	from, to int64 // units from..to, inclusive
+	price    Money
+}
+
+// bands splits quantity q into the bands it is priced in (one band for
+// Linear and Volume). The plan and q must be valid.
+func (p PricePlan) bands(q int64, buf []band) []band {
+	switch p.model() {
+	case Tiered:
+		var from int64 = 1
+		for _, t := range p.Tiers {
+			to := t.UpTo
+			if to == 0 || to > q {
+				to = q
+			}
+			if to >= from {
+				buf = append(buf, band{from, to, t.UnitPrice})
+			}
+			if to == q {
+				break
+			}
+			from = to + 1
+		}
+		return buf
+	case Volume:
+		for _, t := range p.Tiers {
+			if t.UpTo == 0 || q <= t.UpTo {
+				return append(buf, band{1, q, t.UnitPrice})
+			}
+		}
+	}
+	return append(buf, band{1, q, p.UnitPrice})
+}
+
+// PeriodPrice returns the list price of q units for one period (before
+// any discount), exact.
+//
+// Errors: *InputError (ErrInvalidInput) for an invalid plan or quantity.
+func (p PricePlan) PeriodPrice(q int64) (Money, error) {
+	if err := p.Validate(); err != nil {
+		return Money{}, err
+	}
+	if err := p.checkQuantity(q); err != nil {
+		return Money{}, err
+	}
+	var buf [4]band
+	return periodPrice(p.bands(q, buf[:0]), p.Currency()), nil
+}
+
+func periodPrice(bs []band, cur Currency) Money {
+	total := Zero(cur)
+	for _, b := range bs {
+		total.Amount = total.Amount.Add(b.price.Amount.Mul(decimal.NewFromInt(b.to - b.from + 1)))
+	}
+	return total
+}
+
+// discountedPeriodPrice returns the per-period price of q units after a
+// rate or fixed-price discount (amount-off applies per order, not per
+// period, and is left to the caller).
+func (p PricePlan) discountedPeriodPrice(list Money, q int64) Money {
+	switch p.Discount.Kind {
+	case DiscountRate:
+		return list.Mul(one.Sub(p.Discount.Rate))
+	case FixedPrice:
+		return p.Discount.Price.MulInt(q)
+	}
+	return list
+}
+
+// Pricing is the set of price plans of one specification, at most one per
+// billing mode, plus its trial.
+type Pricing struct {
+	Plans []PricePlan
+	// TrialDays is the trial length offered on the yearly/monthly plans; 0
+	// means no trial.
+	TrialDays int
+}
+
+// Plan returns the plan for mode.
+//
+// Errors: *PriceMissingError (ErrPriceMissing) when there is none.
+func (s Pricing) Plan(mode Mode) (PricePlan, error) {
+	for _, p := range s.Plans {
+		if p.Mode == mode {
+			return p, nil
+		}
+	}
+	return PricePlan{}, &PriceMissingError{Mode: mode}
+}
+
+// Validate checks every plan, that the plans share one currency and one
+// plan per mode, and the trial: only for specifications with a yearly or
+// monthly plan, and within cfg.TrialDays.
+//
+// Errors: *InputError (ErrInvalidInput), *CurrencyError,
+// *MismatchError (ErrCurrencyMismatch).
+func (s Pricing) Validate(cfg Config) error {
+	if len(s.Plans) == 0 {
+		return &InputError{Field: "plans", Value: 0, Reason: "a specification needs at least one price plan"}
+	}
+	var seenBuf [4]Mode // at most four modes: no map, no allocation
+	seen := seenBuf[:0]
+	prepaid := false
+	for i, p := range s.Plans {
+		if err := p.Validate(); err != nil {
+			return err
+		}
+		if slices.Contains(seen, p.Mode) {
+			return &InputError{Field: "plans.mode", Value: p.Mode, Reason: "one plan per billing mode"}
+		}
+		seen = append(seen, p.Mode)
+		prepaid = prepaid || p.Mode.Prepaid()
+		if c0, c := s.Plans[0].Currency(), p.Currency(); c != c0 {
+			return &MismatchError{Op: fmt.Sprintf("plans[%d]", i), Left: c0, Right: c}
+		}
+	}
+	if s.TrialDays != 0 {
+		if !prepaid {
+			return &InputError{Field: "trial_days", Value: s.TrialDays, Reason: "trials are offered only on yearly/monthly specifications"}
+		}
+		if !cfg.TrialDays.Contains(s.TrialDays) {
+			return &InputError{Field: "trial_days", Value: s.TrialDays, Reason: fmt.Sprintf("must be %d to %d", cfg.TrialDays.Min, cfg.TrialDays.Max)}
+		}
+	}
+	return nil
+}
+
+// TrialAllowed reports whether a trial may be bought under mode: the
+// specification offers one and mode is yearly or monthly.
+func (s Pricing) TrialAllowed(mode Mode) bool {
+	if s.TrialDays == 0 || !mode.Prepaid() {
+		return false
+	}
+	_, err := s.Plan(mode)
+	return err == nil
+}
+
+var (
+	one     = decimal.NewFromInt(1)
+	hundred = decimal.NewFromInt(100)
+)
