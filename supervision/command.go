@@ -1,0 +1,142 @@
+package supervision
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Text limits, in characters (runes), not bytes.
+const (
+	// MaxDescription is the longest requirement description (seed: 1,000).
+	MaxDescription = 1000
+	// MaxReason is the longest reason for a rejection, appeal or decision.
+	// The seed gives no figure; the description's limit is reused.
+	MaxReason = 1000
+	// MaxResult is the longest delivery result text. The seed gives no
+	// figure; license keys and instructions get more room than a reason.
+	MaxResult = 4000
+)
+
+// Actor is who acts. ID identifies the party in the host's identity system;
+// whether that buyer or seller owns the flow is the marketplace's check.
+type Actor struct {
+	ID   string
+	Role Role
+}
+
+// Command is one action on a flow, with the inputs that action takes.
+// Fields an action does not take must be left zero.
+type Command struct {
+	Actor  Actor
+	Action Action
+	// Reason explains a rejection, return, appeal or operator decision;
+	// required for RejectRequest, RejectDelivery, ReturnDelivery, Appeal,
+	// Resume, Complete and Terminate; optional elsewhere.
+	Reason string
+	// Description is the requirement description (SubmitRequest only,
+	// 1–1000 characters).
+	Description string
+	// Result is the delivery result text (Deliver only, required).
+	Result string
+	// Attachments are file metadata: the request's files, the deliverables
+	// or delivery proof, evidence for a rejection or appeal. Not taken by
+	// Remind and AutoAccept. SaaS requests need at least one.
+	Attachments []Attachment
+	// EnablingTime is the actual service enabling time (Deliver only,
+	// optional, not after now). The purchased term then starts there
+	// instead of at acceptance.
+	EnablingTime time.Time
+	// ResumeStatus is where an operator resumes a frozen flow (Resume only;
+	// empty means the status the appeal started from).
+	ResumeStatus Status
+	// Refund tells the marketplace to refund the order (Terminate only).
+	Refund bool
+}
+
+// Validate checks the command on its own, without a flow: a known role and
+// action, an actor ID, the texts and attachments the action takes, and no
+// fields it does not take.
+//
+// Errors: *InputError (ErrInvalidInput) naming the offending field.
+func (c Command) Validate() error {
+	if !validRole(c.Actor.Role) {
+		return &InputError{Field: "Actor.Role", Value: quoteShort(string(c.Actor.Role)), Reason: "unknown role"}
+	}
+	if err := validID("Actor.ID", c.Actor.ID); err != nil {
+		return err
+	}
+	if !validAction(c.Action) {
+		return &InputError{Field: "Action", Value: quoteShort(string(c.Action)), Reason: "unknown action"}
+	}
+	if err := text("Reason", c.Reason, reasonRequired(c.Action), MaxReason); err != nil {
+		return err
+	}
+	if err := only(c.Action, SubmitRequest, "Description", c.Description != ""); err != nil {
+		return err
+	}
+	if err := only(c.Action, Deliver, "Result", c.Result != ""); err != nil {
+		return err
+	}
+	if err := only(c.Action, Deliver, "EnablingTime", !c.EnablingTime.IsZero()); err != nil {
+		return err
+	}
+	if err := only(c.Action, Resume, "ResumeStatus", c.ResumeStatus != ""); err != nil {
+		return err
+	}
+	if err := only(c.Action, Terminate, "Refund", c.Refund); err != nil {
+		return err
+	}
+	switch c.Action {
+	case SubmitRequest:
+		if err := text("Description", c.Description, true, MaxDescription); err != nil {
+			return err
+		}
+	case Deliver:
+		if err := text("Result", c.Result, true, MaxResult); err != nil {
+			return err
+		}
+	case Resume:
+		if c.ResumeStatus != "" {
+			if _, err := ParseStatus(string(c.ResumeStatus)); err != nil {
+				return &InputError{Field: "ResumeStatus", Value: quoteShort(string(c.ResumeStatus)), Reason: "unknown status"}
+			}
+		}
+	case Remind, AutoAccept:
+		if len(c.Attachments) > 0 {
+			return &InputError{Field: "Attachments", Value: len(c.Attachments), Reason: "not taken by " + string(c.Action)}
+		}
+	}
+	return validateAttachments(c.Attachments)
+}
+
+func reasonRequired(a Action) bool {
+	switch a {
+	case RejectRequest, RejectDelivery, ReturnDelivery, Appeal, Resume, Complete, Terminate:
+		return true
+	}
+	return false
+}
+
+// only rejects a field set on an action that does not take it.
+func only(a, takes Action, field string, set bool) error {
+	if set && a != takes {
+		return &InputError{Field: field, Value: "set", Reason: "only taken by " + string(takes)}
+	}
+	return nil
+}
+
+// text checks a free text: valid UTF-8, not blank when required, and at most
+// max characters. Lengths are counted in runes, as the form counts them.
+func text(field, s string, required bool, max int) error {
+	if !utf8.ValidString(s) {
+		return &InputError{Field: field, Value: "invalid UTF-8", Reason: "must be valid UTF-8"}
+	}
+	if required && strings.TrimSpace(s) == "" {
+		return &InputError{Field: field, Value: `""`, Reason: "required"}
+	}
+	if n := utf8.RuneCountInString(s); n > max {
+		return &InputError{Field: field, Value: n, Reason: "too long (characters)"}
+	}
+	return nil
+}

@@ -1,0 +1,215 @@
+package supervision
+
+import (
+	"strings"
+	"time"
+)
+
+// Flow is one purchase's supervision flow: a plain value the marketplace
+// stores and passes back. Apply never modifies a Flow; it returns a new one.
+// Slices may share backing arrays between the old and new values: treat them
+// as read-only. All times are UTC.
+type Flow struct {
+	ID             string // assigned by the marketplace, e.g. the order line
+	Template       Kind
+	Status         Status
+	PlatformReview bool      // SaaS: deliveries go through PlatformReview
+	CreatedAt      time.Time // payment time
+	StatusSince    time.Time // when Status was entered; idle times count from it
+
+	LastBuyerUpdate  time.Time // the buyer's last action (zero if none)
+	LastSellerUpdate time.Time // the seller's last action (zero if none)
+
+	SellerRejections int // times the seller rejected the request
+	BuyerRejections  int // times the buyer rejected the delivery
+	Reminders        int // reminders the buyer has sent
+	LastReminderAt   time.Time
+
+	Frozen             bool      // an appeal is open; only operators act
+	StatusBeforeAppeal Status    // where the open (or last) appeal started
+	AppealedBy         Role      // who opened the open (or last) appeal
+	AppealedAt         time.Time // when
+	Appeals            int       // appeals opened so far
+
+	Request  Request  // the buyer's latest request (Standard, SaaS)
+	Delivery Delivery // the seller's latest delivery
+
+	// AcceptedAt is when the flow completed: the buyer's acceptance, an
+	// automatic acceptance or an operator's completion. Zero until then.
+	AcceptedAt time.Time
+	// TerminatedAt is when an operator terminated the flow; Refund is that
+	// operator's decision for the order.
+	TerminatedAt time.Time
+	Refund       bool
+
+	// ExpectedCompletion is an optional date by which the host expects the
+	// flow to complete; only Policy.AppealCutoff reads it.
+	ExpectedCompletion time.Time
+
+	Records []Record // every action, oldest first
+}
+
+// Request is what the buyer asked for.
+type Request struct {
+	Description string
+	Attachments []Attachment
+	SubmittedAt time.Time
+}
+
+// Delivery is what the seller delivered: the result text, deliverables or
+// delivery proof (SOW, acceptance document, receipts) and, optionally, the
+// actual service enabling time.
+type Delivery struct {
+	Result       string
+	Attachments  []Attachment
+	EnablingTime time.Time // zero if the seller did not set one
+	DeliveredAt  time.Time
+}
+
+// Record is the operation record of one action.
+type Record struct {
+	Seq          int // 1-based position in Flow.Records
+	At           time.Time
+	Actor        Actor
+	Action       Action
+	From         Status
+	To           Status
+	Reason       string
+	Description  string
+	Result       string
+	Attachments  []Attachment
+	EnablingTime time.Time
+	Refund       bool
+}
+
+// Option configures New.
+type Option func(*Flow)
+
+// WithPlatformReview switches the platform review on for a SaaS flow.
+func WithPlatformReview(on bool) Option { return func(f *Flow) { f.PlatformReview = on } }
+
+// WithExpectedCompletion records the date by which the host expects the flow
+// to complete (used only by Policy.AppealCutoff).
+func WithExpectedCompletion(t time.Time) Option {
+	return func(f *Flow) { f.ExpectedCompletion = t.UTC() }
+}
+
+// MaxIDLength bounds Flow.ID and Actor.ID, in bytes.
+const MaxIDLength = 128
+
+// New starts a flow of template kind at payment time now: License waits for
+// the seller, the others for the buyer's request.
+//
+// Errors: *InputError (ErrInvalidInput) for an empty or over-long id, an
+// unknown kind, a zero now, or platform review on a template without it.
+func New(id string, kind Kind, now time.Time, opts ...Option) (Flow, error) {
+	t, err := Lookup(kind)
+	if err != nil {
+		return Flow{}, err
+	}
+	if err := validID("ID", id); err != nil {
+		return Flow{}, err
+	}
+	if now.IsZero() {
+		return Flow{}, &InputError{Field: "now", Value: now, Reason: "required"}
+	}
+	now = now.UTC()
+	f := Flow{ID: id, Template: kind, Status: t.initial, CreatedAt: now, StatusSince: now}
+	for _, o := range opts {
+		o(&f)
+	}
+	if f.PlatformReview && !t.reviewSupported {
+		return Flow{}, &InputError{Field: "PlatformReview", Value: true, Reason: "only SaaS flows have a platform review"}
+	}
+	return f, nil
+}
+
+// Validate checks that f is a flow this package could have produced: a
+// known template, a status of it, consistent freezing and review switch.
+//
+// Errors: *InputError (ErrInvalidInput) naming the offending field.
+func (f Flow) Validate() error {
+	_, err := f.template()
+	return err
+}
+
+func (f Flow) template() (*Template, error) {
+	t, err := Lookup(f.Template)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case !t.Has(f.Status):
+		return nil, &InputError{Field: "Status", Value: quoteShort(string(f.Status)), Reason: "not a status of template " + string(t.kind)}
+	case f.Frozen != (f.Status == AwaitingOperations):
+		return nil, &InputError{Field: "Frozen", Value: f.Frozen, Reason: "must be true exactly when the status is awaiting_operations"}
+	case f.PlatformReview && !t.reviewSupported:
+		return nil, &InputError{Field: "PlatformReview", Value: true, Reason: "only SaaS flows have a platform review"}
+	case !f.PlatformReview && f.Status == PlatformReview:
+		return nil, &InputError{Field: "Status", Value: f.Status, Reason: "flow has no platform review"}
+	case f.SellerRejections < 0 || f.BuyerRejections < 0 || f.Reminders < 0 || f.Appeals < 0:
+		return nil, &InputError{Field: "counters", Value: [4]int{f.SellerRejections, f.BuyerRejections, f.Reminders, f.Appeals}, Reason: "must not be negative"}
+	}
+	return t, nil
+}
+
+// Label returns the display text of the flow's status in its template.
+func (f Flow) Label() string {
+	t, err := Lookup(f.Template)
+	if err != nil {
+		return f.Status.Label()
+	}
+	return t.Label(f.Status)
+}
+
+// Accepted reports whether the flow completed by acceptance (by the buyer,
+// automatically, or by an operator). An accepted purchase can no longer be
+// unsubscribed.
+func (f Flow) Accepted() bool { return f.Status == Completed && !f.AcceptedAt.IsZero() }
+
+// TermStart returns when the purchased term starts: the seller's actual
+// service enabling time if the delivery set one, otherwise the acceptance.
+// ok is false until the flow is accepted.
+func (f Flow) TermStart() (start time.Time, ok bool) {
+	if !f.Accepted() {
+		return time.Time{}, false
+	}
+	if !f.Delivery.EnablingTime.IsZero() {
+		return f.Delivery.EnablingTime, true
+	}
+	return f.AcceptedAt, true
+}
+
+// OrderCompletionAt returns when the order this flow belongs to becomes
+// Completed: acceptance plus p.OrderCompletionDelay. ok is false until the
+// flow is accepted.
+func (f Flow) OrderCompletionAt(p Policy) (at time.Time, ok bool) {
+	if !f.Accepted() {
+		return time.Time{}, false
+	}
+	return f.AcceptedAt.Add(p.OrderCompletionDelay), true
+}
+
+// WaitingOn returns the role the flow waits on in its status: the buyer
+// (request, acceptance), the seller (confirmation, delivery), the operator
+// (platform review, appeal), or "" when the flow has ended.
+func (f Flow) WaitingOn() Role { return waitingOn(f.Status) }
+
+func waitingOn(s Status) Role {
+	switch s {
+	case AwaitingRequest, AwaitingAcceptance:
+		return Buyer
+	case AwaitingConfirmation, AwaitingDelivery:
+		return Seller
+	case PlatformReview, AwaitingOperations:
+		return Operator
+	}
+	return ""
+}
+
+func validID(field, id string) error {
+	if strings.TrimSpace(id) == "" || len(id) > MaxIDLength {
+		return &InputError{Field: field, Value: quoteShort(id), Reason: "required, at most 128 bytes"}
+	}
+	return nil
+}
