@@ -1,0 +1,281 @@
+package billing
+
+import (
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// RefundKind is the way an unsubscription is refunded.
+type RefundKind string
+
+// Refund kinds.
+const (
+	// InUse: paid − paid × used hours / order hours − handling fee (images).
+	InUse RefundKind = "in_use"
+	// FullRefund: the order has not taken effect yet (an inactive resource
+	// or an unstarted renewal period): everything paid comes back.
+	FullRefund RefundKind = "full"
+	// Negotiated: the buyer proposes 0 < amount ≤ paid and the seller
+	// agrees (supervised SaaS, licenses, professional services, hardware,
+	// during the guarantee period).
+	Negotiated RefundKind = "negotiated"
+)
+
+// UnsubscribeInput is what decides whether a resource may be unsubscribed.
+type UnsubscribeInput struct {
+	Delivery Delivery
+	// Supervised is true when delivery goes through service supervision.
+	Supervised bool
+	Mode       Mode
+	Trial      bool
+	// Paid is the amount actually paid (cash coupons excluded); zero means
+	// a free order.
+	Paid Money
+	// EffectiveAt is when the order takes or took effect; zero means it has.
+	EffectiveAt time.Time
+	// Expiry is the current term's expiry.
+	Expiry time.Time
+	// Accepted is true once the buyer accepted the delivery: the guarantee
+	// period is over.
+	Accepted bool
+	// Invoice is the state of the order's invoice.
+	Invoice InvoiceState
+	// InProgress is true while another order on the resource is open.
+	InProgress bool
+	// Frozen is true for a frozen resource or account.
+	Frozen bool
+	// Unsubscribed is true once unsubscribed.
+	Unsubscribed bool
+	Now          time.Time
+}
+
+// UnsubscribeEligibility returns how a resource may be unsubscribed, or
+// why it may not: images yearly/monthly are refunded in use (or in full
+// before they take effect), pay-per-use never; SaaS without supervision
+// never; supervised SaaS, licenses, professional services and hardware by a
+// negotiated refund until the buyer accepts; content services, consulting
+// and cloud hosts never; and never for trials, free or one-time purchases,
+// while an issued invoice is not returned, with another transaction in
+// progress, frozen, or after expiry.
+//
+// Errors: *NotRefundableError (ErrNotRefundable) with the first reason that
+// applies; *InputError (ErrInvalidInput) for a zero Now or Expiry or an
+// unknown delivery method.
+func UnsubscribeEligibility(cfg Config, in UnsubscribeInput) (RefundKind, error) {
+	if in.Now.IsZero() {
+		return "", &InputError{Field: "now", Value: in.Now, Reason: "must be set"}
+	}
+	if !in.Delivery.Valid() {
+		return "", &InputError{Field: "delivery", Value: in.Delivery, Reason: "unknown delivery method"}
+	}
+	no := func(r Reason) (RefundKind, error) { return "", &NotRefundableError{Reason: r} }
+	switch {
+	case in.Unsubscribed:
+		return no(ReasonUnsubscribed)
+	case in.Mode == PayPerUse:
+		return no(ReasonPayPerUse)
+	case !in.Mode.Prepaid():
+		return no(ReasonOneTime)
+	case in.Trial:
+		return no(ReasonTrial)
+	case !in.Paid.IsPositive():
+		return no(ReasonFree)
+	}
+	kind := InUse
+	switch in.Delivery {
+	case Image:
+		if !in.EffectiveAt.IsZero() && in.Now.Before(in.EffectiveAt) {
+			kind = FullRefund
+		}
+	case SaaS, License, ProfessionalService, Hardware:
+		if in.Delivery == SaaS && !in.Supervised {
+			return no(ReasonNoSupervision)
+		}
+		if in.Accepted {
+			return no(ReasonAccepted)
+		}
+		kind = Negotiated
+	default:
+		return no(ReasonDeliveryMethod)
+	}
+	switch {
+	case in.Invoice.BlocksUnsubscription():
+		return no(ReasonInvoiced)
+	case in.InProgress:
+		return no(ReasonInProgress)
+	case in.Frozen:
+		return no(ReasonFrozen)
+	}
+	if in.Expiry.IsZero() {
+		return "", &InputError{Field: "expiry", Value: in.Expiry, Reason: "must be set"}
+	}
+	switch LifecycleState(cfg, in.Expiry, in.Now) {
+	case Grace, Retention:
+		return no(ReasonExpired)
+	case Released:
+		return no(ReasonReleased)
+	}
+	return kind, nil
+}
+
+// RefundInput is one paid order (the first purchase or one renewal) being
+// unsubscribed.
+type RefundInput struct {
+	Mode Mode
+	// Count is the order's length in periods (years matter for the fee).
+	Count int
+	// Paid is the amount actually paid for the order, at minor-unit
+	// precision.
+	Paid Money
+	// EffectiveAt is when the order took (or takes) effect: the purchase,
+	// the acceptance, or for a renewal the previous expiry.
+	EffectiveAt time.Time
+	// Expiry is when the order's period ends (23:59:59 platform time).
+	Expiry time.Time
+	// At is the unsubscription time.
+	At time.Time
+	// FeeWaived is true when a framework contract waives the handling fee.
+	FeeWaived bool
+}
+
+// Validate checks the input.
+//
+// Errors: *InputError (ErrInvalidInput), *CurrencyError (ErrUnknownCurrency).
+func (in RefundInput) Validate() error {
+	if !in.Mode.Prepaid() {
+		return &InputError{Field: "mode", Value: in.Mode, Reason: "only yearly and monthly orders are refunded in use"}
+	}
+	if in.Count < 1 {
+		return &InputError{Field: "duration", Value: in.Count, Reason: "must be at least 1"}
+	}
+	if err := checkPaid(in.Paid); err != nil {
+		return err
+	}
+	if in.EffectiveAt.IsZero() || in.Expiry.IsZero() || in.At.IsZero() {
+		return &InputError{Field: "effective_at/expiry/at", Value: [3]time.Time{in.EffectiveAt, in.Expiry, in.At}, Reason: "must be set"}
+	}
+	if !in.EffectiveAt.Before(in.Expiry) {
+		return &InputError{Field: "expiry", Value: in.Expiry, Reason: "must be after the effective time"}
+	}
+	return nil
+}
+
+func checkPaid(p Money) error {
+	if !p.Valid() {
+		return &CurrencyError{Code: string(p.Currency)}
+	}
+	if p.IsNegative() || !p.Amount.Equal(p.RoundHalfUp().Amount) {
+		return &InputError{Field: "paid", Value: p, Reason: "must be a non-negative amount in the currency's minor unit"}
+	}
+	return nil
+}
+
+// Refund is an explained refund.
+type Refund struct {
+	Kind RefundKind
+	// UsedHours and OrderHours are the whole hours used and the order's
+	// whole hours (in-use refunds).
+	UsedHours, OrderHours int64
+	// FeeRate is the handling-fee rate applied (in-use refunds).
+	FeeRate decimal.Decimal
+	Lines   []LineItem
+	// Total is the amount refunded, rounded half-up to the minor unit, in
+	// [0, paid].
+	Total Money
+	// NeedsReview is true above the site's large-refund threshold.
+	NeedsReview bool
+}
+
+// hourFloor truncates t to the whole hour of its platform wall clock.
+func hourFloor(loc *time.Location, t time.Time) time.Time {
+	y, m, d := t.In(loc).Date()
+	return time.Date(y, m, d, t.In(loc).Hour(), 0, 0, 0, loc)
+}
+
+// InUseRefund computes the refund of an order unsubscribed at in.At:
+// paid − paid × used hours / order hours − paid × handling-fee rate, hours
+// counted whole from the hour the order took effect (10:30 → 10:00) to the
+// hour of unsubscription (18:40 → 18:00) and to the end of the expiry
+// second (23:59:59 → 00:00); a negative result is no refund. The fee is
+// cfg.HandlingFees' rate for the term and the years used. An order not yet
+// in effect (inactive, or an unstarted renewal period) is refunded in full.
+// Refunds above cfg.RefundReviewThreshold need review.
+//
+// Bought 2024-01-01 10:30, expiring 2024-02-01 23:59:59, unsubscribed
+// 2024-01-15 18:40: 344 of 758 hours used (14 d 8 h of 31 d 14 h).
+//
+// Errors: *InputError (ErrInvalidInput) for bad input; *NotRefundableError
+// (ErrNotRefundable, ReasonExpired) when At is after the expiry.
+func InUseRefund(cfg Config, in RefundInput) (Refund, error) {
+	if err := in.Validate(); err != nil {
+		return Refund{}, err
+	}
+	if in.At.After(in.Expiry) {
+		return Refund{}, &NotRefundableError{Reason: ReasonExpired}
+	}
+	cur := in.Paid.Currency
+	paidLine := LineItem{Kind: LinePaid, Price: in.Paid, Amount: in.Paid}
+	if in.At.Before(in.EffectiveAt) {
+		r := Refund{Kind: FullRefund, Lines: []LineItem{paidLine}, Total: in.Paid}
+		r.NeedsReview = cfg.needsReview(r.Total)
+		return r, nil
+	}
+	loc := cfg.loc()
+	start := hourFloor(loc, in.EffectiveAt)
+	end := hourFloor(loc, in.Expiry.Add(time.Second))
+	used := int64(hourFloor(loc, in.At).Sub(start) / time.Hour)
+	order := int64(end.Sub(start) / time.Hour)
+	used = min(max(used, 0), order)
+
+	consumed := in.Paid.Amount.Mul(decimal.NewFromInt(used)).DivRound(decimal.NewFromInt(order), IntermediatePlaces)
+	rate := decimal.Zero
+	if !in.FeeWaived {
+		years := 0
+		for in.EffectiveAt.AddDate(years+1, 0, 0).Before(in.At) {
+			years++
+		}
+		rate = cfg.HandlingFees.Rate(in.Mode, in.Count, years)
+	}
+	fee := in.Paid.Amount.Mul(rate)
+	lines := make([]LineItem, 3, 5)
+	lines[0] = paidLine
+	lines[1] = LineItem{Kind: LineConsumed, Price: in.Paid, Used: used, Of: order, Amount: Money{Amount: consumed.Neg(), Currency: cur}}
+	lines[2] = LineItem{Kind: LineHandlingFee, Price: in.Paid, Rate: rate, Amount: Money{Amount: fee.Neg(), Currency: cur}}
+	total := Money{Amount: in.Paid.Amount.Sub(consumed).Sub(fee), Currency: cur}
+	if total.IsNegative() {
+		lines = append(lines, LineItem{Kind: LineFloor, Amount: total.Neg()})
+		total = Zero(cur)
+	}
+	lines, total = roundTotal(lines, total)
+	return Refund{Kind: InUse, UsedHours: used, OrderHours: order, FeeRate: rate, Lines: lines, Total: total, NeedsReview: cfg.needsReview(total)}, nil
+}
+
+// NegotiatedRefund checks a negotiated refund: 0 < amount ≤ paid, in the
+// same currency, at minor-unit precision. The seller's approval is the
+// marketplace's business.
+//
+// Errors: *InputError (ErrInvalidInput), *CurrencyError (ErrUnknownCurrency),
+// *MismatchError (ErrCurrencyMismatch).
+func NegotiatedRefund(cfg Config, paid, amount Money) (Refund, error) {
+	if err := checkPaid(paid); err != nil {
+		return Refund{}, err
+	}
+	c, err := amount.Cmp(paid)
+	if err != nil {
+		return Refund{}, err
+	}
+	if !amount.IsPositive() || c > 0 || !amount.Amount.Equal(amount.RoundHalfUp().Amount) {
+		return Refund{}, &InputError{Field: "refund", Value: amount, Reason: "must be more than 0 and at most the amount paid " + paid.String() + ", in the currency's minor unit"}
+	}
+	return Refund{Kind: Negotiated, Lines: []LineItem{{Kind: LineNegotiated, Price: paid, Amount: amount}}, Total: amount}, nil
+}
+
+// needsReview reports whether a refund must be reviewed before payment.
+func (c Config) needsReview(total Money) bool {
+	t := c.RefundReviewThreshold
+	if total.Currency != t.Currency {
+		return total.IsPositive()
+	}
+	return total.Amount.Cmp(t.Amount) > 0
+}

@@ -1,0 +1,181 @@
+package billing
+
+import (
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// RemainingPeriods returns the remaining duration of a yearly or monthly
+// term that expires at expiry, changed at changeAt, in periods of mode, as
+// the Huawei Cloud specification-change rules count it (platform dates, the
+// change day excluded):
+//
+//   - monthly: the days left in the change month / its days, plus the whole
+//     months between, plus the days of the final month up to the expiry
+//     date / its days (2021-08-15→2021-11-15 changed 08-24:
+//     7/31 + 2 + 15/30);
+//   - yearly: the days after the change day up to the expiry date, Feb 29
+//     not counted, / 365 (2023-11-01→2026-11-01 changed 2024-05-01:
+//     914/365 = 2.50410959).
+//
+// Each division keeps IntermediatePlaces places, rounded half-up.
+//
+// Errors: *InputError (ErrInvalidInput) when mode is not yearly or
+// monthly, a time is zero, or changeAt is after expiry.
+func RemainingPeriods(cfg Config, mode Mode, changeAt, expiry time.Time) (decimal.Decimal, error) {
+	if !mode.Prepaid() {
+		return decimal.Decimal{}, &InputError{Field: "mode", Value: mode, Reason: "only yearly and monthly terms are prorated"}
+	}
+	if changeAt.IsZero() || expiry.IsZero() {
+		return decimal.Decimal{}, &InputError{Field: "change_at/expiry", Value: [2]time.Time{changeAt, expiry}, Reason: "must be set"}
+	}
+	if changeAt.After(expiry) {
+		return decimal.Decimal{}, &InputError{Field: "change_at", Value: changeAt, Reason: "must not be after the expiry"}
+	}
+	loc := cfg.loc()
+	cy, cm, cd := changeAt.In(loc).Date()
+	ey, em, ed := expiry.In(loc).Date()
+	if mode == Yearly {
+		return decimal.NewFromInt(daysNoLeap(cy, cm, cd, ey, em, ed)).DivRound(days365, IntermediatePlaces), nil
+	}
+	if cy == ey && cm == em {
+		return frac(int64(ed-cd), int64(daysIn(cy, cm))), nil
+	}
+	whole := (ey-cy)*12 + int(em-cm) - 1
+	first := frac(int64(daysIn(cy, cm)-cd), int64(daysIn(cy, cm)))
+	last := frac(int64(ed), int64(daysIn(ey, em)))
+	return first.Add(last).Add(decimal.NewFromInt(int64(whole))), nil
+}
+
+var days365 = decimal.NewFromInt(365)
+
+func frac(num, den int64) decimal.Decimal {
+	return decimal.NewFromInt(num).DivRound(decimal.NewFromInt(den), IntermediatePlaces)
+}
+
+// daysNoLeap counts the days after c up to and including e, leaving out
+// every Feb 29.
+func daysNoLeap(cy int, cm time.Month, cd, ey int, em time.Month, ed int) int64 {
+	c := time.Date(cy, cm, cd, 0, 0, 0, 0, time.UTC)
+	e := time.Date(ey, em, ed, 0, 0, 0, 0, time.UTC)
+	n := int64(e.Sub(c) / (24 * time.Hour))
+	for y := cy; y <= ey; y++ {
+		if daysIn(y, time.February) != 29 {
+			continue
+		}
+		leap := time.Date(y, time.February, 29, 0, 0, 0, 0, time.UTC)
+		if leap.After(c) && !leap.After(e) {
+			n--
+		}
+	}
+	return n
+}
+
+// UpgradeInput is a change of specification or quantity within a yearly or
+// monthly term.
+type UpgradeInput struct {
+	Mode     Mode
+	Expiry   time.Time // the current term's expiry
+	ChangeAt time.Time // when the change is priced
+	// From and FromQuantity are the current configuration; To and
+	// ToQuantity the target (the same plan for a pure scale-out).
+	From         PricePlan
+	FromQuantity int64
+	To           PricePlan
+	ToQuantity   int64
+}
+
+// Validate checks the input.
+//
+// Errors: *InputError (ErrInvalidInput), *CurrencyError,
+// *MismatchError (ErrCurrencyMismatch).
+func (in UpgradeInput) Validate() error {
+	if !in.Mode.Prepaid() {
+		return &InputError{Field: "mode", Value: in.Mode, Reason: "only yearly and monthly terms can be upgraded"}
+	}
+	for _, p := range []PricePlan{in.From, in.To} {
+		if err := p.Validate(); err != nil {
+			return err
+		}
+		if p.Mode != in.Mode {
+			return &InputError{Field: "plan.mode", Value: p.Mode, Reason: "must be the term's billing mode"}
+		}
+	}
+	if err := in.From.checkQuantity(in.FromQuantity); err != nil {
+		return err
+	}
+	if err := in.To.checkQuantity(in.ToQuantity); err != nil {
+		return err
+	}
+	if a, b := in.From.Currency(), in.To.Currency(); a != b {
+		return &MismatchError{Op: "upgrade", Left: a, Right: b}
+	}
+	return nil
+}
+
+// Upgrade is an explained upgrade cost.
+type Upgrade struct {
+	// Remaining is the remaining duration in periods of the mode.
+	Remaining decimal.Decimal
+	// From and To are the per-period list prices of the two configurations
+	// (To after a fixed-price discount).
+	From, To Money
+	Lines    []LineItem
+	// Total is the amount due, rounded half-up to the minor unit; never
+	// negative.
+	Total Money
+}
+
+// UpgradeCost prices a change within a term: (new − old) × remaining ×
+// (1 − discount rate), or (fixed new − old) × remaining for a fixed price,
+// or (new − old) × remaining − amount off, with the target plan's discount.
+// Prices are per period for the whole quantity under each plan's model
+// (linear, tiered or volume), so a scale-out pays for the added units over
+// the remaining time. The result is rounded half-up to the minor unit and
+// never negative.
+//
+// Errors: *InputError (ErrInvalidInput) for bad input, *DowngradeError
+// (ErrDowngrade) when the target costs less per period, *MismatchError
+// (ErrCurrencyMismatch).
+func UpgradeCost(cfg Config, in UpgradeInput) (Upgrade, error) {
+	if err := in.Validate(); err != nil {
+		return Upgrade{}, err
+	}
+	rem, err := RemainingPeriods(cfg, in.Mode, in.ChangeAt, in.Expiry)
+	if err != nil {
+		return Upgrade{}, err
+	}
+	var buf [4]band
+	cur := in.From.Currency()
+	oldP := periodPrice(in.From.bands(in.FromQuantity, buf[:0]), cur)
+	newP := periodPrice(in.To.bands(in.ToQuantity, buf[:0]), cur)
+	d := in.To.Discount
+	if d.Kind == FixedPrice {
+		newP = d.Price.MulInt(in.ToQuantity)
+	}
+	if newP.Amount.Cmp(oldP.Amount) < 0 {
+		return Upgrade{}, &DowngradeError{From: oldP, To: newP}
+	}
+	per := in.Mode.Period()
+	diff := newP.Amount.Sub(oldP.Amount).Mul(rem)
+	change := LineItem{Kind: LinePriceChange, Price: newP, Old: oldP, Per: per, Count: rem, Quantity: in.ToQuantity}
+	if d.Kind == DiscountRate && !d.Rate.IsZero() {
+		change.Rate = d.Rate
+		diff = diff.Mul(one.Sub(d.Rate))
+	}
+	change.Amount = Money{Amount: diff, Currency: cur}
+	lines := make([]LineItem, 1, 4)
+	lines[0] = change
+	total := change.Amount
+	if d.Kind == AmountOff && !d.Amount.IsZero() {
+		total.Amount = total.Amount.Sub(d.Amount.Amount)
+		lines = append(lines, LineItem{Kind: LineAmountOff, Price: d.Amount, Amount: d.Amount.Neg()})
+		if total.IsNegative() {
+			lines = append(lines, LineItem{Kind: LineFloor, Amount: total.Neg()})
+			total = Zero(cur)
+		}
+	}
+	lines, total = roundTotal(lines, total)
+	return Upgrade{Remaining: rem, From: oldP, To: newP, Lines: lines, Total: total}, nil
+}
