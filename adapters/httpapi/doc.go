@@ -1,0 +1,2 @@
+// Package httpapi is the reference REST adapter.
+package httpapi
