@@ -1,0 +1,135 @@
+package marketplace
+
+import (
+	"time"
+
+	"github.com/opengallery/opengallery/billing"
+)
+
+// OrderKind is why an order exists.
+type OrderKind string
+
+// The order kinds.
+const (
+	OrderNew            OrderKind = "new"
+	OrderRenewal        OrderKind = "renewal"
+	OrderUpgrade        OrderKind = "upgrade"
+	OrderUnsubscription OrderKind = "unsubscription"
+)
+
+// OrderStatus is an order's status:
+// pending_payment → processing → completed, or → cancelled (not paid in
+// time, or provisioning failed and the payment was refunded).
+type OrderStatus string
+
+// The order statuses.
+const (
+	OrderPendingPayment OrderStatus = "pending_payment"
+	OrderProcessing     OrderStatus = "processing"
+	OrderCompleted      OrderStatus = "completed"
+	OrderCancelled      OrderStatus = "cancelled"
+)
+
+// PaymentMethod is how an order was (or will be) paid.
+type PaymentMethod string
+
+// The payment methods.
+const (
+	// PayBalance charges through the payment port (by default the buyer's
+	// prepaid balance kept in the store).
+	PayBalance PaymentMethod = "balance"
+	// PayCredit records the amount against the buyer's credit account,
+	// settled monthly.
+	PayCredit PaymentMethod = "credit"
+	// PayReseller: a reseller's customer; the amount is for reference and
+	// the reseller settles offline.
+	PayReseller PaymentMethod = "reseller"
+)
+
+// OrderLine is one explained part of an order's amount. The lines of an
+// order sum exactly to its Amount.
+type OrderLine struct {
+	Description string        `json:"description"`
+	Formula     string        `json:"formula,omitempty"`
+	Amount      billing.Money `json:"amount"`
+}
+
+// ImageDeployment is what an image order deploys: the provisioning mode and
+// the cloud-server choices. The login password is never stored.
+type ImageDeployment struct {
+	// Mode is "quick" (deploy onto the chosen existing server) or
+	// "customized" (create servers).
+	Mode     string `json:"mode"`
+	Region   string `json:"region"`
+	Version  string `json:"version,omitempty"`
+	Flavor   string `json:"flavor,omitempty"`
+	ServerID string `json:"server_id,omitempty"` // quick mode
+	Name     string `json:"name,omitempty"`      // customized mode
+	Network  string `json:"network,omitempty"`
+	Group    string `json:"security_group,omitempty"`
+}
+
+// Provisioning is the delivery state of an order that calls a provisioner.
+type Provisioning struct {
+	Attempts   int        `json:"attempts"`
+	LastError  string     `json:"last_error,omitempty"`
+	InstanceID string     `json:"instance_id,omitempty"`
+	Done       bool       `json:"done"`
+	DoneAt     *time.Time `json:"done_at,omitempty"`
+}
+
+// Order is a purchase: a new subscription, a renewal, an upgrade or an
+// unsubscription (a refund).
+type Order struct {
+	ID         string      `json:"id"`
+	Number     string      `json:"number"` // the human-facing order number
+	Kind       OrderKind   `json:"kind"`
+	Status     OrderStatus `json:"status"`
+	BuyerID    string      `json:"buyer_id"`
+	ResellerID string      `json:"reseller_id,omitempty"`
+	SellerID   string      `json:"seller_id"`
+	ProductID  string      `json:"product_id"`
+	SpecID     string      `json:"spec_id"`
+	// ProductName and SpecName are copied at order time for display.
+	ProductName string         `json:"product_name"`
+	SpecName    string         `json:"spec_name"`
+	Delivery    DeliveryMethod `json:"delivery"`
+	Mode        billing.Mode   `json:"mode"`
+	// Duration is the number of billing periods (months or years) bought;
+	// 0 for pay-per-use and one-time.
+	Duration  int  `json:"duration"`
+	Quantity  int  `json:"quantity"`
+	AutoRenew bool `json:"auto_renew"`
+	Trial     bool `json:"trial,omitempty"`
+	// Amount is what the buyer pays (or, for an unsubscription order, is
+	// refunded); Lines explain it.
+	Amount        billing.Money `json:"amount"`
+	Lines         []OrderLine   `json:"lines"`
+	PaymentMethod PaymentMethod `json:"payment_method"`
+	// ResourceID is the resource the order created or acts on.
+	ResourceID string `json:"resource_id,omitempty"`
+	// Upgrade orders: the target specification and quantity.
+	TargetSpecID   string           `json:"target_spec_id,omitempty"`
+	TargetQuantity int              `json:"target_quantity,omitempty"`
+	Image          *ImageDeployment `json:"image,omitempty"`
+	IdempotencyKey string           `json:"idempotency_key,omitempty"`
+	TermsAgreedAt  time.Time        `json:"terms_agreed_at"`
+	CreatedAt      time.Time        `json:"created_at"`
+	// PayBy is when an unpaid order is cancelled.
+	PayBy        time.Time    `json:"pay_by"`
+	PaidAt       *time.Time   `json:"paid_at,omitempty"`
+	PaymentID    string       `json:"payment_id,omitempty"`
+	AcceptedAt   *time.Time   `json:"accepted_at,omitempty"`
+	CompletedAt  *time.Time   `json:"completed_at,omitempty"`
+	CancelledAt  *time.Time   `json:"cancelled_at,omitempty"`
+	CancelReason string       `json:"cancel_reason,omitempty"`
+	RefundID     string       `json:"refund_id,omitempty"`
+	FlowID       string       `json:"flow_id,omitempty"`
+	Provisioning Provisioning `json:"provisioning"`
+	Invoiced     bool         `json:"invoiced,omitempty"`
+	// NextDueAt is when the due-work runner next needs to look at the order
+	// (unpaid expiry, provisioning retry, completion); nil for never.
+	NextDueAt *time.Time `json:"next_due_at,omitempty"`
+	UpdatedAt time.Time  `json:"updated_at"`
+	Version   int64      `json:"version"`
+}

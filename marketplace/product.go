@@ -1,0 +1,196 @@
+package marketplace
+
+import (
+	"slices"
+	"time"
+
+	"github.com/opengallery/opengallery/billing"
+)
+
+// DeliveryMethod is how a product reaches the buyer.
+type DeliveryMethod string
+
+// The delivery methods.
+const (
+	DeliveryImage        DeliveryMethod = "image"                // a VM image deployed to the buyer's cloud servers
+	DeliverySaaS         DeliveryMethod = "saas"                 // an instance at the seller's SaaS endpoint
+	DeliveryLicense      DeliveryMethod = "license"              // a software license delivered offline
+	DeliveryProfessional DeliveryMethod = "professional_service" // a service (setup, migration, training)
+)
+
+// Valid reports whether d is a known delivery method.
+func (d DeliveryMethod) Valid() bool {
+	switch d {
+	case DeliveryImage, DeliverySaaS, DeliveryLicense, DeliveryProfessional:
+		return true
+	}
+	return false
+}
+
+// ProductStatus is a product's place in its lifecycle:
+// draft → in_review → listed → delisted, with a rejected review returning
+// the product to draft. A delisted product can never be listed again.
+type ProductStatus string
+
+// The product statuses.
+const (
+	ProductDraft    ProductStatus = "draft"
+	ProductInReview ProductStatus = "in_review"
+	ProductListed   ProductStatus = "listed"
+	ProductDelisted ProductStatus = "delisted"
+)
+
+// SpecStatus is a specification's status; a delisted specification is
+// discontinued: it cannot be bought, renewed into or upgraded to.
+type SpecStatus string
+
+// The specification statuses.
+const (
+	SpecActive       SpecStatus = "active"
+	SpecDiscontinued SpecStatus = "discontinued"
+)
+
+// PricePlan is one billing mode offered by a specification and its price:
+// per month (Monthly), per year (Yearly), per hour (PayPerUse) or once
+// (OneTime), for one unit of the quantity dimension.
+type PricePlan struct {
+	Mode  billing.Mode  `json:"mode"`
+	Price billing.Money `json:"price"`
+}
+
+// QuantityDimension is the linear attribute a specification is bought in
+// (users, licenses, mailboxes). The zero value means "exactly one".
+type QuantityDimension struct {
+	Name string `json:"name,omitempty"` // e.g. "number of licenses"
+	Min  int    `json:"min,omitempty"`
+	Max  int    `json:"max,omitempty"`
+	Step int    `json:"step,omitempty"`
+}
+
+// Allows reports whether q is a quantity the dimension accepts.
+func (d QuantityDimension) Allows(q int) bool {
+	if d.Max == 0 {
+		return q == 1
+	}
+	lo := max(d.Min, 1)
+	if q < lo || q > d.Max {
+		return false
+	}
+	if d.Step > 1 && (q-lo)%d.Step != 0 {
+		return false
+	}
+	return true
+}
+
+// Specification is one SKU of a product: its price plans, quantity
+// dimension, trial and upgradability.
+type Specification struct {
+	ID       string            `json:"id"`
+	Name     string            `json:"name"`
+	Status   SpecStatus        `json:"status"`
+	Plans    []PricePlan       `json:"plans"`
+	Quantity QuantityDimension `json:"quantity"`
+	// TrialDays is 0 (no trial) or 3-180.
+	TrialDays int `json:"trial_days,omitempty"`
+	// Upgradable allows upgrades to the other upgradable specifications of
+	// the same product and to more quantity (SaaS yearly/monthly only).
+	Upgradable bool `json:"upgradable,omitempty"`
+}
+
+// Plan returns the specification's plan for mode.
+func (s Specification) Plan(mode billing.Mode) (PricePlan, bool) {
+	for _, p := range s.Plans {
+		if p.Mode == mode {
+			return p, true
+		}
+	}
+	return PricePlan{}, false
+}
+
+// Flavor is a cloud-server flavor an image runs on, with the server's own
+// hourly price when the seller shows one.
+type Flavor struct {
+	Name      string `json:"name"` // e.g. "s6.large.2"
+	VCPUs     int    `json:"vcpus"`
+	MemoryGiB int    `json:"memory_gib"`
+}
+
+// ImageInfo holds what only image products have.
+type ImageInfo struct {
+	Regions           []string `json:"regions"`
+	Versions          []string `json:"versions"`
+	Flavors           []Flavor `json:"flavors"`
+	RecommendedFlavor string   `json:"recommended_flavor,omitempty"`
+}
+
+// Restriction limits who may buy a product. An empty Whitelist means
+// everyone may.
+type Restriction struct {
+	Whitelist []string `json:"whitelist,omitempty"` // buyer ids
+}
+
+// Allows reports whether buyerID may purchase.
+func (r Restriction) Allows(buyerID string) bool {
+	return len(r.Whitelist) == 0 || slices.Contains(r.Whitelist, buyerID)
+}
+
+// Product is a catalog entry.
+type Product struct {
+	ID          string `json:"id"`
+	SellerID    string `json:"seller_id"`
+	SellerName  string `json:"seller_name"` // denormalised for search
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Category    string `json:"category"`
+	// OperatingSystems the product runs on or supports, e.g. "Linux".
+	OperatingSystems []string       `json:"operating_systems,omitempty"`
+	Delivery         DeliveryMethod `json:"delivery"`
+	// Supervised products go through a service-supervision flow built from
+	// FlowTemplate (a supervision template name).
+	Supervised   bool   `json:"supervised"`
+	FlowTemplate string `json:"flow_template,omitempty"`
+	// ReviewDelivery makes the platform review the seller's delivery before
+	// the buyer accepts it (SaaS flows).
+	ReviewDelivery bool            `json:"review_delivery,omitempty"`
+	SupportRange   string          `json:"support_range,omitempty"`
+	CustomerCases  []string        `json:"customer_cases,omitempty"`
+	GuideURL       string          `json:"guide_url,omitempty"`
+	Restriction    Restriction     `json:"restriction"`
+	Specs          []Specification `json:"specs"`
+	Image          *ImageInfo      `json:"image,omitempty"`
+	Status         ProductStatus   `json:"status"`
+	ReviewComment  string          `json:"review_comment,omitempty"`
+	CreatedAt      time.Time       `json:"created_at"`
+	UpdatedAt      time.Time       `json:"updated_at"`
+	ListedAt       *time.Time      `json:"listed_at,omitempty"`
+	Version        int64           `json:"version"`
+}
+
+// Spec returns the specification with id.
+func (p Product) Spec(id string) (Specification, bool) {
+	for _, s := range p.Specs {
+		if s.ID == id {
+			return s, true
+		}
+	}
+	return Specification{}, false
+}
+
+// Modes returns the billing modes offered by the product's active
+// specifications, in billing.Modes order. Stores index it for the "pricing
+// plan" search filter.
+func (p Product) Modes() []billing.Mode {
+	var out []billing.Mode
+	for _, m := range billing.Modes {
+		for _, s := range p.Specs {
+			if s.Status != SpecActive {
+				continue
+			}
+			if _, ok := s.Plan(m); ok {
+				out = append(out, m)
+				break
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,104 @@
+package marketplace
+
+import (
+	"time"
+
+	"github.com/opengallery/opengallery/billing"
+)
+
+// ResourceStatus is a purchased app's status.
+//
+//	pending → active → grace → retention → released
+//	                 ↘ unsubscribed
+//
+// pending: paid, waiting for supervision or provisioning. grace: expired,
+// still usable. retention: frozen at the seller, data kept. released:
+// deleted at the seller; cannot be renewed.
+type ResourceStatus string
+
+// The resource statuses.
+const (
+	ResourcePending      ResourceStatus = "pending"
+	ResourceActive       ResourceStatus = "active"
+	ResourceGrace        ResourceStatus = "grace"
+	ResourceRetention    ResourceStatus = "retention"
+	ResourceReleased     ResourceStatus = "released"
+	ResourceUnsubscribed ResourceStatus = "unsubscribed"
+	ResourceFailed       ResourceStatus = "failed" // provisioning failed; the order was cancelled
+)
+
+// AppInfo is how the buyer reaches a delivered application. The password is
+// stored only as PasswordCipher (AES-GCM under the host's key).
+type AppInfo struct {
+	InstanceID     string `json:"instance_id,omitempty"`
+	Username       string `json:"username,omitempty"`
+	PasswordCipher []byte `json:"password_cipher,omitempty"`
+	FrontEndURL    string `json:"front_end_url,omitempty"`
+	AdminURL       string `json:"admin_url,omitempty"`
+	GuideURL       string `json:"guide_url,omitempty"`
+	Memo           string `json:"memo,omitempty"`
+	// Servers are the cloud servers an image was deployed to.
+	Servers []string `json:"servers,omitempty"`
+}
+
+// AutoRenew is a resource's auto-renewal setting.
+type AutoRenew struct {
+	Enabled bool `json:"enabled"`
+	// Periods is how many months or years each auto-renewal buys.
+	Periods int `json:"periods,omitempty"`
+	// DeductionDays is how many days before expiry the charge is attempted
+	// (0-7; 7 by default).
+	DeductionDays int `json:"deduction_days,omitempty"`
+	// LastFailure records the last failed attempt, retried daily until
+	// expiry.
+	LastFailure string `json:"last_failure,omitempty"`
+}
+
+// Resource is what a buyer owns after paying: a purchased app or
+// subscription.
+type Resource struct {
+	ID          string         `json:"id"`
+	BuyerID     string         `json:"buyer_id"`
+	ResellerID  string         `json:"reseller_id,omitempty"`
+	SellerID    string         `json:"seller_id"`
+	ProductID   string         `json:"product_id"`
+	SpecID      string         `json:"spec_id"`
+	ProductName string         `json:"product_name"`
+	SpecName    string         `json:"spec_name"`
+	Delivery    DeliveryMethod `json:"delivery"`
+	Status      ResourceStatus `json:"status"`
+	// Visible is whether the resource appears in Purchased Apps. A
+	// supervised SaaS product appears only once supervision completes.
+	Visible  bool         `json:"visible"`
+	Mode     billing.Mode `json:"mode"`
+	Duration int          `json:"duration"` // periods of the current term
+	Quantity int          `json:"quantity"`
+	// OrderID is the order that created it; OrderIDs every order since.
+	OrderID  string   `json:"order_id"`
+	OrderIDs []string `json:"order_ids"`
+	FlowID   string   `json:"flow_id,omitempty"`
+	// Paid is the total paid for the current term (refund formulas use it).
+	Paid        billing.Money `json:"paid"`
+	PurchasedAt time.Time     `json:"purchased_at"`
+	// EffectiveAt is when the usage period started (acceptance for
+	// supervised products); ExpiresAt is nil for one-time and pay-per-use.
+	EffectiveAt *time.Time `json:"effective_at,omitempty"`
+	ExpiresAt   *time.Time `json:"expires_at,omitempty"`
+	// TermStart is the start of the current paid term.
+	TermStart *time.Time `json:"term_start,omitempty"`
+	// RenewalDay is the uniform renewal day of month (1-28, or -1 for the
+	// last day); 0 for none.
+	RenewalDay      int        `json:"renewal_day,omitempty"`
+	AutoRenew       AutoRenew  `json:"auto_renew"`
+	App             AppInfo    `json:"app"`
+	GraceEndsAt     *time.Time `json:"grace_ends_at,omitempty"`
+	RetentionEndsAt *time.Time `json:"retention_ends_at,omitempty"`
+	ReleasedAt      *time.Time `json:"released_at,omitempty"`
+	// PendingOrderID is an unpaid renewal or upgrade order blocking others.
+	PendingOrderID string `json:"pending_order_id,omitempty"`
+	// NextDueAt is when the runner next needs to look at the resource
+	// (auto-renewal, expiry, end of grace, end of retention).
+	NextDueAt *time.Time `json:"next_due_at,omitempty"`
+	UpdatedAt time.Time  `json:"updated_at"`
+	Version   int64      `json:"version"`
+}
