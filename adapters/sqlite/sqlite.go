@@ -1,0 +1,172 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"runtime"
+	"sync"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
+)
+
+// ErrClosed is returned by every method called after Close.
+var ErrClosed = errors.New("sqlite: store is closed")
+
+// Sync is SQLite's synchronous setting for the WAL.
+type Sync string
+
+// The synchronous settings. SyncFull makes every acknowledged commit survive
+// power loss; SyncNormal survives a process crash but may lose the last
+// commits on power loss, in exchange for fewer fsyncs.
+const (
+	SyncFull   Sync = "FULL"
+	SyncNormal Sync = "NORMAL"
+)
+
+type options struct {
+	sync        Sync
+	busyTimeout time.Duration
+	readers     int
+	maxBatch    int
+}
+
+// Option configures Open.
+type Option func(*options)
+
+// WithSync sets the synchronous mode (SyncFull by default).
+func WithSync(s Sync) Option { return func(o *options) { o.sync = s } }
+
+// WithBusyTimeout sets how long a connection waits for a lock held by
+// another process before failing with SQLITE_BUSY (5s by default).
+func WithBusyTimeout(d time.Duration) Option { return func(o *options) { o.busyTimeout = d } }
+
+// WithReaders sets the size of the read-only connection pool (by default
+// max(4, 2×GOMAXPROCS)).
+func WithReaders(n int) Option { return func(o *options) { o.readers = n } }
+
+// WithMaxBatch caps how many concurrent Update calls share one commit (256
+// by default; 1 turns group commit off).
+func WithMaxBatch(n int) Option { return func(o *options) { o.maxBatch = n } }
+
+// Store is the SQLite implementation of the marketplace store. It owns one
+// writer connection, which a single goroutine drives: concurrent Update
+// calls are queued and committed together (group commit), each closure in
+// its own SAVEPOINT so that one failing closure does not undo the others.
+// Reads outside Update use a separate pool of reader connections, which WAL
+// lets run beside the writer.
+//
+// A Store is safe for concurrent use. Close it when done.
+type Store struct {
+	path string
+	opts options
+	w    *sql.DB // exactly one connection, BEGIN IMMEDIATE
+	r    *sql.DB // readers
+
+	queue     chan *writeReq
+	mu        sync.RWMutex // held shared while queueing, exclusively by Close
+	closed    bool
+	closing   chan struct{}
+	loopDone  chan struct{}
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Open opens (creating if needed) the SQLite database at path. It does not
+// change the schema: call Migrate before first use. Options: WithSync,
+// WithBusyTimeout, WithReaders, WithMaxBatch.
+//
+// Errors: an error wrapping the driver's when the file cannot be opened or
+// configured, or ErrInvalidOption for a bad option value.
+func Open(path string, opts ...Option) (*Store, error) {
+	o := options{sync: SyncFull, busyTimeout: 5 * time.Second, readers: max(4, 2*runtime.GOMAXPROCS(0)), maxBatch: 256}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.sync != SyncFull && o.sync != SyncNormal {
+		return nil, fmt.Errorf("%w: sync %q (want FULL or NORMAL)", ErrInvalidOption, o.sync)
+	}
+	if o.readers < 1 || o.maxBatch < 1 || o.busyTimeout < 0 {
+		return nil, fmt.Errorf("%w: readers %d, max batch %d, busy timeout %s", ErrInvalidOption, o.readers, o.maxBatch, o.busyTimeout)
+	}
+	if path == "" || path == ":memory:" {
+		return nil, fmt.Errorf("%w: path %q: a file is required (the writer and readers share it)", ErrInvalidOption, path)
+	}
+	w, err := sql.Open("sqlite", DSN(path, o.sync, o.busyTimeout, true))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open writer %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	// The first connection switches the file to WAL; do it before readers
+	// open so that they never see a rollback-journal database.
+	if err := w.PingContext(context.Background()); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	r, err := sql.Open("sqlite", DSN(path, o.sync, o.busyTimeout, false))
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: open readers %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(o.readers)
+	r.SetMaxIdleConns(o.readers)
+	r.SetConnMaxIdleTime(0)
+	s := &Store{
+		path:     path,
+		opts:     o,
+		w:        w,
+		r:        r,
+		queue:    make(chan *writeReq, 1024),
+		closing:  make(chan struct{}),
+		loopDone: make(chan struct{}),
+	}
+	go s.writeLoop()
+	return s, nil
+}
+
+// ErrInvalidOption is returned by Open for an option value it cannot use.
+var ErrInvalidOption = errors.New("sqlite: invalid option")
+
+// DSN returns the modernc.org/sqlite data source name this package uses for
+// path: WAL, the given synchronous mode, a busy timeout, foreign keys on,
+// and, for writers, transactions that take the write lock at BEGIN
+// (BEGIN IMMEDIATE), so that a read-then-write transaction never fails to
+// upgrade its lock; readers are query-only. Benchmarks use it for their bare-SQLite baselines.
+func DSN(path string, sync Sync, busy time.Duration, writer bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", fmt.Sprintf("synchronous(%s)", sync))
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busy.Milliseconds()))
+	q.Add("_pragma", "foreign_keys(1)")
+	if writer {
+		q.Set("_txlock", "immediate")
+	} else {
+		q.Add("_pragma", "query_only(1)")
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Path returns the database file's path.
+func (s *Store) Path() string { return s.path }
+
+// Close waits for queued updates to finish, then closes every connection.
+// Later calls return the first call's result.
+//
+// Errors: the driver's close error, if any.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		s.mu.Unlock()
+		close(s.closing)
+		<-s.loopDone
+		s.closeErr = errors.Join(s.r.Close(), s.w.Close())
+	})
+	return s.closeErr
+}

@@ -1,0 +1,453 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/opengallery/opengallery/marketplace"
+)
+
+var _ marketplace.Store = (*Store)(nil)
+
+// Update implements marketplace.Store. fn runs on the writer goroutine
+// inside a transaction it may share with other concurrent Update calls
+// (each in its own savepoint); Update returns once that transaction has
+// committed. fn must not call the Store's methods: that would wait for the
+// writer that is running fn.
+//
+// Errors: whatever fn returns, unchanged; *marketplace.ConflictError
+// (marketplace.ErrConflict) from a stale Put; ErrClosed; ctx.Err(); driver
+// errors when the commit fails.
+func (s *Store) Update(ctx context.Context, fn func(tx marketplace.Tx) error) error {
+	return s.write(ctx, func(ctx context.Context, q *sql.Tx) error {
+		return fn(&tx{ctx: ctx, q: q})
+	})
+}
+
+// View implements marketplace.Store: fn sees one consistent snapshot of
+// committed state through a reader connection.
+//
+// Errors: whatever fn returns; ctx.Err(); driver errors.
+func (s *Store) View(ctx context.Context, fn func(tx marketplace.ReadTx) error) error {
+	return s.read(ctx, func(q *sql.Tx) error { return fn(&tx{ctx: ctx, q: q}) })
+}
+
+// read runs fn in a read transaction on a reader connection.
+func (s *Store) read(ctx context.Context, fn func(q *sql.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	q, err := s.r.BeginTx(ctx, nil)
+	if err != nil {
+		if s.isClosed() {
+			return ErrClosed
+		}
+		return fmt.Errorf("sqlite: begin read: %w", err)
+	}
+	defer q.Rollback() //nolint:errcheck // read-only: nothing to keep
+	return fn(q)
+}
+
+func (s *Store) isClosed() bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.closed
+}
+
+// cursor is a position in a sorted list: the sort key of the last item of
+// the previous page.
+type cursor struct {
+	R  int    `json:"r,omitempty"`
+	T  int64  `json:"t,omitempty"`
+	S  string `json:"s,omitempty"`
+	ID string `json:"id"`
+}
+
+func (c cursor) encode() string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s string) (*cursor, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var c cursor
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || json.Unmarshal(b, &c) != nil || c.ID == "" {
+		return nil, marketplace.BadCursor(s)
+	}
+	return &c, nil
+}
+
+// where accumulates SQL conditions and their arguments.
+type where struct {
+	conds []string
+	args  []any
+}
+
+func (w *where) eq(col string, v string) {
+	if v != "" {
+		w.add(col+" = ?", v)
+	}
+}
+
+func (w *where) add(cond string, args ...any) {
+	w.conds = append(w.conds, cond)
+	w.args = append(w.args, args...)
+}
+
+func (w *where) sql() string {
+	if len(w.conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(w.conds, " AND ")
+}
+
+// listSpec is a list query over one aggregate table ordered by a time
+// column, then id.
+type listSpec struct {
+	kind    marketplace.Kind
+	timeCol string
+	asc     bool
+	w       where
+}
+
+// list runs a keyset-paginated list query and its total count in one read
+// snapshot.
+func list[T any](ctx context.Context, s *Store, spec listSpec, cur string, limit int) (marketplace.Page[T], error) {
+	var out marketplace.Page[T]
+	if err := marketplace.CheckLimit(limit); err != nil {
+		return out, err
+	}
+	after, err := decodeCursor(cur)
+	if err != nil {
+		return out, err
+	}
+	tbl := tables[spec.kind].name
+	pageW := spec.w
+	pageW.conds = append([]string(nil), spec.w.conds...)
+	pageW.args = append([]any(nil), spec.w.args...)
+	op, dir := "<", "DESC"
+	if spec.asc {
+		op, dir = ">", "ASC"
+	}
+	if after != nil {
+		pageW.add(fmt.Sprintf("(%s %s ? OR (%s = ? AND id %s ?))", spec.timeCol, op, spec.timeCol, op), after.T, after.T, after.ID)
+	}
+	query := fmt.Sprintf("SELECT doc, %s, id FROM %s%s ORDER BY %s %s, id %s LIMIT ?", spec.timeCol, tbl, pageW.sql(), spec.timeCol, dir, dir)
+	err = s.read(ctx, func(q *sql.Tx) error {
+		if err := q.QueryRowContext(ctx, "SELECT count(*) FROM "+tbl+spec.w.sql(), spec.w.args...).Scan(&out.Total); err != nil {
+			return err
+		}
+		rows, err := q.QueryContext(ctx, query, append(pageW.args, limit+1)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		out.Items = make([]T, 0, min(limit, 64))
+		var last cursor
+		for rows.Next() {
+			var doc []byte
+			var c cursor
+			if err := rows.Scan(&doc, &c.T, &c.ID); err != nil {
+				return err
+			}
+			if len(out.Items) == limit {
+				out.Next = last.encode()
+				break
+			}
+			var v T
+			if err := json.Unmarshal(doc, &v); err != nil {
+				return err
+			}
+			out.Items = append(out.Items, v)
+			last = c
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return marketplace.Page[T]{}, wrapRead(ctx, "list "+string(spec.kind), err)
+	}
+	return out, nil
+}
+
+// wrapRead keeps ctx errors and sentinel-wrapped errors as they are and
+// names the operation on driver errors.
+func wrapRead(ctx context.Context, op string, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if err == ErrClosed {
+		return err
+	}
+	return fmt.Errorf("sqlite: %s: %w", op, err)
+}
+
+// ListOrders implements marketplace.Store.
+func (s *Store) ListOrders(ctx context.Context, q marketplace.OrderQuery) (marketplace.Page[marketplace.Order], error) {
+	spec := listSpec{kind: marketplace.KindOrder, timeCol: "created_at"}
+	spec.w.eq("buyer_id", q.BuyerID)
+	spec.w.eq("seller_id", q.SellerID)
+	spec.w.eq("resource_id", q.ResourceID)
+	spec.w.eq("status", string(q.Status))
+	spec.w.eq("kind", string(q.Kind))
+	return list[marketplace.Order](ctx, s, spec, q.Cursor, q.Limit)
+}
+
+// ListResources implements marketplace.Store.
+func (s *Store) ListResources(ctx context.Context, q marketplace.ResourceQuery) (marketplace.Page[marketplace.Resource], error) {
+	spec := listSpec{kind: marketplace.KindResource, timeCol: "purchased_at"}
+	spec.w.eq("buyer_id", q.BuyerID)
+	spec.w.eq("seller_id", q.SellerID)
+	spec.w.eq("status", string(q.Status))
+	if q.VisibleOnly {
+		spec.w.add("visible = 1")
+	}
+	return list[marketplace.Resource](ctx, s, spec, q.Cursor, q.Limit)
+}
+
+// ListFlows implements marketplace.Store.
+func (s *Store) ListFlows(ctx context.Context, q marketplace.FlowQuery) (marketplace.Page[marketplace.Flow], error) {
+	spec := listSpec{kind: marketplace.KindFlow, timeCol: "created_at"}
+	spec.w.eq("buyer_id", q.BuyerID)
+	spec.w.eq("seller_id", q.SellerID)
+	spec.w.eq("status", q.Status)
+	return list[marketplace.Flow](ctx, s, spec, q.Cursor, q.Limit)
+}
+
+// ListInvoices implements marketplace.Store.
+func (s *Store) ListInvoices(ctx context.Context, q marketplace.InvoiceQuery) (marketplace.Page[marketplace.Invoice], error) {
+	spec := listSpec{kind: marketplace.KindInvoice, timeCol: "requested_at"}
+	spec.w.eq("buyer_id", q.BuyerID)
+	spec.w.eq("seller_id", q.SellerID)
+	spec.w.eq("order_id", q.OrderID)
+	spec.w.eq("status", string(q.Status))
+	return list[marketplace.Invoice](ctx, s, spec, q.Cursor, q.Limit)
+}
+
+// ListUnsubscribeRequests implements marketplace.Store.
+func (s *Store) ListUnsubscribeRequests(ctx context.Context, q marketplace.UnsubscribeQuery) (marketplace.Page[marketplace.UnsubscribeRequest], error) {
+	spec := listSpec{kind: marketplace.KindUnsubscribe, timeCol: "created_at"}
+	spec.w.eq("buyer_id", q.BuyerID)
+	spec.w.eq("seller_id", q.SellerID)
+	spec.w.eq("resource_id", q.ResourceID)
+	spec.w.eq("status", string(q.Status))
+	return list[marketplace.UnsubscribeRequest](ctx, s, spec, q.Cursor, q.Limit)
+}
+
+// ListPayments implements marketplace.Store.
+func (s *Store) ListPayments(ctx context.Context, q marketplace.PaymentQuery) (marketplace.Page[marketplace.Payment], error) {
+	spec := listSpec{kind: marketplace.KindPayment, timeCol: "created_at", asc: true}
+	spec.w.eq("buyer_id", q.BuyerID)
+	spec.w.eq("order_id", q.OrderID)
+	spec.w.eq("method", string(q.Method))
+	if q.Unsettled {
+		spec.w.add("settled = 0")
+	}
+	return list[marketplace.Payment](ctx, s, spec, q.Cursor, q.Limit)
+}
+
+// SearchProducts implements marketplace.Store. Text terms are FTS5 prefix
+// queries over name, description and seller name; the other filters use the
+// indexed columns and the product tags.
+func (s *Store) SearchProducts(ctx context.Context, q marketplace.ProductQuery) (marketplace.Page[marketplace.Product], error) {
+	var out marketplace.Page[marketplace.Product]
+	if err := marketplace.CheckSort(q.Sort); err != nil {
+		return out, err
+	}
+	if err := marketplace.CheckLimit(q.Limit); err != nil {
+		return out, err
+	}
+	after, err := decodeCursor(q.Cursor)
+	if err != nil {
+		return out, err
+	}
+	var w where
+	if terms := marketplace.SearchTerms(q.Text); len(terms) > 0 {
+		parts := make([]string, len(terms))
+		for i, t := range terms {
+			parts[i] = `"` + strings.ReplaceAll(t, `"`, `""`) + `"*`
+		}
+		w.add("p.rowid IN (SELECT rowid FROM og_products_fts WHERE og_products_fts MATCH ?)", strings.Join(parts, " AND "))
+	}
+	w.eq("p.category", q.Category)
+	w.eq("p.delivery", string(q.Delivery))
+	w.eq("p.seller_id", q.SellerID)
+	if q.OS != "" {
+		w.add("p.rowid IN (SELECT product_rid FROM og_product_tags WHERE tag = ?)", "os:"+q.OS)
+	}
+	if q.Mode != "" {
+		w.add("p.rowid IN (SELECT product_rid FROM og_product_tags WHERE tag = ?)", "mode:"+string(q.Mode))
+	}
+	if len(q.Statuses) > 0 {
+		ph := make([]string, len(q.Statuses))
+		for i, st := range q.Statuses {
+			ph[i] = "?"
+			w.args = append(w.args, string(st))
+		}
+		w.conds = append(w.conds, "p.status IN ("+strings.Join(ph, ", ")+")")
+	}
+	pageW := where{conds: append([]string(nil), w.conds...), args: append([]any(nil), w.args...)}
+	byName := q.Sort == marketplace.SortName
+	order := "p.sort_r, p.sort_t DESC, p.id"
+	if byName {
+		order = "p.name, p.id"
+		if after != nil {
+			pageW.add("(p.name > ? OR (p.name = ? AND p.id > ?))", after.S, after.S, after.ID)
+		}
+	} else if after != nil {
+		pageW.add("(p.sort_r > ? OR (p.sort_r = ? AND (p.sort_t < ? OR (p.sort_t = ? AND p.id > ?))))",
+			after.R, after.R, after.T, after.T, after.ID)
+	}
+	query := "SELECT p.doc, p.sort_r, p.sort_t, p.name, p.id FROM og_products p" + pageW.sql() + " ORDER BY " + order + " LIMIT ?"
+	err = s.read(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM og_products p"+w.sql(), w.args...).Scan(&out.Total); err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, query, append(pageW.args, q.Limit+1)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		out.Items = make([]marketplace.Product, 0, min(q.Limit, 64))
+		var last cursor
+		for rows.Next() {
+			var doc []byte
+			var c cursor
+			if err := rows.Scan(&doc, &c.R, &c.T, &c.S, &c.ID); err != nil {
+				return err
+			}
+			if byName {
+				c.R, c.T = 0, 0
+			} else {
+				c.S = ""
+			}
+			if len(out.Items) == q.Limit {
+				out.Next = last.encode()
+				break
+			}
+			var p marketplace.Product
+			if err := json.Unmarshal(doc, &p); err != nil {
+				return err
+			}
+			out.Items = append(out.Items, p)
+			last = c
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return marketplace.Page[marketplace.Product]{}, wrapRead(ctx, "search products", err)
+	}
+	return out, nil
+}
+
+// dueTables are the aggregates ClaimDue visits, in Kind order.
+var dueTables = []marketplace.Kind{marketplace.KindFlow, marketplace.KindOrder, marketplace.KindResource, marketplace.KindUnsubscribe}
+
+var claimQuery = func() string {
+	parts := make([]string, len(dueTables))
+	for i, k := range dueTables {
+		parts[i] = fmt.Sprintf(`SELECT * FROM (SELECT '%s' AS kind, id, version, due_at FROM %s
+			WHERE due_at <= ?1 AND (lease_until IS NULL OR lease_until <= ?1) ORDER BY due_at, id LIMIT ?2)`, k, tables[k].name)
+	}
+	return strings.Join(parts, " UNION ALL ") + " ORDER BY due_at, kind, id LIMIT ?2"
+}()
+
+// ClaimDue implements marketplace.Store. The claim is a write on the
+// single writer, so two callers in this process, or in several processes on
+// the same file (serialised by SQLite's write lock), never get the same item
+// while its lease runs.
+//
+// Errors: *marketplace.InputError for limit < 1, an empty owner or
+// lease ≤ 0; ErrClosed; ctx.Err(); driver errors.
+func (s *Store) ClaimDue(ctx context.Context, now time.Time, limit int, owner string, lease time.Duration) ([]marketplace.DueItem, error) {
+	switch {
+	case limit < 1:
+		return nil, &marketplace.InputError{Field: "limit", Value: limit, Reason: "must be at least 1"}
+	case owner == "":
+		return nil, &marketplace.InputError{Field: "owner", Value: owner, Reason: "must not be empty"}
+	case lease <= 0:
+		return nil, &marketplace.InputError{Field: "lease", Value: lease, Reason: "must be positive"}
+	}
+	var out []marketplace.DueItem
+	err := s.write(ctx, func(ctx context.Context, q *sql.Tx) error {
+		out = out[:0]
+		rows, err := q.QueryContext(ctx, claimQuery, nanos(now), limit)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var it marketplace.DueItem
+			var due int64
+			if err := rows.Scan(&it.Kind, &it.ID, &it.Version, &due); err != nil {
+				rows.Close()
+				return err
+			}
+			it.DueAt = time.Unix(0, due).UTC()
+			out = append(out, it)
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		until := nanos(now.Add(lease))
+		for _, it := range out {
+			if _, err := q.ExecContext(ctx, "UPDATE "+tables[it.Kind].name+" SET lease_until = ?, lease_owner = ? WHERE id = ?",
+				until, owner, it.ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrapRead(ctx, "claim due", err)
+	}
+	if out == nil {
+		out = []marketplace.DueItem{}
+	}
+	return out, nil
+}
+
+// Events implements marketplace.Store.
+func (s *Store) Events(ctx context.Context, after int64, limit int) ([]marketplace.Event, error) {
+	if err := marketplace.CheckLimit(limit); err != nil {
+		return nil, err
+	}
+	if after < 0 {
+		return nil, &marketplace.InputError{Field: "after", Value: after, Reason: "must not be negative"}
+	}
+	out := []marketplace.Event{}
+	err := s.read(ctx, func(q *sql.Tx) error {
+		rows, err := q.QueryContext(ctx, `SELECT seq, doc FROM og_events WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var seq int64
+			var doc []byte
+			if err := rows.Scan(&seq, &doc); err != nil {
+				return err
+			}
+			var e marketplace.Event
+			if err := json.Unmarshal(doc, &e); err != nil {
+				return err
+			}
+			e.Seq = seq
+			out = append(out, e)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, wrapRead(ctx, "events", err)
+	}
+	return out, nil
+}
