@@ -12,7 +12,7 @@ const (
 	System   Role = "system"   // the marketplace itself, acting on timers
 )
 
-var allRoles = []Role{Buyer, Seller, Operator, System}
+var allRoles = roleIndex[:]
 
 // Roles returns every role.
 func Roles() []Role { return append([]Role(nil), allRoles...) }
@@ -78,10 +78,7 @@ const (
 	AutoAccept Action = "auto_accept"
 )
 
-var allActions = []Action{
-	SubmitRequest, ConfirmRequest, RejectRequest, Deliver, ApproveDelivery, ReturnDelivery,
-	Accept, RejectDelivery, Remind, Appeal, Resume, Complete, Terminate, AutoAccept,
-}
+var allActions = actionIndex[:]
 
 // Actions returns every action in flow order.
 func Actions() []Action { return append([]Action(nil), allActions...) }
@@ -98,20 +95,6 @@ func ParseAction(s string) (Action, error) {
 	return "", &InputError{Field: "Action", Value: quoteShort(s), Reason: "unknown action"}
 }
 
-func validAction(a Action) bool {
-	for _, x := range allActions {
-		if x == a {
-			return true
-		}
-	}
-	return false
-}
+func validAction(a Action) bool { return indexOf(allActions, a) >= 0 }
 
-func validRole(r Role) bool {
-	for _, x := range allRoles {
-		if x == r {
-			return true
-		}
-	}
-	return false
-}
+func validRole(r Role) bool { return indexOf(allRoles, r) >= 0 }

@@ -11,8 +11,9 @@ import (
 )
 
 // Apply takes the action c on flow f at time now under policy p and returns
-// the new flow, with the operation record appended, for the caller to
-// persist. f itself is never modified; on error the caller keeps f.
+// the new flow and the action's operation record, for the caller to persist
+// together (the record's Seq is the new flow's Seq). f itself is never
+// modified; on error the caller keeps f and the returned flow is f.
 //
 // The template's state machine decides whether c.Actor.Role may take
 // c.Action in f's status; the policy then decides whether its time and count
@@ -26,56 +27,62 @@ import (
 //     this status; also wrapping ErrFrozen when the flow is frozen and the
 //     actor is not an operator, or ErrTooEarly when the action's time or
 //     count condition is not met yet.
-func Apply(f Flow, c Command, now time.Time, p Policy) (Flow, error) {
-	if err := p.Validate(); err != nil {
-		return f, err
-	}
-	t, err := f.template()
+func Apply(f Flow, c Command, now time.Time, p Policy) (Flow, Record, error) {
+	t, err := check(&f, &c, now, p)
 	if err != nil {
-		return f, err
-	}
-	if now.IsZero() {
-		return f, &InputError{Field: "now", Value: now, Reason: "required"}
+		return f, Record{}, err
 	}
 	now = now.UTC()
-	if err := c.Validate(); err != nil {
-		return f, err
-	}
 	role := c.Actor.Role
 	if f.Frozen && role != Operator {
-		return f, notAllowed(c.Action, f.Status, role, ErrFrozen, "the flow is frozen by an appeal until the operations team handles it")
+		return f, Record{}, notAllowed(c.Action, f.Status, role, ErrFrozen, "the flow is frozen by an appeal until the operations team handles it")
 	}
 	target := c.ResumeStatus
 	if c.Action == Resume && target == "" {
 		target = f.StatusBeforeAppeal
 		if target == "" {
-			return f, &InputError{Field: "ResumeStatus", Value: `""`, Reason: "required: the flow records no status before the appeal"}
+			return f, Record{}, &InputError{Field: "ResumeStatus", Value: `""`, Reason: "required: the flow records no status before the appeal"}
 		}
 	}
-	to, err := t.fire(f, role, c.Action, target)
+	to, err := t.fire(&f, role, c.Action, target)
 	if err != nil {
-		return f, err
+		return f, Record{}, err
 	}
-	if err := guard(f, c.Action, role, now, p); err != nil {
-		return f, err
+	if err := guard(&f, c.Action, role, now, &p); err != nil {
+		return f, Record{}, err
 	}
 	if c.Action == SubmitRequest && t.attachmentRequired && len(c.Attachments) == 0 {
-		return f, &InputError{Field: "Attachments", Value: 0, Reason: "a " + t.name + " request needs at least one attachment"}
+		return f, Record{}, &InputError{Field: "Attachments", Value: 0, Reason: "a " + t.name + " request needs at least one attachment"}
 	}
 	if c.Action == Deliver && c.EnablingTime.After(now) {
-		return f, &InputError{Field: "EnablingTime", Value: c.EnablingTime, Reason: "the actual enabling time cannot be after now"}
+		return f, Record{}, &InputError{Field: "EnablingTime", Value: c.EnablingTime, Reason: "the actual enabling time cannot be after now"}
 	}
-	return next(f, c, to, now), nil
+	n, rec := next(&f, &c, to, now)
+	return n, rec, nil
+}
+
+// check validates everything Apply is given before anything else happens.
+func check(f *Flow, c *Command, now time.Time, p Policy) (*Template, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	t, err := f.template()
+	if err != nil {
+		return nil, err
+	}
+	if now.IsZero() {
+		return nil, &InputError{Field: "now", Value: now, Reason: "required"}
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 // fire runs the command's event on a pooled machine set to f's status and
 // returns the destination. The machine's errors become *NotAllowedError.
-func (t *Template) fire(f Flow, r Role, a Action, target Status) (Status, error) {
-	key := eventKey{role: r, action: a, review: f.PlatformReview && t.reviewSupported}
-	if a == Resume {
-		key.target = target
-	}
-	name, ok := t.events[key]
+func (t *Template) fire(f *Flow, r Role, a Action, target Status) (Status, error) {
+	name, ok := t.event(r, a, target, f.PlatformReview && t.reviewSupported)
 	if !ok {
 		reason := "no such action for this role in the " + t.name + " flow"
 		if a == Resume {
@@ -96,13 +103,14 @@ func (t *Template) fire(f Flow, r Role, a Action, target Status) (Status, error)
 	return to, nil
 }
 
-// next builds the new flow value. Attachments are cloned so that the
-// caller's command slices never alias the stored flow.
-func next(f Flow, c Command, to Status, now time.Time) Flow {
+// next builds the new flow value and its record. Attachments are cloned so
+// that the caller's command slices never alias the stored flow.
+func next(f *Flow, c *Command, to Status, now time.Time) (Flow, Record) {
 	from := f.Status
 	atts := slices.Clone(c.Attachments)
-	n := f
+	n := *f
 	n.Status = to
+	n.Seq++
 	if to != from {
 		n.StatusSince = now
 	}
@@ -113,7 +121,7 @@ func next(f Flow, c Command, to Status, now time.Time) Flow {
 		n.LastSellerUpdate = now
 	}
 	rec := Record{
-		Seq: len(f.Records) + 1, At: now, Actor: c.Actor, Action: c.Action, From: from, To: to,
+		FlowID: f.ID, Seq: n.Seq, At: now, Actor: c.Actor, Action: c.Action, From: from, To: to,
 		Reason: c.Reason, Description: c.Description, Result: c.Result, Attachments: atts,
 	}
 	switch c.Action {
@@ -150,10 +158,5 @@ func next(f Flow, c Command, to Status, now time.Time) Flow {
 		n.Refund = c.Refund
 		rec.Refund = c.Refund
 	}
-	// A fresh backing array: appending in place could write into an array
-	// the caller's f (or an older value) shares.
-	recs := make([]Record, len(f.Records), len(f.Records)+1)
-	copy(recs, f.Records)
-	n.Records = append(recs, rec)
-	return n
+	return n, rec
 }

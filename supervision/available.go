@@ -21,7 +21,7 @@ func Available(f Flow, r Role, now time.Time, p Policy) []Action {
 		if row.Role != r || !reviewMatches(row.Review, f.PlatformReview) || containsAction(out, row.Action) {
 			continue
 		}
-		if guard(f, row.Action, r, now, p) != nil {
+		if guard(&f, row.Action, r, now, &p) != nil {
 			continue
 		}
 		out = append(out, row.Action)

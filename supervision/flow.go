@@ -5,10 +5,13 @@ import (
 	"time"
 )
 
-// Flow is one purchase's supervision flow: a plain value the marketplace
-// stores and passes back. Apply never modifies a Flow; it returns a new one.
-// Slices may share backing arrays between the old and new values: treat them
-// as read-only. All times are UTC.
+// Flow is one purchase's supervision flow: a plain, fixed-size value the
+// marketplace stores and passes back. Apply never modifies a Flow; it returns
+// a new one plus the operation Record of the action, which the marketplace
+// appends to its own log (records are not kept inside the Flow, so an action
+// costs the same on the first day and the hundredth). Attachment slices may
+// be shared between the old and new values: treat them as read-only. All
+// times are UTC.
 type Flow struct {
 	ID             string // assigned by the marketplace, e.g. the order line
 	Template       Kind
@@ -46,7 +49,10 @@ type Flow struct {
 	// flow to complete; only Policy.AppealCutoff reads it.
 	ExpectedCompletion time.Time
 
-	Records []Record // every action, oldest first
+	// Seq is the number of actions applied so far, the Seq of the last
+	// Record. It grows by one per successful Apply, so hosts can use it as
+	// an optimistic-concurrency version.
+	Seq int
 }
 
 // Request is what the buyer asked for.
@@ -66,9 +72,11 @@ type Delivery struct {
 	DeliveredAt  time.Time
 }
 
-// Record is the operation record of one action.
+// Record is the operation record of one action: who, when, what, the
+// status before and after, and the action's inputs.
 type Record struct {
-	Seq          int // 1-based position in Flow.Records
+	FlowID       string
+	Seq          int // 1-based; equals the new Flow.Seq
 	At           time.Time
 	Actor        Actor
 	Action       Action
@@ -147,8 +155,8 @@ func (f Flow) template() (*Template, error) {
 		return nil, &InputError{Field: "PlatformReview", Value: true, Reason: "only SaaS flows have a platform review"}
 	case !f.PlatformReview && f.Status == PlatformReview:
 		return nil, &InputError{Field: "Status", Value: f.Status, Reason: "flow has no platform review"}
-	case f.SellerRejections < 0 || f.BuyerRejections < 0 || f.Reminders < 0 || f.Appeals < 0:
-		return nil, &InputError{Field: "counters", Value: [4]int{f.SellerRejections, f.BuyerRejections, f.Reminders, f.Appeals}, Reason: "must not be negative"}
+	case f.SellerRejections < 0 || f.BuyerRejections < 0 || f.Reminders < 0 || f.Appeals < 0 || f.Seq < 0:
+		return nil, &InputError{Field: "counters", Value: [5]int{f.SellerRejections, f.BuyerRejections, f.Reminders, f.Appeals, f.Seq}, Reason: "must not be negative"}
 	}
 	return t, nil
 }

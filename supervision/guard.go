@@ -7,7 +7,7 @@ import (
 
 // guard checks the time and count conditions of an action the table already
 // permits in the flow's status. A nil result means the action may go ahead.
-func guard(f Flow, a Action, r Role, now time.Time, p Policy) error {
+func guard(f *Flow, a Action, r Role, now time.Time, p *Policy) error {
 	switch a {
 	case Appeal:
 		return appealGuard(f, r, now, p)
@@ -33,7 +33,7 @@ func guard(f Flow, a Action, r Role, now time.Time, p Policy) error {
 // after AppealThreshold rejections either way; the seller at any time when
 // the policy says so; otherwise the party whose counterpart has left the
 // flow waiting for more than AppealIdle.
-func appealGuard(f Flow, r Role, now time.Time, p Policy) error {
+func appealGuard(f *Flow, r Role, now time.Time, p *Policy) error {
 	if p.AppealCutoff > 0 && !f.ExpectedCompletion.IsZero() &&
 		!now.Before(f.ExpectedCompletion.Add(-p.AppealCutoff)) && now.Before(f.ExpectedCompletion) {
 		return notAllowed(Appeal, f.Status, r, nil,
@@ -48,7 +48,7 @@ func appealGuard(f Flow, r Role, now time.Time, p Policy) error {
 }
 
 // appealOpen is the appeal condition without the cut-off.
-func appealOpen(f Flow, r Role, now time.Time, p Policy) bool {
+func appealOpen(f *Flow, r Role, now time.Time, p *Policy) bool {
 	if f.SellerRejections >= p.AppealThreshold || f.BuyerRejections >= p.AppealThreshold {
 		return true
 	}

@@ -33,10 +33,7 @@ const (
 )
 
 // allStatuses lists every status in flow order.
-var allStatuses = []Status{
-	AwaitingRequest, AwaitingConfirmation, AwaitingDelivery, PlatformReview,
-	AwaitingAcceptance, AwaitingOperations, Completed, Terminated,
-}
+var allStatuses = statusIndex[:]
 
 // Statuses returns every status any template uses, in flow order.
 func Statuses() []Status { return append([]Status(nil), allStatuses...) }

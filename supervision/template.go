@@ -60,22 +60,60 @@ type Template struct {
 	reviewSupported    bool
 	table              []Transition
 
-	// events maps what a command asks for to the fsm event name; rows that
-	// differ only in From share one event with several sources.
-	events   map[eventKey]string
+	// events maps what a command asks for (role, action, review switch) to
+	// the fsm event name; rows that differ only in From share one event.
+	// resume does the same for Resume, by target status. Dense arrays keep
+	// the lookup off the hash path that Apply pays on every action.
+	events   [len(roleIndex)][len(actionIndex)][2]string
+	resume   [len(statusIndex)][2]string
 	fsmDescs fsm.Events
 	// byStatus indexes table rows by their From status, in table order.
 	byStatus map[Status][]int
 	pool     sync.Pool
 }
 
-// eventKey is what Apply knows before asking the machine: who, what, the
-// resume target (Resume only) and the flow's review switch.
-type eventKey struct {
-	role   Role
-	action Action
-	target Status
-	review bool
+// Dense indexes of the closed enumerations, for the event arrays.
+var (
+	roleIndex   = [...]Role{Buyer, Seller, Operator, System}
+	actionIndex = [...]Action{
+		SubmitRequest, ConfirmRequest, RejectRequest, Deliver, ApproveDelivery, ReturnDelivery,
+		Accept, RejectDelivery, Remind, Appeal, Resume, Complete, Terminate, AutoAccept,
+	}
+	statusIndex = [...]Status{
+		AwaitingRequest, AwaitingConfirmation, AwaitingDelivery, PlatformReview,
+		AwaitingAcceptance, AwaitingOperations, Completed, Terminated,
+	}
+)
+
+func indexOf[T comparable](xs []T, x T) int {
+	for i, y := range xs {
+		if y == x {
+			return i
+		}
+	}
+	return -1
+}
+
+// event returns the fsm event a command maps to, or false when the template
+// has no row for that role, action (and resume target) at all.
+func (t *Template) event(r Role, a Action, target Status, review bool) (string, bool) {
+	ri, ai := indexOf(roleIndex[:], r), indexOf(actionIndex[:], a)
+	if ri < 0 || ai < 0 {
+		return "", false
+	}
+	rv := 0
+	if review {
+		rv = 1
+	}
+	name := t.events[ri][ai][rv]
+	if a == Resume {
+		si := indexOf(statusIndex[:], target)
+		if si < 0 {
+			return "", false
+		}
+		name = t.resume[si][rv]
+	}
+	return name, name != ""
 }
 
 // Kind returns the template's code.
@@ -117,10 +155,15 @@ func (t *Template) Transitions() []Transition { return slices.Clone(t.table) }
 //
 // Errors: *InputError (ErrInvalidInput) for an unknown kind.
 func Lookup(k Kind) (*Template, error) {
-	for _, t := range templates {
-		if t.kind == k {
-			return t, nil
-		}
+	switch k {
+	case License:
+		return templates[0], nil
+	case Standard:
+		return templates[1], nil
+	case WebsiteDeployment:
+		return templates[2], nil
+	case SaaS:
+		return templates[3], nil
 	}
 	return nil, &InputError{Field: "Template", Value: quoteShort(string(k)), Reason: "unknown template kind"}
 }
@@ -255,7 +298,6 @@ func eventName(r Transition) string {
 // loops on each status it is allowed in); a table that maps one command in
 // one status to two destinations is a programming error caught at init.
 func (t *Template) compile() {
-	t.events = make(map[eventKey]string)
 	t.byStatus = make(map[Status][]int)
 	type edge struct{ name, to string }
 	seen := map[[2]string]Status{}
@@ -273,15 +315,15 @@ func (t *Template) compile() {
 			order = append(order, e)
 		}
 		srcs[e] = append(srcs[e], string(r.From))
-		var target Status
-		if r.Action == Resume {
-			target = r.To
-		}
-		for _, rv := range []bool{false, true} {
-			if (r.Review == ReviewOn && !rv) || (r.Review == ReviewOff && rv) || (rv && !t.reviewSupported) {
+		for rv, on := range []bool{false, true} {
+			if (r.Review == ReviewOn && !on) || (r.Review == ReviewOff && on) || (on && !t.reviewSupported) {
 				continue
 			}
-			t.events[eventKey{role: r.Role, action: r.Action, target: target, review: rv}] = name
+			if r.Action == Resume {
+				t.resume[indexOf(statusIndex[:], r.To)][rv] = name
+			} else {
+				t.events[indexOf(roleIndex[:], r.Role)][indexOf(actionIndex[:], r.Action)][rv] = name
+			}
 		}
 		t.byStatus[r.From] = append(t.byStatus[r.From], i)
 	}
