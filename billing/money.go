@@ -270,6 +270,12 @@ func (m *Money) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &v); err != nil {
 		return &InputError{Field: "money", Value: string(b), Reason: fmt.Sprintf("malformed JSON: %v", err)}
 	}
+	if v.Currency == "" && (v.Amount == "" || v.Amount == "0") {
+		// The zero Money (an unset optional amount, such as a discount's
+		// price) round-trips as itself.
+		*m = Money{}
+		return nil
+	}
 	cur, err := ParseCurrency(string(v.Currency))
 	if err != nil {
 		return err

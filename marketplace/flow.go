@@ -1,8 +1,9 @@
 package marketplace
 
 import (
-	"encoding/json"
 	"time"
+
+	"github.com/opengallery/opengallery/supervision"
 )
 
 // Flow is the stored service-supervision flow of one order: the ids the
@@ -15,12 +16,14 @@ type Flow struct {
 	SellerID   string `json:"seller_id"`
 	ProductID  string `json:"product_id"`
 	Template   string `json:"template"`
-	// Status mirrors the supervision state for indexing and listing.
+	// Status mirrors Supervision.Status for indexing and listing.
 	Status string `json:"status"`
-	// State is the supervision package's flow value, encoded as JSON.
-	State     json.RawMessage `json:"state"`
-	CreatedAt time.Time       `json:"created_at"`
-	UpdatedAt time.Time       `json:"updated_at"`
+	// Supervision is the supervision package's flow value.
+	Supervision supervision.Flow `json:"supervision"`
+	// Records are the flow's operation records, oldest first.
+	Records   []supervision.Record `json:"records,omitempty"`
+	CreatedAt time.Time            `json:"created_at"`
+	UpdatedAt time.Time            `json:"updated_at"`
 	// NextDueAt is the flow's next timer (reminders, appeal availability).
 	NextDueAt *time.Time `json:"next_due_at,omitempty"`
 	Version   int64      `json:"version"`

@@ -7,19 +7,21 @@ import (
 	"github.com/opengallery/opengallery/billing"
 )
 
-// DeliveryMethod is how a product reaches the buyer.
-type DeliveryMethod string
+// DeliveryMethod is how a product reaches the buyer: billing's Delivery,
+// of which the marketplace sells DeliveryImage, DeliverySaaS,
+// DeliveryLicense and DeliveryProfessional.
+type DeliveryMethod = billing.Delivery
 
-// The delivery methods.
+// The delivery methods the marketplace sells.
 const (
-	DeliveryImage        DeliveryMethod = "image"                // a VM image deployed to the buyer's cloud servers
-	DeliverySaaS         DeliveryMethod = "saas"                 // an instance at the seller's SaaS endpoint
-	DeliveryLicense      DeliveryMethod = "license"              // a software license delivered offline
-	DeliveryProfessional DeliveryMethod = "professional_service" // a service (setup, migration, training)
+	DeliveryImage        = billing.Image               // a VM image deployed to the buyer's cloud servers
+	DeliverySaaS         = billing.SaaS                // an instance at the seller's SaaS endpoint
+	DeliveryLicense      = billing.License             // a software license delivered offline
+	DeliveryProfessional = billing.ProfessionalService // a service (setup, migration, training)
 )
 
-// Valid reports whether d is a known delivery method.
-func (d DeliveryMethod) Valid() bool {
+// Sellable reports whether d is a delivery method the marketplace sells.
+func Sellable(d DeliveryMethod) bool {
 	switch d {
 	case DeliveryImage, DeliverySaaS, DeliveryLicense, DeliveryProfessional:
 		return true
@@ -50,61 +52,27 @@ const (
 	SpecDiscontinued SpecStatus = "discontinued"
 )
 
-// PricePlan is one billing mode offered by a specification and its price:
-// per month (Monthly), per year (Yearly), per hour (PayPerUse) or once
-// (OneTime), for one unit of the quantity dimension.
-type PricePlan struct {
-	Mode  billing.Mode  `json:"mode"`
-	Price billing.Money `json:"price"`
-}
-
-// QuantityDimension is the linear attribute a specification is bought in
-// (users, licenses, mailboxes). The zero value means "exactly one".
-type QuantityDimension struct {
-	Name string `json:"name,omitempty"` // e.g. "number of licenses"
-	Min  int    `json:"min,omitempty"`
-	Max  int    `json:"max,omitempty"`
-	Step int    `json:"step,omitempty"`
-}
-
-// Allows reports whether q is a quantity the dimension accepts.
-func (d QuantityDimension) Allows(q int) bool {
-	if d.Max == 0 {
-		return q == 1
-	}
-	lo := max(d.Min, 1)
-	if q < lo || q > d.Max {
-		return false
-	}
-	if d.Step > 1 && (q-lo)%d.Step != 0 {
-		return false
-	}
-	return true
-}
-
-// Specification is one SKU of a product: its price plans, quantity
-// dimension, trial and upgradability.
+// Specification is one SKU of a product: its price plans (one per billing
+// mode, with quantity pricing and bounds) and trial, from billing, and its
+// upgradability.
 type Specification struct {
-	ID       string            `json:"id"`
-	Name     string            `json:"name"`
-	Status   SpecStatus        `json:"status"`
-	Plans    []PricePlan       `json:"plans"`
-	Quantity QuantityDimension `json:"quantity"`
-	// TrialDays is 0 (no trial) or 3-180.
-	TrialDays int `json:"trial_days,omitempty"`
+	ID     string     `json:"id"`
+	Name   string     `json:"name"`
+	Status SpecStatus `json:"status"`
+	// Pricing holds the plans and the trial days.
+	Pricing billing.Pricing `json:"pricing"`
+	// QuantityName names the quantity dimension ("number of licenses");
+	// empty when the specification is bought one at a time.
+	QuantityName string `json:"quantity_name,omitempty"`
 	// Upgradable allows upgrades to the other upgradable specifications of
 	// the same product and to more quantity (SaaS yearly/monthly only).
 	Upgradable bool `json:"upgradable,omitempty"`
 }
 
 // Plan returns the specification's plan for mode.
-func (s Specification) Plan(mode billing.Mode) (PricePlan, bool) {
-	for _, p := range s.Plans {
-		if p.Mode == mode {
-			return p, true
-		}
-	}
-	return PricePlan{}, false
+func (s Specification) Plan(mode billing.Mode) (billing.PricePlan, bool) {
+	p, err := s.Pricing.Plan(mode)
+	return p, err == nil
 }
 
 // Flavor is a cloud-server flavor an image runs on, with the server's own

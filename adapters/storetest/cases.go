@@ -330,7 +330,7 @@ func catalog(n int) []marketplace.Product {
 			p.ListedAt = ptr(at(time.Duration(i%7) * time.Hour)) // ties on purpose
 		}
 		if i%2 == 1 {
-			p.Specs[0].Plans = []marketplace.PricePlan{{Mode: billing.OneTime, Price: usd("100")}}
+			p.Specs[0].Pricing = billing.Pricing{Plans: []billing.PricePlan{{Mode: billing.OneTime, UnitPrice: usd("100")}}}
 		}
 		if i%10 == 9 {
 			p.Specs[0].Status = marketplace.SpecDiscontinued

@@ -13,6 +13,7 @@ import (
 
 	"github.com/opengallery/opengallery/billing"
 	"github.com/opengallery/opengallery/marketplace"
+	"github.com/opengallery/opengallery/supervision"
 )
 
 // Opener returns a fresh, empty store for one subtest. It should register
@@ -123,8 +124,12 @@ func product(id, sellerID string) marketplace.Product {
 		Supervised: true, FlowTemplate: "saas", Restriction: marketplace.Restriction{Whitelist: []string{"b1"}},
 		Specs: []marketplace.Specification{{
 			ID: "s1", Name: "Basic", Status: marketplace.SpecActive,
-			Plans:    []marketplace.PricePlan{{Mode: billing.Monthly, Price: usd("5.00")}, {Mode: billing.Yearly, Price: usd("900.00")}},
-			Quantity: marketplace.QuantityDimension{Name: "users", Min: 1, Max: 100, Step: 1}, TrialDays: 7, Upgradable: true,
+			Pricing: billing.Pricing{TrialDays: 7, Plans: []billing.PricePlan{
+				{Mode: billing.Monthly, UnitPrice: usd("5.00"), Quantity: billing.CountRange{Min: 1, Max: 100}},
+				{Mode: billing.Yearly, Model: billing.Tiered, Tiers: []billing.Tier{{UpTo: 10, UnitPrice: usd("900.00")}, {UnitPrice: usd("850.505")}},
+					Discount: billing.Discount{Kind: billing.DiscountRate, Rate: decimal.RequireFromString("0.125")}},
+			}},
+			QuantityName: "users", Upgradable: true,
 		}},
 		Status: marketplace.ProductListed, CreatedAt: at(0), UpdatedAt: at(0), ListedAt: ptr(at(time.Hour)),
 	}
@@ -155,7 +160,11 @@ func resource(id, buyer string) marketplace.Resource {
 
 func flow(id, buyer, sellerID string) marketplace.Flow {
 	return marketplace.Flow{ID: id, OrderID: "o1", ResourceID: "r1", BuyerID: buyer, SellerID: sellerID, ProductID: "p1",
-		Template: "saas", Status: "waiting_request", State: json.RawMessage(`{"status":"waiting_request","rejections":0}`),
+		Template: "saas", Status: string(supervision.AwaitingRequest),
+		Supervision: supervision.Flow{ID: id, Template: supervision.SaaS, Status: supervision.AwaitingRequest, CreatedAt: at(0).UTC(),
+			StatusSince: at(0).UTC(), SellerRejections: 2, Seq: 1},
+		Records: []supervision.Record{{FlowID: id, Seq: 1, At: at(0).UTC(), Actor: supervision.Actor{ID: buyer, Role: supervision.Buyer},
+			Action: supervision.Remind, From: supervision.AwaitingRequest, To: supervision.AwaitingRequest}},
 		CreatedAt: at(0), UpdatedAt: at(0)}
 }
 
