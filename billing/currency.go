@@ -36,14 +36,17 @@ func ParseCurrency(code string) (Currency, error) {
 }
 
 // Valid reports whether c is a known currency.
-func (c Currency) Valid() bool {
-	_, ok := minorUnits[c]
-	return ok
-}
+func (c Currency) Valid() bool { return c.MinorUnits() >= 0 }
 
 // MinorUnits returns the number of decimal places of c's minor unit (2 for
 // USD, 0 for JPY), or -1 for an unknown currency.
 func (c Currency) MinorUnits() int32 {
+	switch c { // the common currencies skip the map: money is hot
+	case USD, EUR, CNY:
+		return 2
+	case JPY:
+		return 0
+	}
 	n, ok := minorUnits[c]
 	if !ok {
 		return -1

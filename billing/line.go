@@ -1,6 +1,7 @@
 package billing
 
 import (
+	"encoding/json"
 	"strconv"
 	"strings"
 
@@ -19,7 +20,7 @@ const (
 	LineAmountOff      LineKind = "amount_off"     // −Price (capped so the order is not negative)
 	LineRounding       LineKind = "rounding"       // the total rounded half-up to the currency's minor unit
 	LineFloor          LineKind = "floor"          // brings a negative total up to zero
-	LinePriceChange    LineKind = "price_change"   // (new − old)/Per × Count(remaining) [× (1 − Rate)]
+	LineRemaining      LineKind = "remaining"      // ±Price/Per × Count (the remaining duration): new minus current configuration
 	LinePaid           LineKind = "paid"           // the amount paid for the order
 	LineConsumed       LineKind = "consumed"       // −Price × Used/Of hours
 	LineHandlingFee    LineKind = "handling_fee"   // −Price × Rate
@@ -35,8 +36,6 @@ type LineItem struct {
 	Label string // what the line prices: specification, flavor or tier name
 	// Price is the unit price (per Per) or the base amount a rate applies to.
 	Price Money
-	// Old is the current per-period price, for LinePriceChange.
-	Old Money
 	// Per is the period Price is quoted per; empty for a plain amount.
 	Per Period
 	// Count is the number of periods: whole for a quote, fractional for a
@@ -102,11 +101,11 @@ func (l LineItem) Description() string {
 		b.WriteString("rounded half-up to " + strconv.Itoa(int(l.Amount.minor())) + " decimal places")
 	case LineFloor:
 		b.WriteString("a negative result is no refund")
-	case LinePriceChange:
-		b.WriteString("(" + perSuffix(l.Price, l.Per) + " − " + perSuffix(l.Old, l.Per) + ") × " + l.Count.String() + " " + string(l.Per) + "(s) remaining")
-		if l.Rate.IsPositive() {
-			b.WriteString(" × (1 − " + l.Rate.String() + ")")
+	case LineRemaining:
+		if l.Amount.IsNegative() {
+			b.WriteString("−")
 		}
+		b.WriteString(perSuffix(l.Price, l.Per) + " × " + l.Count.String() + " " + string(l.Per) + "(s) remaining")
 	case LinePaid:
 		b.WriteString("paid " + l.Price.Display())
 	case LineConsumed:
@@ -130,12 +129,12 @@ func (l LineItem) Formula() string {
 		return "−" + l.Price.AmountString() + " × " + l.Rate.String() + " = " + amt
 	case LineAmountOff:
 		return "−" + l.Price.AmountString() + " = " + amt
-	case LinePriceChange:
-		f := "(" + l.Price.AmountString() + " − " + l.Old.AmountString() + ") × " + l.Count.String()
-		if l.Rate.IsPositive() {
-			f += " × (1 − " + l.Rate.String() + ")"
+	case LineRemaining:
+		f := l.Price.AmountString() + " × " + l.Count.String() + " = " + amt
+		if l.Amount.IsNegative() {
+			f = "−" + f
 		}
-		return f + " = " + amt
+		return f
 	case LineConsumed:
 		return "−" + l.Price.AmountString() + " × " + strconv.FormatInt(l.Used, 10) + " / " + strconv.FormatInt(l.Of, 10) + " = " + amt
 	}
@@ -164,4 +163,36 @@ func roundTotal(lines []LineItem, exact Money) ([]LineItem, Money) {
 		lines = append(lines, LineItem{Kind: LineRounding, Price: exact, Amount: Money{Amount: d, Currency: exact.Currency}})
 	}
 	return lines, r
+}
+
+// MarshalJSON encodes the line with its rendered description and formula,
+// amounts as strings.
+func (l LineItem) MarshalJSON() ([]byte, error) {
+	type input struct {
+		Price    *Money `json:"price,omitempty"`
+		Per      Period `json:"per,omitempty"`
+		Count    string `json:"count,omitempty"`
+		Quantity int64  `json:"quantity,omitempty"`
+		Rate     string `json:"rate,omitempty"`
+		Used     int64  `json:"used_hours,omitempty"`
+		Of       int64  `json:"order_hours,omitempty"`
+	}
+	in := input{Per: l.Per, Quantity: l.Quantity, Used: l.Used, Of: l.Of}
+	if l.Price.Valid() {
+		in.Price = &l.Price
+	}
+	if !l.Count.IsZero() {
+		in.Count = l.Count.String()
+	}
+	if !l.Rate.IsZero() {
+		in.Rate = l.Rate.String()
+	}
+	return json.Marshal(struct {
+		Kind        LineKind `json:"kind"`
+		Label       string   `json:"label,omitempty"`
+		Description string   `json:"description"`
+		Formula     string   `json:"formula"`
+		Inputs      input    `json:"inputs"`
+		Amount      Money    `json:"amount"`
+	}{l.Kind, l.Label, l.Description(), l.Formula(), in, l.Amount})
 }

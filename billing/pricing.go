@@ -146,7 +146,7 @@ func (p PricePlan) Validate() error {
 	switch p.Discount.Kind {
 	case NoDiscount:
 	case DiscountRate:
-		if p.Discount.Rate.IsNegative() || p.Discount.Rate.Cmp(one) >= 0 {
+		if p.Discount.Rate.IsNegative() || !belowOne(p.Discount.Rate) {
 			return &InputError{Field: "discount.rate", Value: p.Discount.Rate, Reason: "must be in [0, 1)"}
 		}
 	case FixedPrice:
@@ -324,3 +324,9 @@ var (
 	one     = decimal.NewFromInt(1)
 	hundred = decimal.NewFromInt(100)
 )
+
+// belowOne reports whether |d| < 1 without allocating (Cmp would rescale):
+// a nonzero d is below one when it has no more digits than decimal places.
+func belowOne(d decimal.Decimal) bool {
+	return d.IsZero() || d.NumDigits()+int(d.Exponent()) <= 0
+}

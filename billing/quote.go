@@ -1,6 +1,7 @@
 package billing
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -71,31 +72,83 @@ func (in QuoteInput) Validate(cfg Config) error {
 	return err
 }
 
-// Quote is a priced purchase: line items and their exact sum.
+// Quote is a priced purchase: its total and the line items that explain
+// it. The lines are built on demand by Lines, so that pricing a catalog
+// page, which needs only totals, formats and allocates no explanation.
 type Quote struct {
 	Mode     Mode
 	Count    int
 	Quantity int64
-	Lines    []LineItem
+	// Software is the software amount after its discount; Infrastructure
+	// the VM flavor's (zero without one). Both are exact.
+	Software, Infrastructure Money
 	// Total is the amount charged, rounded half-up to the currency's minor
 	// unit, for yearly, monthly and one-time purchases. For pay-per-use it
 	// is the exact hourly rate (software + VM), which is not rounded: usage
 	// is charged later from it.
 	Total Money
+
+	// what Lines needs to explain the quote
+	plan      PricePlan
+	label     string
+	infra     *Infrastructure
+	list, adj decimal.Decimal
+	cnt       decimal.Decimal
+	exact     Money
 }
 
 // Hourly reports whether Total is an hourly rate rather than an amount due.
 func (q Quote) Hourly() bool { return q.Mode == PayPerUse }
 
+// Lines returns the line items of the quote, whose amounts sum exactly to
+// Total: one software line per priced band (one per tier for tiered
+// pricing), the discount, the VM flavor, and the rounding to the minor unit
+// when it changed the exact sum.
+func (q Quote) Lines() []LineItem {
+	if !q.Total.Valid() {
+		return nil
+	}
+	cur, per := q.Total.Currency, q.Mode.Period()
+	var bandBuf [4]band
+	bands := q.plan.bands(q.Quantity, bandBuf[:0])
+	lines := make([]LineItem, 0, len(bands)+3)
+	for _, b := range bands {
+		units := b.to - b.from + 1
+		label := q.label
+		amt := q.list
+		if len(bands) > 1 || q.plan.model() == Tiered {
+			label = tierLabel(q.label, b)
+			amt = b.price.Amount.Mul(q.cnt).Mul(decimal.NewFromInt(units))
+		}
+		lines = append(lines, LineItem{Kind: LineSoftware, Label: label, Price: b.price, Per: per, Count: q.cnt, Quantity: units, Amount: Money{Amount: amt, Currency: cur}})
+	}
+	switch d := q.plan.Discount; d.Kind {
+	case DiscountRate:
+		lines = append(lines, LineItem{Kind: LineDiscount, Price: Money{Amount: q.list, Currency: cur}, Rate: d.Rate, Amount: Money{Amount: q.adj, Currency: cur}})
+	case FixedPrice:
+		lines = append(lines, LineItem{Kind: LineFixedPrice, Price: d.Price, Per: per, Count: q.cnt, Quantity: q.Quantity, Rate: q.list, Amount: Money{Amount: q.adj, Currency: cur}})
+	case AmountOff:
+		lines = append(lines, LineItem{Kind: LineAmountOff, Price: d.Amount, Amount: Money{Amount: q.adj, Currency: cur}})
+	}
+	if q.infra != nil {
+		lines = append(lines, LineItem{Kind: LineInfrastructure, Label: q.infra.Flavor, Price: q.infra.Price, Per: per, Count: q.cnt, Quantity: q.Quantity, Amount: q.Infrastructure})
+	}
+	if !q.exact.Amount.Equal(q.Total.Amount) {
+		lines = append(lines, LineItem{Kind: LineRounding, Price: q.exact, Amount: Money{Amount: q.Total.Amount.Sub(q.exact.Amount), Currency: cur}})
+	}
+	return lines
+}
+
 // CostDetails renders the cost details a buyer sees, such as
 // "$5.00 USD/month × 1 month(s)", or for several lines their sum:
 // "$5.00 USD/hour + s3.small.1: $0.0136 USD/hour = $5.0136 USD/hour".
 func (q Quote) CostDetails() string {
-	if len(q.Lines) == 1 {
-		return q.Lines[0].Description()
+	lines := q.Lines()
+	if len(lines) == 1 {
+		return lines[0].Description()
 	}
-	parts := make([]string, len(q.Lines))
-	for i, l := range q.Lines {
+	parts := make([]string, len(lines))
+	for i, l := range lines {
 		parts[i] = l.Description()
 	}
 	total := q.Total.Display()
@@ -105,11 +158,24 @@ func (q Quote) CostDetails() string {
 	return strings.Join(parts, " + ") + " = " + total
 }
 
+// MarshalJSON encodes the quote with its lines, cost details and total.
+func (q Quote) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Mode        Mode       `json:"mode"`
+		Count       int        `json:"count"`
+		Quantity    int64      `json:"quantity"`
+		Lines       []LineItem `json:"lines"`
+		CostDetails string     `json:"cost_details"`
+		Hourly      bool       `json:"hourly"`
+		Total       Money      `json:"total"`
+	}{q.Mode, q.Count, q.Quantity, q.Lines(), q.CostDetails(), q.Hourly(), q.Total})
+}
+
 // NewQuote prices in under cfg: unit price × duration × quantity for the
 // software (per tier for tiered pricing), its discount, plus the VM flavor
-// for images, then the total rounded half-up to the minor unit (an explicit
-// rounding line keeps the lines summing to the total). Pay-per-use quotes
-// the hourly rate.
+// for images, then the total rounded half-up to the minor unit (the lines
+// carry an explicit rounding step so that they sum to the total).
+// Pay-per-use quotes the exact hourly rate.
 //
 // Errors: *InputError (ErrInvalidInput) for a bad duration or quantity,
 // *PriceMissingError (ErrPriceMissing) when the specification has no price
@@ -121,56 +187,51 @@ func NewQuote(cfg Config, in QuoteInput) (Quote, error) {
 		return Quote{}, err
 	}
 	count := max(in.Count, 1)
-	cnt := decimal.NewFromInt(int64(count))
-	per := in.Mode.Period()
 	cur := plan.Currency()
-
+	cnt := decimal.NewFromInt(int64(count))
 	var bandBuf [4]band
-	bands := plan.bands(in.Quantity, bandBuf[:0])
-	lines := make([]LineItem, 0, len(bands)+4)
-	list := Zero(cur)
-	for _, b := range bands {
-		n := b.to - b.from + 1
-		label := in.Label
-		if plan.model() == Tiered {
-			label = tierLabel(in.Label, b)
-		}
+	var list decimal.Decimal
+	for i, b := range plan.bands(in.Quantity, bandBuf[:0]) {
 		amt := b.price.Amount.Mul(cnt)
-		if n != 1 {
-			amt = amt.Mul(decimal.NewFromInt(n))
+		if units := b.to - b.from + 1; units != 1 {
+			amt = amt.Mul(decimal.NewFromInt(units))
 		}
-		list.Amount = list.Amount.Add(amt)
-		lines = append(lines, LineItem{Kind: LineSoftware, Label: label, Price: b.price, Per: per, Count: cnt, Quantity: n, Amount: Money{Amount: amt, Currency: cur}})
+		if i == 0 {
+			list = amt
+		} else {
+			list = list.Add(amt)
+		}
 	}
-	software := list
-	switch d := plan.Discount; d.Kind {
+	software, adj := list, decimal.Zero
+	d := plan.Discount
+	switch d.Kind {
 	case DiscountRate:
-		off := list.Amount.Mul(d.Rate).Neg()
-		software.Amount = list.Amount.Add(off)
-		lines = append(lines, LineItem{Kind: LineDiscount, Price: list, Rate: d.Rate, Amount: Money{Amount: off, Currency: cur}})
+		adj = list.Mul(d.Rate).Neg()
+		software = list.Add(adj)
 	case FixedPrice:
-		fixed := d.Price.Amount.Mul(cnt).Mul(decimal.NewFromInt(in.Quantity))
-		software.Amount = fixed
-		lines = append(lines, LineItem{Kind: LineFixedPrice, Price: d.Price, Per: per, Count: cnt, Quantity: in.Quantity, Rate: list.Amount,
-			Amount: Money{Amount: fixed.Sub(list.Amount), Currency: cur}})
+		software = d.Price.Amount.Mul(cnt).Mul(decimal.NewFromInt(in.Quantity))
+		adj = software.Sub(list)
 	case AmountOff:
-		off := decimal.Min(d.Amount.Amount, list.Amount)
-		software.Amount = list.Amount.Sub(off)
-		lines = append(lines, LineItem{Kind: LineAmountOff, Price: d.Amount, Amount: Money{Amount: off.Neg(), Currency: cur}})
+		adj = decimal.Min(d.Amount.Amount, list).Neg()
+		software = list.Add(adj)
 	}
-	total := software
+	q := Quote{Mode: in.Mode, Count: count, Quantity: in.Quantity,
+		Software: Money{Amount: software, Currency: cur}, Infrastructure: Zero(cur),
+		plan: plan, label: in.Label, infra: in.Infrastructure, list: list, adj: adj, cnt: cnt}
+	q.exact = q.Software
 	if inf := in.Infrastructure; inf != nil {
 		amt := inf.Price.Amount.Mul(cnt)
 		if in.Quantity != 1 {
 			amt = amt.Mul(decimal.NewFromInt(in.Quantity))
 		}
-		total.Amount = total.Amount.Add(amt)
-		lines = append(lines, LineItem{Kind: LineInfrastructure, Label: inf.Flavor, Price: inf.Price, Per: per, Count: cnt, Quantity: in.Quantity, Amount: Money{Amount: amt, Currency: cur}})
+		q.Infrastructure.Amount = amt
+		q.exact.Amount = software.Add(amt)
 	}
+	q.Total = q.exact
 	if in.Mode != PayPerUse {
-		lines, total = roundTotal(lines, total)
+		q.Total = q.exact.RoundHalfUp()
 	}
-	return Quote{Mode: in.Mode, Count: count, Quantity: in.Quantity, Lines: lines, Total: total}, nil
+	return q, nil
 }
 
 func tierLabel(spec string, b band) string {

@@ -158,23 +158,28 @@ func UpgradeCost(cfg Config, in UpgradeInput) (Upgrade, error) {
 		return Upgrade{}, &DowngradeError{From: oldP, To: newP}
 	}
 	per := in.Mode.Period()
-	diff := newP.Amount.Sub(oldP.Amount).Mul(rem)
-	change := LineItem{Kind: LinePriceChange, Price: newP, Old: oldP, Per: per, Count: rem, Quantity: in.ToQuantity}
-	if d.Kind == DiscountRate && !d.Rate.IsZero() {
-		change.Rate = d.Rate
-		diff = diff.Mul(one.Sub(d.Rate))
+	newR := newP.Amount.Mul(rem)
+	oldR := oldP.Amount.Mul(rem)
+	diff := newR.Sub(oldR)
+	n := 3 // new, current, rounding
+	if d.Kind == DiscountRate || d.Kind == AmountOff {
+		n++
 	}
-	change.Amount = Money{Amount: diff, Currency: cur}
-	lines := make([]LineItem, 1, 4)
-	lines[0] = change
-	total := change.Amount
-	if d.Kind == AmountOff && !d.Amount.IsZero() {
-		total.Amount = total.Amount.Sub(d.Amount.Amount)
-		lines = append(lines, LineItem{Kind: LineAmountOff, Price: d.Amount, Amount: d.Amount.Neg()})
-		if total.IsNegative() {
-			lines = append(lines, LineItem{Kind: LineFloor, Amount: total.Neg()})
-			total = Zero(cur)
-		}
+	lines := make([]LineItem, 2, n)
+	lines[0] = LineItem{Kind: LineRemaining, Label: "new configuration", Price: newP, Per: per, Count: rem, Quantity: in.ToQuantity, Amount: Money{Amount: newR, Currency: cur}}
+	lines[1] = LineItem{Kind: LineRemaining, Label: "current configuration", Price: oldP, Per: per, Count: rem, Quantity: in.FromQuantity, Amount: Money{Amount: oldR.Neg(), Currency: cur}}
+	total := Money{Amount: diff, Currency: cur}
+	switch {
+	case d.Kind == DiscountRate && !d.Rate.IsZero():
+		off := diff.Mul(d.Rate)
+		total.Amount = diff.Sub(off)
+		lines = append(lines, LineItem{Kind: LineDiscount, Price: Money{Amount: diff, Currency: cur}, Rate: d.Rate, Amount: Money{Amount: off.Neg(), Currency: cur}})
+	case d.Kind == AmountOff && !d.Amount.IsZero():
+		// The cost is never negative: the amount off is capped at the
+		// price difference.
+		off := decimal.Min(d.Amount.Amount, diff)
+		total.Amount = diff.Sub(off)
+		lines = append(lines, LineItem{Kind: LineAmountOff, Price: d.Amount, Amount: Money{Amount: off.Neg(), Currency: cur}})
 	}
 	lines, total = roundTotal(lines, total)
 	return Upgrade{Remaining: rem, From: oldP, To: newP, Lines: lines, Total: total}, nil
