@@ -38,7 +38,7 @@ func Apply(f Flow, c Command, now time.Time, p Policy) (Flow, Record, error) {
 		return f, Record{}, notAllowed(c.Action, f.Status, role, ErrFrozen, "the flow is frozen by an appeal until the operations team handles it")
 	}
 	target := c.ResumeStatus
-	if c.Action == Resume && target == "" {
+	if c.Action == Resume && target == "" && f.Frozen {
 		target = f.StatusBeforeAppeal
 		if target == "" {
 			return f, Record{}, &InputError{Field: "ResumeStatus", Value: `""`, Reason: "required: the flow records no status before the appeal"}

@@ -1,0 +1,196 @@
+package supervision_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	sv "github.com/opengallery/opengallery/supervision"
+)
+
+func TestNew(t *testing.T) {
+	local := t0.In(time.FixedZone("GMT+8", 8*3600))
+	expected := t0.Add(30 * day)
+	tests := []struct {
+		name  string
+		id    string
+		kind  sv.Kind
+		now   time.Time
+		opts  []sv.Option
+		want  sv.Flow
+		field string
+	}{
+		{"license waits for the seller on payment", "f", sv.License, local, nil,
+			sv.Flow{ID: "f", Template: sv.License, Status: sv.AwaitingDelivery, CreatedAt: t0, StatusSince: t0}, ""},
+		{"standard waits for the request", "f", sv.Standard, t0, nil,
+			sv.Flow{ID: "f", Template: sv.Standard, Status: sv.AwaitingRequest, CreatedAt: t0, StatusSince: t0}, ""},
+		{"saas with review and expected completion", "f", sv.SaaS, t0, []sv.Option{sv.WithPlatformReview(true), sv.WithExpectedCompletion(expected)},
+			sv.Flow{ID: "f", Template: sv.SaaS, Status: sv.AwaitingRequest, CreatedAt: t0, StatusSince: t0, PlatformReview: true, ExpectedCompletion: expected}, ""},
+		{"review on a license", "f", sv.License, t0, []sv.Option{sv.WithPlatformReview(true)}, sv.Flow{}, "PlatformReview"},
+		{"unknown kind", "f", "hardware", t0, nil, sv.Flow{}, "Template"},
+		{"empty id", "", sv.SaaS, t0, nil, sv.Flow{}, "ID"},
+		{"long id", strings.Repeat("i", 129), sv.SaaS, t0, nil, sv.Flow{}, "ID"},
+		{"zero now", "f", sv.SaaS, time.Time{}, nil, sv.Flow{}, "now"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := sv.New(tt.id, tt.kind, tt.now, tt.opts...)
+			if tt.field != "" {
+				var ie *sv.InputError
+				if !errors.As(err, &ie) || ie.Field != tt.field {
+					t.Fatalf("err = %v, want InputError on %s", err, tt.field)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+			if got.CreatedAt.Location() != time.UTC {
+				t.Errorf("CreatedAt not UTC")
+			}
+		})
+	}
+}
+
+func TestFlowValidate(t *testing.T) {
+	ok := mustNew(sv.SaaS, sv.WithPlatformReview(true))
+	with := func(f func(*sv.Flow)) sv.Flow { g := ok; f(&g); return g }
+	tests := []struct {
+		name  string
+		f     sv.Flow
+		field string
+	}{
+		{"valid", ok, ""},
+		{"unknown status", with(func(f *sv.Flow) { f.Status = "paused" }), "Status"},
+		{"license in request status", with(func(f *sv.Flow) { f.Template = sv.License; f.PlatformReview = false }), "Status"},
+		{"frozen outside appeal", with(func(f *sv.Flow) { f.Frozen = true }), "Frozen"},
+		{"appeal not frozen", with(func(f *sv.Flow) { f.Status = sv.AwaitingOperations }), "Frozen"},
+		{"review on standard", with(func(f *sv.Flow) { f.Template = sv.Standard }), "PlatformReview"},
+		{"review status without review", with(func(f *sv.Flow) { f.PlatformReview = false; f.Status = sv.PlatformReview }), "Status"},
+		{"negative counter", with(func(f *sv.Flow) { f.BuyerRejections = -1 }), "counters"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.f.Validate()
+			if tt.field == "" {
+				if err != nil {
+					t.Errorf("err = %v", err)
+				}
+				return
+			}
+			var ie *sv.InputError
+			if !errors.As(err, &ie) || ie.Field != tt.field {
+				t.Errorf("err = %v, want InputError on %s", err, tt.field)
+			}
+		})
+	}
+}
+
+func TestLabelsAndWaitingOn(t *testing.T) {
+	tests := []struct {
+		kind    sv.Kind
+		status  sv.Status
+		label   string
+		waiting sv.Role
+	}{
+		{sv.License, sv.AwaitingDelivery, "Waiting for the seller to provide the service", sv.Seller},
+		{sv.Standard, sv.AwaitingDelivery, "Waiting for the seller to deliver the service", sv.Seller},
+		{sv.SaaS, sv.AwaitingRequest, "Waiting for the user to submit the request", sv.Buyer},
+		{sv.SaaS, sv.AwaitingConfirmation, "Waiting for the seller to confirm the request", sv.Seller},
+		{sv.SaaS, sv.PlatformReview, "HUAWEI CLOUD Reviews Service", sv.Operator},
+		{sv.License, sv.AwaitingAcceptance, "Waiting for the user to confirm acceptance", sv.Buyer},
+		{sv.WebsiteDeployment, sv.AwaitingOperations, "Waiting for the operations team to handle", sv.Operator},
+		{sv.License, sv.Completed, "Service completed", ""},
+		{sv.SaaS, sv.Terminated, "Service terminated", ""},
+	}
+	for _, tt := range tests {
+		f := sv.Flow{Template: tt.kind, Status: tt.status}
+		if got := f.Label(); got != tt.label {
+			t.Errorf("%s %s label = %q, want %q", tt.kind, tt.status, got, tt.label)
+		}
+		if got := f.WaitingOn(); got != tt.waiting {
+			t.Errorf("%s waiting on %q, want %q", tt.status, got, tt.waiting)
+		}
+	}
+	if got := (sv.Flow{Template: "x", Status: sv.Completed}).Label(); got != "Service completed" {
+		t.Errorf("unknown template label = %q", got)
+	}
+	lic, _ := sv.Lookup(sv.License)
+	if got := lic.Label(sv.AwaitingRequest); got != "awaiting_request" {
+		t.Errorf("label of a status License lacks = %q", got)
+	}
+	if got := sv.Status("odd").Label(); got != "odd" {
+		t.Errorf("unknown status label = %q", got)
+	}
+}
+
+func TestTemplates(t *testing.T) {
+	type info struct {
+		Kind       sv.Kind
+		Name       string
+		Initial    sv.Status
+		Attachment bool
+		Review     bool
+	}
+	var got []info
+	for _, tp := range sv.Templates() {
+		got = append(got, info{tp.Kind(), tp.Name(), tp.Initial(), tp.AttachmentRequired(), tp.ReviewSupported()})
+	}
+	want := []info{
+		{sv.License, "License", sv.AwaitingDelivery, false, false},
+		{sv.Standard, "Standard", sv.AwaitingRequest, false, false},
+		{sv.WebsiteDeployment, "Website deployment", sv.AwaitingRequest, false, false},
+		{sv.SaaS, "SaaS", sv.AwaitingRequest, true, true},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	for _, tp := range sv.Templates() {
+		for _, r := range tp.Transitions() {
+			if !tp.Has(r.From) || !tp.Has(r.To) {
+				t.Errorf("%s: row %+v uses a status the template lacks", tp.Kind(), r)
+			}
+		}
+	}
+}
+
+func TestParse(t *testing.T) {
+	for _, s := range sv.Statuses() {
+		if got, err := sv.ParseStatus(string(s)); err != nil || got != s {
+			t.Errorf("ParseStatus(%s) = %s, %v", s, got, err)
+		}
+	}
+	for _, a := range sv.Actions() {
+		if got, err := sv.ParseAction(string(a)); err != nil || got != a {
+			t.Errorf("ParseAction(%s) = %s, %v", a, got, err)
+		}
+	}
+	for _, r := range sv.Roles() {
+		if got, err := sv.ParseRole(string(r)); err != nil || got != r {
+			t.Errorf("ParseRole(%s) = %s, %v", r, got, err)
+		}
+	}
+	for _, tp := range sv.Templates() {
+		if got, err := sv.ParseKind(string(tp.Kind())); err != nil || got != tp.Kind() {
+			t.Errorf("ParseKind(%s) = %s, %v", tp.Kind(), got, err)
+		}
+	}
+	for name, parse := range map[string]func(string) error{
+		"status": func(s string) error { _, err := sv.ParseStatus(s); return err },
+		"action": func(s string) error { _, err := sv.ParseAction(s); return err },
+		"role":   func(s string) error { _, err := sv.ParseRole(s); return err },
+		"kind":   func(s string) error { _, err := sv.ParseKind(s); return err },
+	} {
+		for _, in := range []string{"", "Completed", strings.Repeat("状", 100)} {
+			if err := parse(in); !errors.Is(err, sv.ErrInvalidInput) {
+				t.Errorf("parse %s %q: err = %v", name, in, err)
+			}
+		}
+	}
+}

@@ -1,0 +1,433 @@
+package supervision_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	sv "github.com/opengallery/opengallery/supervision"
+)
+
+const day = 24 * time.Hour
+
+// outcome summarises an Apply result for table comparison.
+type outcome struct {
+	Status   sv.Status
+	Allowed  bool
+	TooEarly bool
+	Frozen   bool
+	Invalid  bool
+}
+
+func outcomeOf(f sv.Flow, err error) outcome {
+	return outcome{
+		Status:   f.Status,
+		Allowed:  err == nil,
+		TooEarly: errors.Is(err, sv.ErrTooEarly),
+		Frozen:   errors.Is(err, sv.ErrFrozen),
+		Invalid:  errors.Is(err, sv.ErrInvalidInput),
+	}
+}
+
+// standardAt drives a Standard flow to status s through real actions at t0.
+func standardAt(s sv.Status) sv.Flow {
+	p := sv.DefaultPolicy()
+	f := mustNew(sv.Standard)
+	steps := map[sv.Status][]sv.Command{
+		sv.AwaitingRequest:      nil,
+		sv.AwaitingConfirmation: {validCommand(sv.SubmitRequest, sv.Buyer)},
+		sv.AwaitingDelivery:     {validCommand(sv.SubmitRequest, sv.Buyer), validCommand(sv.ConfirmRequest, sv.Seller)},
+		sv.AwaitingAcceptance: {validCommand(sv.SubmitRequest, sv.Buyer), validCommand(sv.ConfirmRequest, sv.Seller),
+			validCommand(sv.Deliver, sv.Seller)},
+	}
+	for _, c := range steps[s] {
+		f = mustApply(f, c, t0, p)
+	}
+	return f
+}
+
+func TestAppealIdleBoundary(t *testing.T) {
+	strict := sv.DefaultPolicy()
+	strict.SellerAppealAnyTime = false
+	tests := []struct {
+		name   string
+		status sv.Status
+		role   sv.Role
+		policy sv.Policy
+		after  time.Duration
+		want   outcome
+	}{
+		{"buyer, seller idle exactly 5 days", sv.AwaitingDelivery, sv.Buyer, sv.DefaultPolicy(), 5 * day,
+			outcome{Status: sv.AwaitingDelivery, TooEarly: true}},
+		{"buyer, seller idle 5 days + 1s", sv.AwaitingDelivery, sv.Buyer, sv.DefaultPolicy(), 5*day + time.Second,
+			outcome{Status: sv.AwaitingOperations, Allowed: true}},
+		{"buyer, confirmation idle 5 days + 1s", sv.AwaitingConfirmation, sv.Buyer, sv.DefaultPolicy(), 5*day + time.Second,
+			outcome{Status: sv.AwaitingOperations, Allowed: true}},
+		{"buyer cannot blame the seller while the flow waits on the buyer", sv.AwaitingRequest, sv.Buyer, sv.DefaultPolicy(), 60 * day,
+			outcome{Status: sv.AwaitingRequest, TooEarly: true}},
+		{"seller any time (default)", sv.AwaitingDelivery, sv.Seller, sv.DefaultPolicy(), 0,
+			outcome{Status: sv.AwaitingOperations, Allowed: true}},
+		{"seller strict, buyer idle exactly 5 days", sv.AwaitingAcceptance, sv.Seller, strict, 5 * day,
+			outcome{Status: sv.AwaitingAcceptance, TooEarly: true}},
+		{"seller strict, buyer idle 5 days + 1s", sv.AwaitingAcceptance, sv.Seller, strict, 5*day + time.Second,
+			outcome{Status: sv.AwaitingOperations, Allowed: true}},
+		{"seller strict, request idle 5 days + 1s", sv.AwaitingRequest, sv.Seller, strict, 5*day + time.Second,
+			outcome{Status: sv.AwaitingOperations, Allowed: true}},
+		{"seller strict, own delivery pending", sv.AwaitingDelivery, sv.Seller, strict, 60 * day,
+			outcome{Status: sv.AwaitingDelivery, TooEarly: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := standardAt(tt.status)
+			got, _, err := sv.Apply(f, validCommand(sv.Appeal, tt.role), t0.Add(tt.after), tt.policy)
+			if diff := cmp.Diff(tt.want, outcomeOf(got, err)); diff != "" {
+				t.Errorf("(-want +got) err=%v:\n%s", err, diff)
+			}
+		})
+	}
+}
+
+func TestAppealAfterThirdRejection(t *testing.T) {
+	strict := sv.DefaultPolicy()
+	strict.SellerAppealAnyTime = false
+	for _, tc := range []struct {
+		name         string
+		reject       func(sv.Flow) sv.Flow // one rejection round back to a rejectable status
+		appealStatus sv.Status
+	}{
+		{"seller rejects the request", func(f sv.Flow) sv.Flow {
+			f = mustApply(f, validCommand(sv.SubmitRequest, sv.Buyer), t0, strict)
+			return mustApply(f, validCommand(sv.RejectRequest, sv.Seller), t0, strict)
+		}, sv.AwaitingRequest},
+		{"buyer rejects the delivery", func(f sv.Flow) sv.Flow {
+			f = mustApply(f, validCommand(sv.Deliver, sv.Seller), t0, strict)
+			return mustApply(f, validCommand(sv.RejectDelivery, sv.Buyer), t0, strict)
+		}, sv.AwaitingDelivery},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := mustNew(sv.Standard)
+			if tc.appealStatus == sv.AwaitingDelivery {
+				f = standardAt(sv.AwaitingDelivery)
+			}
+			for i := 1; i <= 3; i++ {
+				f = tc.reject(f)
+				for _, r := range []sv.Role{sv.Buyer, sv.Seller} {
+					_, _, err := sv.Apply(f, validCommand(sv.Appeal, r), t0, strict)
+					if (err == nil) != (i == 3) {
+						t.Errorf("after %d rejections, %s appeal err = %v", i, r, err)
+					}
+					if i < 3 && !errors.Is(err, sv.ErrTooEarly) {
+						t.Errorf("after %d rejections, err = %v, want ErrTooEarly", i, err)
+					}
+				}
+			}
+			if f.Status != tc.appealStatus {
+				t.Errorf("status = %s, want %s", f.Status, tc.appealStatus)
+			}
+		})
+	}
+	t.Run("threshold is policy", func(t *testing.T) {
+		p := strict
+		p.AppealThreshold = 2 // the seed's "rejected twice" NOTE
+		f := standardAt(sv.AwaitingConfirmation)
+		f.SellerRejections = 2
+		if _, _, err := sv.Apply(f, validCommand(sv.Appeal, sv.Buyer), t0, p); err != nil {
+			t.Errorf("threshold 2, 2 rejections: %v", err)
+		}
+	})
+}
+
+func TestFrozenFlow(t *testing.T) {
+	p := sv.DefaultPolicy()
+	f := standardAt(sv.AwaitingDelivery)
+	f = mustApply(f, validCommand(sv.Appeal, sv.Seller), t0.Add(time.Hour), p)
+	want := f
+	if !f.Frozen || f.Status != sv.AwaitingOperations || f.StatusBeforeAppeal != sv.AwaitingDelivery || f.AppealedBy != sv.Seller || f.Appeals != 1 {
+		t.Fatalf("after appeal: %+v", f)
+	}
+	for _, r := range []sv.Role{sv.Buyer, sv.Seller, sv.System} {
+		for _, a := range sv.Actions() {
+			got, _, err := sv.Apply(f, validCommand(a, r), t0.Add(2*time.Hour), p)
+			if !errors.Is(err, sv.ErrFrozen) || !errors.Is(err, sv.ErrNotAllowed) {
+				t.Errorf("%s %s on frozen flow: err = %v, want ErrFrozen", r, a, err)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("%s %s changed the frozen flow:\n%s", r, a, diff)
+			}
+		}
+		if got := sv.Available(f, r, t0.Add(2*time.Hour), p); len(got) != 0 {
+			t.Errorf("Available(%s) on frozen flow = %v", r, got)
+		}
+	}
+	if diff := cmp.Diff([]sv.Action{sv.Resume, sv.Complete, sv.Terminate}, sv.Available(f, sv.Operator, t0, p)); diff != "" {
+		t.Errorf("operator actions (-want +got):\n%s", diff)
+	}
+	t.Run("resume defaults to the status before the appeal", func(t *testing.T) {
+		got := mustApply(f, validCommand(sv.Resume, sv.Operator), t0.Add(3*time.Hour), p)
+		if got.Status != sv.AwaitingDelivery || got.Frozen || !got.StatusSince.Equal(t0.Add(3*time.Hour)) {
+			t.Errorf("resumed: status %s frozen %t since %s", got.Status, got.Frozen, got.StatusSince)
+		}
+	})
+	t.Run("terminate with refund", func(t *testing.T) {
+		c := validCommand(sv.Terminate, sv.Operator)
+		c.Refund = true
+		got, rec, err := sv.Apply(f, c, t0.Add(3*time.Hour), p)
+		if err != nil || got.Status != sv.Terminated || !got.Refund || !rec.Refund || got.Frozen || got.Accepted() {
+			t.Errorf("terminated: %+v %+v %v", got, rec, err)
+		}
+		if ts := sv.Timers(got, t0.Add(4*time.Hour), p); len(ts) != 0 {
+			t.Errorf("terminated flow timers = %v", ts)
+		}
+	})
+	t.Run("complete counts as acceptance", func(t *testing.T) {
+		got := mustApply(f, validCommand(sv.Complete, sv.Operator), t0.Add(3*time.Hour), p)
+		if start, ok := got.TermStart(); !ok || !start.Equal(t0.Add(3*time.Hour)) || !got.Accepted() {
+			t.Errorf("completed: term start %v %v", start, ok)
+		}
+	})
+}
+
+func TestResumeTargets(t *testing.T) {
+	p := sv.DefaultPolicy()
+	for _, fc := range flowCases {
+		for _, target := range sv.Statuses() {
+			f, now := flowIn(fc, sv.AwaitingOperations)
+			c := validCommand(sv.Resume, sv.Operator)
+			c.ResumeStatus = target
+			got, rec, err := sv.Apply(f, c, now, p)
+			active := target != sv.AwaitingOperations && !target.Terminal() && (target != sv.PlatformReview || fc.review) &&
+				(target == sv.AwaitingDelivery || target == sv.AwaitingAcceptance || fc.kind != sv.License)
+			if active {
+				if err != nil || got.Status != target || rec.To != target || got.Frozen {
+					t.Errorf("%s review=%t resume at %s: status %s err %v", fc.kind, fc.review, target, got.Status, err)
+				}
+				continue
+			}
+			if !errors.Is(err, sv.ErrNotAllowed) || got.Status != sv.AwaitingOperations {
+				t.Errorf("%s review=%t resume at %s: err = %v, want ErrNotAllowed", fc.kind, fc.review, target, err)
+			}
+		}
+	}
+	f, now := flowIn(flowCases[0], sv.AwaitingOperations)
+	f.StatusBeforeAppeal = ""
+	if _, _, err := sv.Apply(f, validCommand(sv.Resume, sv.Operator), now, p); !errors.Is(err, sv.ErrInvalidInput) {
+		t.Errorf("resume without any target: err = %v, want ErrInvalidInput", err)
+	}
+}
+
+func TestReminderRateLimit(t *testing.T) {
+	p := sv.DefaultPolicy()
+	f := standardAt(sv.AwaitingConfirmation)
+	f = mustApply(f, validCommand(sv.Remind, sv.Buyer), t0.Add(time.Hour), p)
+	if f.Reminders != 1 || !f.LastReminderAt.Equal(t0.Add(time.Hour)) || f.Status != sv.AwaitingConfirmation {
+		t.Fatalf("after reminder: %+v", f)
+	}
+	tests := []struct {
+		name  string
+		after time.Duration
+		want  outcome
+	}{
+		{"24h - 1s after", 24*time.Hour - time.Second, outcome{Status: sv.AwaitingConfirmation, TooEarly: true}},
+		{"exactly 24h after", 24 * time.Hour, outcome{Status: sv.AwaitingConfirmation, Allowed: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			now := t0.Add(time.Hour + tt.after)
+			got, _, err := sv.Apply(f, validCommand(sv.Remind, sv.Buyer), now, p)
+			if diff := cmp.Diff(tt.want, outcomeOf(got, err)); diff != "" {
+				t.Errorf("(-want +got) err=%v:\n%s", err, diff)
+			}
+			if avail := containsAction(sv.Available(f, sv.Buyer, now, p), sv.Remind); avail != tt.want.Allowed {
+				t.Errorf("Available lists remind = %t", avail)
+			}
+		})
+	}
+	t.Run("not while waiting on the buyer", func(t *testing.T) {
+		_, _, err := sv.Apply(standardAt(sv.AwaitingAcceptance), validCommand(sv.Remind, sv.Buyer), t0, p)
+		if !errors.Is(err, sv.ErrNotAllowed) || errors.Is(err, sv.ErrTooEarly) {
+			t.Errorf("err = %v", err)
+		}
+	})
+}
+
+func containsAction(as []sv.Action, a sv.Action) bool {
+	for _, x := range as {
+		if x == a {
+			return true
+		}
+	}
+	return false
+}
+
+func TestAppealCutoff(t *testing.T) {
+	p := sv.DefaultPolicy()
+	p.AppealCutoff = 15 * day
+	expected := t0.Add(40 * day)
+	f := mustNew(sv.Standard, sv.WithExpectedCompletion(expected))
+	f = mustApply(f, validCommand(sv.SubmitRequest, sv.Buyer), t0, p)
+	tests := []struct {
+		name string
+		now  time.Time
+		ok   bool
+	}{
+		{"just before the window", expected.Add(-15*day - time.Second), true},
+		{"window opens", expected.Add(-15 * day), false},
+		{"inside the window", expected.Add(-time.Hour), false},
+		{"overdue flows may appeal again", expected, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := sv.Apply(f, validCommand(sv.Appeal, sv.Seller), tt.now, p)
+			if (err == nil) != tt.ok {
+				t.Errorf("err = %v, want ok=%t", err, tt.ok)
+			}
+		})
+	}
+	t.Run("off by default and without a date", func(t *testing.T) {
+		if _, _, err := sv.Apply(f, validCommand(sv.Appeal, sv.Seller), expected.Add(-time.Hour), sv.DefaultPolicy()); err != nil {
+			t.Errorf("default policy: %v", err)
+		}
+		g := standardAt(sv.AwaitingConfirmation)
+		if _, _, err := sv.Apply(g, validCommand(sv.Appeal, sv.Seller), t0, p); err != nil {
+			t.Errorf("no expected completion: %v", err)
+		}
+	})
+}
+
+func TestAutoAccept(t *testing.T) {
+	f := standardAt(sv.AwaitingAcceptance)
+	tests := []struct {
+		name  string
+		after time.Duration
+		on    bool
+		want  outcome
+	}{
+		{"off by default", 365 * day, false, outcome{Status: sv.AwaitingAcceptance}},
+		{"on, 1s early", 7*day - time.Second, true, outcome{Status: sv.AwaitingAcceptance, TooEarly: true}},
+		{"on, exactly 7 days", 7 * day, true, outcome{Status: sv.Completed, Allowed: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := sv.DefaultPolicy()
+			if tt.on {
+				p.AutoAcceptAfter = 7 * day
+			}
+			got, _, err := sv.Apply(f, validCommand(sv.AutoAccept, sv.System), t0.Add(tt.after), p)
+			if diff := cmp.Diff(tt.want, outcomeOf(got, err)); diff != "" {
+				t.Errorf("(-want +got) err=%v:\n%s", err, diff)
+			}
+			if tt.want.Allowed && !got.AcceptedAt.Equal(t0.Add(tt.after)) {
+				t.Errorf("AcceptedAt = %s", got.AcceptedAt)
+			}
+		})
+	}
+}
+
+func TestTermStartAndOrderCompletion(t *testing.T) {
+	p := sv.DefaultPolicy()
+	accepted := t0.Add(31 * day)
+	enabling := t0.Add(time.Hour)
+	tests := []struct {
+		name      string
+		enabling  time.Time
+		wantStart time.Time
+	}{
+		{"no enabling time: term starts at acceptance", time.Time{}, accepted},
+		{"enabling time set: term starts there", enabling, enabling},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := standardAt(sv.AwaitingDelivery)
+			if _, ok := f.TermStart(); ok {
+				t.Fatal("term started before acceptance")
+			}
+			d := validCommand(sv.Deliver, sv.Seller)
+			d.EnablingTime = tt.enabling
+			f = mustApply(f, d, t0.Add(2*time.Hour), p)
+			f = mustApply(f, validCommand(sv.Accept, sv.Buyer), accepted, p)
+			start, ok := f.TermStart()
+			if !ok || !start.Equal(tt.wantStart) {
+				t.Errorf("TermStart = %s %t, want %s", start, ok, tt.wantStart)
+			}
+			at, ok := f.OrderCompletionAt(p)
+			if !ok || !at.Equal(accepted.Add(3*time.Hour)) {
+				t.Errorf("OrderCompletionAt = %s %t", at, ok)
+			}
+			if !f.Accepted() {
+				t.Error("Accepted() = false after acceptance")
+			}
+		})
+	}
+	t.Run("enabling time after now is refused", func(t *testing.T) {
+		d := validCommand(sv.Deliver, sv.Seller)
+		d.EnablingTime = t0.Add(time.Minute)
+		if _, _, err := sv.Apply(standardAt(sv.AwaitingDelivery), d, t0, p); !errors.Is(err, sv.ErrInvalidInput) {
+			t.Errorf("err = %v", err)
+		}
+	})
+}
+
+func TestSaaSRequestNeedsAttachment(t *testing.T) {
+	p := sv.DefaultPolicy()
+	c := validCommand(sv.SubmitRequest, sv.Buyer)
+	c.Attachments = nil
+	for _, tc := range []struct {
+		kind    sv.Kind
+		invalid bool
+	}{{sv.SaaS, true}, {sv.Standard, false}, {sv.WebsiteDeployment, false}} {
+		_, _, err := sv.Apply(mustNew(tc.kind), c, t0, p)
+		if errors.Is(err, sv.ErrInvalidInput) != tc.invalid || (err != nil) != tc.invalid {
+			t.Errorf("%s without attachment: err = %v", tc.kind, err)
+		}
+	}
+}
+
+func TestRequestAndDeliveryStored(t *testing.T) {
+	p := sv.DefaultPolicy()
+	c := validCommand(sv.SubmitRequest, sv.Buyer)
+	atts := []sv.Attachment{pdf}
+	c.Attachments = atts
+	f := mustApply(mustNew(sv.SaaS), c, t0, p)
+	atts[0].Name = "mutated.pdf" // the caller's slice must not alias the flow
+	want := sv.Request{Description: c.Description, Attachments: []sv.Attachment{pdf}, SubmittedAt: t0}
+	if diff := cmp.Diff(want, f.Request); diff != "" {
+		t.Errorf("request (-want +got):\n%s", diff)
+	}
+	f = mustApply(f, validCommand(sv.ConfirmRequest, sv.Seller), t0, p)
+	f = mustApply(f, validCommand(sv.Deliver, sv.Seller), t0.Add(time.Hour), p)
+	if f.Delivery.Result == "" || !f.Delivery.DeliveredAt.Equal(t0.Add(time.Hour)) || !f.LastSellerUpdate.Equal(t0.Add(time.Hour)) {
+		t.Errorf("delivery = %+v", f.Delivery)
+	}
+	if f.Label() != "Waiting for the user to confirm acceptance" {
+		t.Errorf("label = %q", f.Label())
+	}
+}
+
+func TestDescriptionLength(t *testing.T) {
+	p := sv.DefaultPolicy()
+	tests := []struct {
+		name string
+		desc string
+		ok   bool
+	}{
+		{"1000 multi-byte characters", strings.Repeat("需", 1000), true},
+		{"1001 characters", strings.Repeat("a", 1001), false},
+		{"1 character", "a", true},
+		{"empty", "", false},
+		{"blank", "   ", false},
+		{"invalid UTF-8", "\xff\xfe", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := validCommand(sv.SubmitRequest, sv.Buyer)
+			c.Description = tt.desc
+			_, _, err := sv.Apply(mustNew(sv.Standard), c, t0, p)
+			if (err == nil) != tt.ok || (err != nil && !errors.Is(err, sv.ErrInvalidInput)) {
+				t.Errorf("err = %v, want ok=%t", err, tt.ok)
+			}
+		})
+	}
+}
