@@ -1,6 +1,8 @@
 package marketplace
 
 import (
+	"context"
+	"errors"
 	"time"
 
 	"github.com/opengallery/opengallery/billing"
@@ -44,4 +46,154 @@ type Account struct {
 	CreditUsed billing.Money `json:"credit_used"`
 	UpdatedAt  time.Time     `json:"updated_at"`
 	Version    int64         `json:"version"`
+}
+
+// PaymentPort moves money for the marketplace. The host implements it
+// against its payment system; the default, BalancePayments, keeps prepaid
+// balances in the store. Both calls are idempotent on their key: repeating
+// a call with the same key returns the first result and moves no more
+// money, which is what makes a retried payment safe.
+type PaymentPort interface {
+	// Charge takes req.Amount from req.AccountID.
+	//
+	// Errors: *PaymentError (ErrPaymentFailed) when declined;
+	// ErrUnavailable-wrapping errors for faults worth retrying.
+	Charge(ctx context.Context, req ChargeRequest) (Receipt, error)
+	// Refund returns req.Amount to req.AccountID.
+	//
+	// Errors: *PaymentError (ErrPaymentFailed); ErrUnavailable.
+	Refund(ctx context.Context, req RefundRequest) (Receipt, error)
+}
+
+// ChargeRequest asks the payment port for money.
+type ChargeRequest struct {
+	IdempotencyKey string
+	AccountID      string // the buyer
+	OrderID        string
+	Amount         billing.Money
+}
+
+// RefundRequest asks the payment port to give money back.
+type RefundRequest struct {
+	IdempotencyKey string
+	AccountID      string
+	OrderID        string // the order refunded
+	Amount         billing.Money
+}
+
+// Receipt is the port's record of a charge or refund.
+type Receipt struct {
+	Reference string // the port's id for the transaction
+	Amount    billing.Money
+}
+
+// BalancePayments is the default PaymentPort: prepaid balances kept as
+// Account aggregates in the store. Every charge and refund is a Payment
+// aggregate written in the same transaction as the balance change and the
+// idempotency record.
+type BalancePayments struct {
+	store Store
+	clock func() time.Time
+	ids   IDGenerator
+}
+
+// NewBalancePayments returns the default payment port over store. now and
+// ids may be nil (real time, random ids).
+func NewBalancePayments(store Store, now func() time.Time, ids IDGenerator) *BalancePayments {
+	if now == nil {
+		now = realNow
+	}
+	if ids == nil {
+		ids = randomIDs{}
+	}
+	return &BalancePayments{store: store, clock: now, ids: ids}
+}
+
+// Charge implements PaymentPort: it debits the buyer's balance.
+//
+// Errors: *InputError for a missing key, account or non-positive amount;
+// *PaymentError (ErrPaymentFailed) for a missing account, another currency
+// or an insufficient balance; *IdempotencyError when the key was used for
+// another request; store errors.
+func (p *BalancePayments) Charge(ctx context.Context, req ChargeRequest) (Receipt, error) {
+	return p.move(ctx, PaymentCharge, req.IdempotencyKey, req.AccountID, req.OrderID, req.Amount)
+}
+
+// Refund implements PaymentPort: it credits the buyer's balance (creating
+// the account if needed).
+//
+// Errors: as Charge, except that the balance is not checked.
+func (p *BalancePayments) Refund(ctx context.Context, req RefundRequest) (Receipt, error) {
+	return p.move(ctx, PaymentRefund, req.IdempotencyKey, req.AccountID, req.OrderID, req.Amount)
+}
+
+func (p *BalancePayments) move(ctx context.Context, kind PaymentKind, key, account, orderID string, amount billing.Money) (Receipt, error) {
+	switch {
+	case key == "":
+		return Receipt{}, inputErr("idempotency_key", key, "must not be empty")
+	case account == "":
+		return Receipt{}, inputErr("account", account, "must not be empty")
+	case !amount.Valid() || amount.IsNegative():
+		return Receipt{}, inputErr("amount", amount, "must be a non-negative amount in a known currency")
+	}
+	idemKey := "payment:" + string(kind) + ":" + key
+	hash := fingerprint(account, orderID, amount.String())
+	var out Receipt
+	err := retryConflicts(ctx, func() error {
+		return p.store.Update(ctx, func(tx Tx) error {
+			if rec, err := tx.Idempotency(idemKey); err == nil {
+				if rec.RequestHash != hash {
+					return &IdempotencyError{Key: key}
+				}
+				pay, err := tx.Payment(rec.ResultID)
+				if err != nil {
+					return err
+				}
+				out = Receipt{Reference: pay.ID, Amount: pay.Amount}
+				return nil
+			} else if !errors.Is(err, ErrNotFound) {
+				return err
+			}
+			now := p.clock().UTC()
+			acc, err := tx.Account(account)
+			switch {
+			case errors.Is(err, ErrNotFound) && kind == PaymentRefund:
+				acc = Account{ID: account, Balance: billing.Zero(amount.Currency), CreditUsed: billing.Zero(amount.Currency)}
+			case errors.Is(err, ErrNotFound):
+				return &PaymentError{Account: account, Amount: amount.String(), Reason: "no prepaid account"}
+			case err != nil:
+				return err
+			}
+			if acc.Balance.Currency != amount.Currency {
+				return &PaymentError{Account: account, Amount: amount.String(), Reason: "account is in " + string(acc.Balance.Currency)}
+			}
+			if kind == PaymentCharge {
+				if acc.Balance.Amount.LessThan(amount.Amount) {
+					return &PaymentError{Account: account, Amount: amount.String(), Reason: "insufficient balance " + acc.Balance.String()}
+				}
+				acc.Balance.Amount = acc.Balance.Amount.Sub(amount.Amount)
+			} else {
+				acc.Balance.Amount = acc.Balance.Amount.Add(amount.Amount)
+			}
+			acc.UpdatedAt = now
+			pay := Payment{ID: p.ids.NewID(KindPayment), Kind: kind, Method: PayBalance, OrderID: orderID, BuyerID: account,
+				Amount: amount, IdempotencyKey: key, CreatedAt: now}
+			if err := tx.PutAccount(&acc); err != nil {
+				return err
+			}
+			if err := tx.PutPayment(&pay); err != nil {
+				return err
+			}
+			if err := tx.PutIdempotency(IdempotencyRecord{Key: idemKey, RequestHash: hash, ResultKind: KindPayment, ResultID: pay.ID, CreatedAt: now}); err != nil {
+				return err
+			}
+			if err := tx.AppendEvent(&Event{At: now, Kind: KindAccount, AggregateID: account, Type: "account." + string(kind),
+				Actor: SystemActor(), To: acc.Balance.String(), Data: eventData(map[string]string{"payment_id": pay.ID, "order_id": orderID, "amount": amount.String()})}); err != nil {
+				return err
+			}
+			out = Receipt{Reference: pay.ID, Amount: amount}
+			return nil
+		})
+	})
+	return out, err
 }

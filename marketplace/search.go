@@ -1,8 +1,11 @@
 package marketplace
 
 import (
+	"context"
 	"strings"
 	"unicode"
+
+	"github.com/opengallery/opengallery/billing"
 )
 
 // Words splits s into the lower-cased words catalog text search matches
@@ -44,4 +47,82 @@ func MatchesWords(words, terms []string) bool {
 		}
 	}
 	return true
+}
+
+// SearchInput is a buyer's catalog search. Zero fields do not filter; "clear
+// filters" is the zero value.
+type SearchInput struct {
+	Text     string         `json:"text,omitempty"`
+	Category string         `json:"category,omitempty"`
+	OS       string         `json:"os,omitempty"`
+	Delivery DeliveryMethod `json:"delivery,omitempty"`
+	Mode     billing.Mode   `json:"mode,omitempty"`
+	SellerID string         `json:"seller_id,omitempty"`
+	Sort     ProductSort    `json:"sort,omitempty"`
+	Cursor   string         `json:"cursor,omitempty"`
+	// Limit is the page size, 1..MaxPageSize; 0 means 20.
+	Limit int `json:"limit,omitempty"`
+}
+
+// Validate checks the input.
+//
+// Errors: *InputError (ErrInvalidInput).
+func (in SearchInput) Validate() error {
+	if len(in.Text) > 500 {
+		return inputErr("text", len(in.Text), "must be at most 500 bytes")
+	}
+	if in.Delivery != "" && !Sellable(in.Delivery) {
+		return inputErr("delivery", in.Delivery, "must be image, saas, license or professional_service")
+	}
+	if in.Mode != "" && !in.Mode.Valid() {
+		return inputErr("mode", in.Mode, "unknown billing mode")
+	}
+	if in.Limit != 0 {
+		if err := CheckLimit(in.Limit); err != nil {
+			return err
+		}
+	}
+	return CheckSort(in.Sort)
+}
+
+// Search searches the listed catalog: text over name, description and
+// seller; filters by category, operating system, delivery method, billing
+// mode and seller; a stable sort; cursor pagination; the total count. Every
+// actor sees only listed products here (sellers manage their own through
+// SellerProducts).
+//
+// Errors: *InputError (including a cursor from elsewhere); store errors.
+func (s *Service) Search(ctx context.Context, actor Actor, in SearchInput) (Page[Product], error) {
+	if err := checkActor(actor, "search"); err != nil {
+		return Page[Product]{}, err
+	}
+	if err := in.Validate(); err != nil {
+		return Page[Product]{}, err
+	}
+	limit := in.Limit
+	if limit == 0 {
+		limit = 20
+	}
+	return s.store.SearchProducts(ctx, ProductQuery{
+		Text: in.Text, Category: in.Category, OS: in.OS, Delivery: in.Delivery, Mode: in.Mode, SellerID: in.SellerID,
+		Statuses: []ProductStatus{ProductListed}, Sort: in.Sort, Cursor: in.Cursor, Limit: limit,
+	})
+}
+
+// SellerProducts lists a seller's own products in every status (an
+// operator may list any seller's).
+//
+// Errors: *InputError; *NotAllowedError for buyers and the system, or a
+// seller asking for another seller; store errors.
+func (s *Service) SellerProducts(ctx context.Context, actor Actor, sellerID string, statuses []ProductStatus, cursor string, limit int) (Page[Product], error) {
+	if err := checkActor(actor, "list a seller's products", RoleSeller, RoleOperator); err != nil {
+		return Page[Product]{}, err
+	}
+	if actor.Role == RoleSeller && actor.ID != sellerID {
+		return Page[Product]{}, &NotAllowedError{Actor: actor, Action: "list another seller's products"}
+	}
+	if limit == 0 {
+		limit = 20
+	}
+	return s.store.SearchProducts(ctx, ProductQuery{SellerID: sellerID, Statuses: statuses, Cursor: cursor, Limit: limit, Sort: SortNewest})
 }

@@ -1,0 +1,406 @@
+package marketplace
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/opengallery/opengallery/billing"
+)
+
+// ImageChoice is the cloud-server part of an image purchase: where and on
+// what it runs, and for a customized purchase how many servers, named how.
+// The login password is not here: it is given at payment (PayInput.Login)
+// and never stored.
+type ImageChoice = ImageDeployment
+
+// QuoteInput is what a buyer chose on a product page.
+type QuoteInput struct {
+	ProductID string       `json:"product_id"`
+	SpecID    string       `json:"spec_id"`
+	Mode      billing.Mode `json:"mode"`
+	// Duration is the number of months or years (yearly/monthly); 0 for
+	// pay-per-use and one-time.
+	Duration int `json:"duration"`
+	// Quantity of the specification's quantity dimension; 0 means 1.
+	Quantity int `json:"quantity"`
+	// Image is required for image products.
+	Image *ImageChoice `json:"image,omitempty"`
+}
+
+// Validate checks the input on its own; the product's prices are checked
+// when quoting.
+//
+// Errors: *InputError (ErrInvalidInput).
+func (in QuoteInput) Validate() error {
+	if err := checkID("product_id", in.ProductID); err != nil {
+		return err
+	}
+	if err := checkID("spec_id", in.SpecID); err != nil {
+		return err
+	}
+	if !in.Mode.Valid() {
+		return inputErr("mode", in.Mode, "unknown billing mode")
+	}
+	if in.Duration < 0 || in.Duration > 120 {
+		return inputErr("duration", in.Duration, "must be 0..120")
+	}
+	if in.Quantity < 0 || in.Quantity > 1_000_000 {
+		return inputErr("quantity", in.Quantity, "must be 0..1000000")
+	}
+	if in.Image != nil {
+		if in.Image.Mode != "quick" && in.Image.Mode != "customized" {
+			return inputErr("image.mode", in.Image.Mode, "must be quick or customized")
+		}
+		if err := checkID("image.region", in.Image.Region); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (in QuoteInput) quantity() int {
+	if in.Quantity == 0 {
+		return 1
+	}
+	return in.Quantity
+}
+
+// Quote prices a purchase through billing: the specification's plan for
+// the mode, the duration and quantity, and for images the cloud server's
+// price. It is what an order will cost; it writes nothing.
+//
+// Errors: *InputError (also wrapping billing's *InputError,
+// *PriceMissingError for a mode the specification does not offer);
+// *NotFoundError for an unlisted product, a discontinued or unknown
+// specification; *NotAllowedError for anyone but a buyer or operator.
+func (s *Service) Quote(ctx context.Context, actor Actor, in QuoteInput) (billing.Quote, error) {
+	if err := checkActor(actor, "quote", RoleBuyer, RoleOperator); err != nil {
+		return billing.Quote{}, err
+	}
+	if err := in.Validate(); err != nil {
+		return billing.Quote{}, err
+	}
+	var q billing.Quote
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		p, sp, err := s.sellable(tx, in.ProductID, in.SpecID)
+		if err != nil {
+			return err
+		}
+		q, err = s.quote(p, sp, in)
+		return err
+	})
+	return q, err
+}
+
+// sellable returns a listed product and an active specification of it.
+func (s *Service) sellable(tx ReadTx, productID, specID string) (Product, Specification, error) {
+	p, err := tx.Product(productID)
+	if err != nil {
+		return Product{}, Specification{}, err
+	}
+	if p.Status != ProductListed {
+		return Product{}, Specification{}, notFound(KindProduct, productID)
+	}
+	sp, ok := p.Spec(specID)
+	if !ok || sp.Status != SpecActive {
+		return Product{}, Specification{}, notFound("specification", specID)
+	}
+	return p, sp, nil
+}
+
+func (s *Service) quote(p Product, sp Specification, in QuoteInput) (billing.Quote, error) {
+	bin := billing.QuoteInput{Pricing: sp.Pricing, Mode: in.Mode, Count: in.Duration, Quantity: int64(in.quantity()), Label: sp.Name}
+	if p.Delivery == DeliveryImage {
+		if in.Image == nil {
+			return billing.Quote{}, inputErr("image", nil, "an image purchase needs its region and flavor")
+		}
+		if p.Image != nil && !containsStr(p.Image.Regions, in.Image.Region) {
+			return billing.Quote{}, inputErr("image.region", in.Image.Region, "the image is not offered in this region")
+		}
+		if s.deployer != nil {
+			flavor := in.Image.Flavor
+			if flavor == "" {
+				f, err := s.catalog.RecommendedFlavor()
+				if err != nil {
+					return billing.Quote{}, inputErr("image.flavor", "", "choose a flavor: "+err.Error())
+				}
+				flavor = f.Name
+			}
+			if in.Mode != billing.OneTime {
+				price, err := s.catalog.Price(in.Image.Region, flavor, in.Mode)
+				if err != nil {
+					return billing.Quote{}, inputErr("image.flavor", flavor, err.Error())
+				}
+				bin.Infrastructure = &billing.Infrastructure{Flavor: flavor, Price: price}
+			}
+		}
+	} else if in.Image != nil {
+		return billing.Quote{}, inputErr("image", "set", "only image products take image choices")
+	}
+	q, err := billing.NewQuote(s.cfg, bin)
+	if err != nil {
+		return billing.Quote{}, wrapBilling(KindProduct, p.ID, "quote", err)
+	}
+	return q, nil
+}
+
+func containsStr(xs []string, x string) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+// CreateOrderInput is a buyer's checkout.
+type CreateOrderInput struct {
+	QuoteInput
+	// AutoRenew asks for auto-renewal (yearly/monthly, where offered).
+	AutoRenew bool `json:"auto_renew,omitempty"`
+	// AgreeTerms must be true: the buyer read and agreed to the terms.
+	AgreeTerms bool `json:"agree_terms"`
+	// IdempotencyKey makes repeated creation return the same order: the
+	// same key with the same input returns the first order; with another
+	// input it is ErrIdempotencyMismatch. Required.
+	IdempotencyKey string `json:"idempotency_key"`
+}
+
+// Validate checks the input.
+//
+// Errors: *InputError (ErrInvalidInput).
+func (in CreateOrderInput) Validate() error {
+	if err := in.QuoteInput.Validate(); err != nil {
+		return err
+	}
+	if !in.AgreeTerms {
+		return inputErr("agree_terms", false, "the terms must be agreed")
+	}
+	if in.IdempotencyKey == "" || len(in.IdempotencyKey) > 200 {
+		return inputErr("idempotency_key", in.IdempotencyKey, "must be 1..200 bytes")
+	}
+	if in.AutoRenew && !in.Mode.Prepaid() {
+		return inputErr("auto_renew", true, "only yearly and monthly purchases auto-renew")
+	}
+	return nil
+}
+
+// CreateOrder turns a quote into an order awaiting payment (a reseller's
+// customer's order is for reference and awaits the same PayOrder call,
+// which charges nothing). The order is cancelled if it is not paid within
+// the payment window.
+//
+// Errors: *InputError (including billing's pricing errors);
+// *NotAllowedError for anyone but a buyer, or a buyer outside the
+// product's whitelist; *NotFoundError for an unlisted product or
+// unavailable specification; *IdempotencyError (ErrIdempotencyMismatch);
+// store errors.
+func (s *Service) CreateOrder(ctx context.Context, actor Actor, in CreateOrderInput) (Order, error) {
+	if err := checkActor(actor, "place an order", RoleBuyer); err != nil {
+		return Order{}, err
+	}
+	if err := in.Validate(); err != nil {
+		return Order{}, err
+	}
+	body, _ := json.Marshal(in.QuoteInput)
+	hash := fingerprint(string(body), fmt.Sprint(in.AutoRenew))
+	key := "order:" + actor.ID + ":" + in.IdempotencyKey
+	var out Order
+	err := s.update(ctx, func(tx Tx) error {
+		if o, found, err := idempotentOrder(tx, key, hash, in.IdempotencyKey); found || err != nil {
+			out = o
+			return err
+		}
+		p, sp, err := s.sellable(tx, in.ProductID, in.SpecID)
+		if err != nil {
+			return err
+		}
+		if !p.Restriction.Allows(actor.ID) {
+			return &NotAllowedError{Actor: actor, Action: "buy " + p.ID, Reason: "the product is restricted to a whitelist of buyers"}
+		}
+		if in.AutoRenew && !s.cfg.AutoRenewOffered(p.Delivery) {
+			return inputErr("auto_renew", true, "auto-renewal is not offered for "+string(p.Delivery))
+		}
+		q, err := s.quote(p, sp, in.QuoteInput)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		o := Order{
+			ID: s.ids.NewID(KindOrder), Number: s.ids.OrderNumber(now), Kind: OrderNew, Status: OrderPendingPayment,
+			BuyerID: actor.ID, ResellerID: actor.ResellerID, SellerID: p.SellerID, ProductID: p.ID, SpecID: sp.ID,
+			ProductName: p.Name, SpecName: sp.Name, Delivery: p.Delivery, Mode: in.Mode, Duration: in.Duration,
+			Quantity: in.quantity(), AutoRenew: in.AutoRenew, PaymentMethod: PayBalance, Image: in.Image,
+			IdempotencyKey: in.IdempotencyKey, TermsAgreedAt: now, CreatedAt: now, PayBy: now.Add(s.payWindow), UpdatedAt: now,
+		}
+		o.Amount, o.Lines = orderAmount(q)
+		if actor.ResellerID != "" {
+			o.PaymentMethod = PayReseller
+		}
+		o.NextDueAt = &o.PayBy
+		if err := tx.PutOrder(&o); err != nil {
+			return err
+		}
+		if err := tx.PutIdempotency(IdempotencyRecord{Key: key, RequestHash: hash, ResultKind: KindOrder, ResultID: o.ID, CreatedAt: now}); err != nil {
+			return err
+		}
+		out = o
+		return emit(tx, now, actor, KindOrder, o.ID, "order.created", "", string(o.Status),
+			map[string]string{"number": o.Number, "kind": string(o.Kind), "amount": o.Amount.String()})
+	})
+	return out, err
+}
+
+// idempotentOrder returns the order an idempotency key already made.
+func idempotentOrder(tx Tx, key, hash, raw string) (Order, bool, error) {
+	rec, err := tx.Idempotency(key)
+	if errIsNotFound(err) {
+		return Order{}, false, nil
+	}
+	if err != nil {
+		return Order{}, false, err
+	}
+	if rec.RequestHash != hash {
+		return Order{}, true, &IdempotencyError{Key: raw}
+	}
+	o, err := tx.Order(rec.ResultID)
+	return o, true, err
+}
+
+// orderAmount turns a quote into the order's amount and lines. A
+// pay-per-use quote is an hourly rate charged in arrears: nothing is due at
+// checkout, and the rate is kept as a zero line.
+func orderAmount(q billing.Quote) (billing.Money, []OrderLine) {
+	if q.Hourly() {
+		return billing.Zero(q.Total.Currency), []OrderLine{{Description: "pay-per-use: " + q.CostDetails(), Amount: billing.Zero(q.Total.Currency)}}
+	}
+	ql := q.Lines()
+	lines := make([]OrderLine, len(ql))
+	for i, l := range ql {
+		lines[i] = OrderLine{Description: l.Description(), Formula: l.Formula(), Amount: l.Amount}
+	}
+	return q.Total, lines
+}
+
+// GetOrder returns an order to its buyer, the product's seller or an
+// operator.
+//
+// Errors: *InputError; *NotFoundError (also for someone else's order).
+func (s *Service) GetOrder(ctx context.Context, actor Actor, id string) (Order, error) {
+	if err := checkActor(actor, "read an order"); err != nil {
+		return Order{}, err
+	}
+	var out Order
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		o, err := tx.Order(id)
+		if err != nil {
+			return err
+		}
+		if !canSee(actor, o.BuyerID, o.SellerID) {
+			return notFound(KindOrder, id)
+		}
+		out = o
+		return nil
+	})
+	return out, err
+}
+
+// canSee is the ownership rule: the buyer, the seller, operators and the
+// system.
+func canSee(a Actor, buyerID, sellerID string) bool {
+	switch a.Role {
+	case RoleOperator, RoleSystem:
+		return true
+	case RoleBuyer:
+		return a.ID == buyerID
+	case RoleSeller:
+		return a.ID == sellerID
+	}
+	return false
+}
+
+// ListOrdersInput filters an actor's orders.
+type ListOrdersInput struct {
+	Status OrderStatus `json:"status,omitempty"`
+	Kind   OrderKind   `json:"kind,omitempty"`
+	Cursor string      `json:"cursor,omitempty"`
+	Limit  int         `json:"limit,omitempty"` // 0 means 20
+}
+
+// ListOrders lists the buyer's orders, or the seller's (orders of their
+// products), newest first; operators see all.
+//
+// Errors: *InputError; store errors.
+func (s *Service) ListOrders(ctx context.Context, actor Actor, in ListOrdersInput) (Page[Order], error) {
+	if err := checkActor(actor, "list orders", RoleBuyer, RoleSeller, RoleOperator); err != nil {
+		return Page[Order]{}, err
+	}
+	q := OrderQuery{Status: in.Status, Kind: in.Kind, Cursor: in.Cursor, Limit: defLimit(in.Limit)}
+	switch actor.Role {
+	case RoleBuyer:
+		q.BuyerID = actor.ID
+	case RoleSeller:
+		q.SellerID = actor.ID
+	}
+	return s.store.ListOrders(ctx, q)
+}
+
+func defLimit(n int) int {
+	if n == 0 {
+		return 20
+	}
+	return n
+}
+
+// CancelOrder cancels the buyer's unpaid order.
+//
+// Errors: *InputError; *NotAllowedError for anyone but a buyer;
+// *NotFoundError; *StateError unless the order awaits payment.
+func (s *Service) CancelOrder(ctx context.Context, actor Actor, id string) (Order, error) {
+	if err := checkActor(actor, "cancel an order", RoleBuyer); err != nil {
+		return Order{}, err
+	}
+	var out Order
+	err := s.update(ctx, func(tx Tx) error {
+		o, err := tx.Order(id)
+		if err != nil {
+			return err
+		}
+		if o.BuyerID != actor.ID {
+			return notFound(KindOrder, id)
+		}
+		if o.Status != OrderPendingPayment {
+			return &StateError{Kind: KindOrder, ID: id, State: string(o.Status), Action: "cancel"}
+		}
+		out, err = s.cancelUnpaid(tx, actor, o, "cancelled by the buyer")
+		return err
+	})
+	return out, err
+}
+
+// cancelUnpaid cancels an unpaid order and frees the resource it was
+// going to change.
+func (s *Service) cancelUnpaid(tx Tx, actor Actor, o Order, reason string) (Order, error) {
+	now := s.now()
+	o.Status, o.CancelledAt, o.CancelReason, o.NextDueAt, o.UpdatedAt = OrderCancelled, &now, reason, nil, now
+	if err := tx.PutOrder(&o); err != nil {
+		return Order{}, err
+	}
+	if o.ResourceID != "" && o.Kind != OrderNew {
+		r, err := tx.Resource(o.ResourceID)
+		if err != nil {
+			return Order{}, err
+		}
+		if r.PendingOrderID == o.ID {
+			r.PendingOrderID, r.UpdatedAt = "", now
+			if err := tx.PutResource(&r); err != nil {
+				return Order{}, err
+			}
+		}
+	}
+	return o, emit(tx, now, actor, KindOrder, o.ID, "order.cancelled", string(OrderPendingPayment), string(OrderCancelled), map[string]string{"reason": reason})
+}
+
+var _ = strings.TrimSpace
