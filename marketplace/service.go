@@ -99,7 +99,9 @@ func WithSaaS(p provisioning.SaaS) Option {
 }
 
 // WithSaaSResolver sets how the SaaS endpoint of a product is found.
-func WithSaaSResolver(r SaaSResolver) Option { return func(s *Service) error { s.saas = r; return nil } }
+func WithSaaSResolver(r SaaSResolver) Option {
+	return func(s *Service) error { s.saas = r; return nil }
+}
 
 // WithDeployer sets the VM deployer for image products and the
 // infrastructure catalog their purchases are planned and priced against.
