@@ -1,0 +1,123 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// ErrInvalidOption is returned by Open and New for an option value they
+// cannot use.
+var ErrInvalidOption = errors.New("postgres: invalid option")
+
+type options struct {
+	schema string
+}
+
+// Option configures Open and New.
+type Option func(*options)
+
+// WithSchema keeps every table in the named schema instead of the
+// connection's search_path (the default, normally "public"). Migrate creates
+// the schema if it does not exist. Tests use it to give each run its own
+// schema.
+func WithSchema(name string) Option { return func(o *options) { o.schema = name } }
+
+var schemaName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
+
+// Store is the PostgreSQL implementation of marketplace.Store, for
+// marketplaces that run as several processes on one database. It is safe for
+// concurrent use.
+type Store struct {
+	pool   *pgxpool.Pool
+	owned  bool   // Close closes the pool
+	schema string // empty: search_path
+	q      sqlText
+}
+
+// Open connects a pool to dsn (a PostgreSQL URL or key=value string) and
+// returns a store that owns it. It does not change the schema: call Migrate.
+//
+// Errors: ErrInvalidOption; an error wrapping pgx's when the DSN is invalid
+// or the server cannot be reached.
+func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: parse dsn: %w", err)
+	}
+	o, err := buildOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: connect: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: ping: %w", err)
+	}
+	return newStore(pool, true, o), nil
+}
+
+// New returns a store over a pool the host owns (Close leaves it open).
+//
+// Errors: ErrInvalidOption for a nil pool or a bad option.
+func New(pool *pgxpool.Pool, opts ...Option) (*Store, error) {
+	if pool == nil {
+		return nil, fmt.Errorf("%w: nil pool", ErrInvalidOption)
+	}
+	o, err := buildOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	return newStore(pool, false, o), nil
+}
+
+func buildOptions(opts []Option) (options, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.schema != "" && !schemaName.MatchString(o.schema) {
+		return o, fmt.Errorf("%w: schema %q (want lower-case letters, digits and _)", ErrInvalidOption, o.schema)
+	}
+	return o, nil
+}
+
+func newStore(pool *pgxpool.Pool, owned bool, o options) *Store {
+	return &Store{pool: pool, owned: owned, schema: o.schema, q: buildSQL(o.schema)}
+}
+
+// Pool returns the store's connection pool.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// Schema returns the schema the store's tables live in ("" for the
+// connection's search_path).
+func (s *Store) Schema() string { return s.schema }
+
+// Close closes the pool if Open created it.
+func (s *Store) Close() {
+	if s.owned {
+		s.pool.Close()
+	}
+}
+
+// DropSchema drops the store's schema and everything in it. Tests call it
+// on cleanup; it refuses to run without WithSchema.
+//
+// Errors: ErrInvalidOption without a schema; pgx errors.
+func (s *Store) DropSchema(ctx context.Context) error {
+	if s.schema == "" {
+		return fmt.Errorf("%w: DropSchema needs WithSchema", ErrInvalidOption)
+	}
+	_, err := s.pool.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{s.schema}.Sanitize()+" CASCADE")
+	if err != nil {
+		return fmt.Errorf("postgres: drop schema %s: %w", s.schema, err)
+	}
+	return nil
+}
