@@ -232,11 +232,32 @@ func (p PricePlan) PeriodPrice(q int64) (Money, error) {
 }
 
 func periodPrice(bs []band, cur Currency) Money {
-	total := Zero(cur)
-	for _, b := range bs {
-		total.Amount = total.Amount.Add(b.price.Amount.Mul(decimal.NewFromInt(b.to - b.from + 1)))
+	var total decimal.Decimal
+	for i, b := range bs {
+		amt := b.price.Amount
+		if n := b.to - b.from + 1; n != 1 {
+			amt = amt.Mul(decimal.NewFromInt(n))
+		}
+		if i == 0 {
+			total = amt
+		} else {
+			total = total.Add(amt)
+		}
 	}
-	return total
+	return Money{Amount: total, Currency: cur}
+}
+
+// samePrices reports whether two plans price quantities identically.
+func samePrices(a, b PricePlan) bool {
+	if a.model() != b.model() || len(a.Tiers) != len(b.Tiers) || !a.UnitPrice.Equal(b.UnitPrice) {
+		return false
+	}
+	for i := range a.Tiers {
+		if a.Tiers[i].UpTo != b.Tiers[i].UpTo || !a.Tiers[i].UnitPrice.Equal(b.Tiers[i].UnitPrice) {
+			return false
+		}
+	}
+	return true
 }
 
 // discountedPeriodPrice returns the per-period price of q units after a

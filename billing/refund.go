@@ -171,15 +171,20 @@ func checkPaid(p Money) error {
 	return nil
 }
 
-// Refund is an explained refund.
+// Refund is an explained refund. Lines builds its explanation on demand.
 type Refund struct {
 	Kind RefundKind
+	// Paid is the amount paid for the order.
+	Paid Money
 	// UsedHours and OrderHours are the whole hours used and the order's
 	// whole hours (in-use refunds).
 	UsedHours, OrderHours int64
-	// FeeRate is the handling-fee rate applied (in-use refunds).
+	// Consumed is paid × used / order hours, exact to IntermediatePlaces
+	// (in-use refunds).
+	Consumed Money
+	// FeeRate and Fee are the handling-fee rate and amount (in-use refunds).
 	FeeRate decimal.Decimal
-	Lines   []LineItem
+	Fee     Money
 	// Total is the amount refunded, rounded half-up to the minor unit, in
 	// [0, paid].
 	Total Money
@@ -187,10 +192,45 @@ type Refund struct {
 	NeedsReview bool
 }
 
+// Lines returns the explanation, summing exactly to Total: the amount paid,
+// minus what was consumed and the handling fee, a floor at zero, and the
+// rounding to the minor unit; or the full or negotiated refund.
+func (r Refund) Lines() []LineItem {
+	if !r.Total.Valid() {
+		return nil
+	}
+	cur := r.Total.Currency
+	switch r.Kind {
+	case FullRefund:
+		return []LineItem{{Kind: LinePaid, Price: r.Paid, Amount: r.Paid}}
+	case Negotiated:
+		return []LineItem{{Kind: LineNegotiated, Price: r.Paid, Amount: r.Total}}
+	}
+	lines := make([]LineItem, 3, 5)
+	lines[0] = LineItem{Kind: LinePaid, Price: r.Paid, Amount: r.Paid}
+	lines[1] = LineItem{Kind: LineConsumed, Price: r.Paid, Used: r.UsedHours, Of: r.OrderHours, Amount: r.Consumed.Neg()}
+	lines[2] = LineItem{Kind: LineHandlingFee, Price: r.Paid, Rate: r.FeeRate, Amount: r.Fee.Neg()}
+	exact := r.Paid.Amount.Sub(r.Consumed.Amount).Sub(r.Fee.Amount)
+	if exact.IsNegative() {
+		lines = append(lines, LineItem{Kind: LineFloor, Amount: Money{Amount: exact.Neg(), Currency: cur}})
+		exact = decimal.Zero
+	}
+	if !exact.Equal(r.Total.Amount) {
+		lines = append(lines, LineItem{Kind: LineRounding, Price: Money{Amount: exact, Currency: cur}, Amount: Money{Amount: r.Total.Amount.Sub(exact), Currency: cur}})
+	}
+	return lines
+}
+
 // hourFloor truncates t to the whole hour of its platform wall clock.
 func hourFloor(loc *time.Location, t time.Time) time.Time {
-	y, m, d := t.In(loc).Date()
-	return time.Date(y, m, d, t.In(loc).Hour(), 0, 0, 0, loc)
+	lt := t.In(loc)
+	if _, off := lt.Zone(); off%3600 == 0 {
+		// Whole-hour zones (GMT+08:00) share UTC's hour boundaries:
+		// truncating the absolute time is the same and much cheaper.
+		return t.Truncate(time.Hour)
+	}
+	y, m, d := lt.Date()
+	return time.Date(y, m, d, lt.Hour(), 0, 0, 0, loc)
 }
 
 // InUseRefund computes the refund of an order unsubscribed at in.At:
@@ -215,9 +255,8 @@ func InUseRefund(cfg Config, in RefundInput) (Refund, error) {
 		return Refund{}, &NotRefundableError{Reason: ReasonExpired}
 	}
 	cur := in.Paid.Currency
-	paidLine := LineItem{Kind: LinePaid, Price: in.Paid, Amount: in.Paid}
 	if in.At.Before(in.EffectiveAt) {
-		r := Refund{Kind: FullRefund, Lines: []LineItem{paidLine}, Total: in.Paid}
+		r := Refund{Kind: FullRefund, Paid: in.Paid, Consumed: Zero(cur), FeeRate: decimal.Zero, Fee: Zero(cur), Total: in.Paid}
 		r.NeedsReview = cfg.needsReview(r.Total)
 		return r, nil
 	}
@@ -238,17 +277,14 @@ func InUseRefund(cfg Config, in RefundInput) (Refund, error) {
 		rate = cfg.HandlingFees.Rate(in.Mode, in.Count, years)
 	}
 	fee := in.Paid.Amount.Mul(rate)
-	lines := make([]LineItem, 3, 5)
-	lines[0] = paidLine
-	lines[1] = LineItem{Kind: LineConsumed, Price: in.Paid, Used: used, Of: order, Amount: Money{Amount: consumed.Neg(), Currency: cur}}
-	lines[2] = LineItem{Kind: LineHandlingFee, Price: in.Paid, Rate: rate, Amount: Money{Amount: fee.Neg(), Currency: cur}}
 	total := Money{Amount: in.Paid.Amount.Sub(consumed).Sub(fee), Currency: cur}
 	if total.IsNegative() {
-		lines = append(lines, LineItem{Kind: LineFloor, Amount: total.Neg()})
 		total = Zero(cur)
 	}
-	lines, total = roundTotal(lines, total)
-	return Refund{Kind: InUse, UsedHours: used, OrderHours: order, FeeRate: rate, Lines: lines, Total: total, NeedsReview: cfg.needsReview(total)}, nil
+	total = total.RoundHalfUp()
+	return Refund{Kind: InUse, Paid: in.Paid, UsedHours: used, OrderHours: order,
+		Consumed: Money{Amount: consumed, Currency: cur}, FeeRate: rate, Fee: Money{Amount: fee, Currency: cur},
+		Total: total, NeedsReview: cfg.needsReview(total)}, nil
 }
 
 // NegotiatedRefund checks a negotiated refund: 0 < amount ≤ paid, in the
@@ -268,7 +304,7 @@ func NegotiatedRefund(cfg Config, paid, amount Money) (Refund, error) {
 	if !amount.IsPositive() || c > 0 || !amount.Amount.Equal(amount.RoundHalfUp().Amount) {
 		return Refund{}, &InputError{Field: "refund", Value: amount, Reason: "must be more than 0 and at most the amount paid " + paid.String() + ", in the currency's minor unit"}
 	}
-	return Refund{Kind: Negotiated, Lines: []LineItem{{Kind: LineNegotiated, Price: paid, Amount: amount}}, Total: amount}, nil
+	return Refund{Kind: Negotiated, Paid: paid, Consumed: Zero(paid.Currency), FeeRate: decimal.Zero, Fee: Zero(paid.Currency), Total: amount}, nil
 }
 
 // needsReview reports whether a refund must be reviewed before payment.

@@ -114,17 +114,49 @@ func (in UpgradeInput) Validate() error {
 	return nil
 }
 
-// Upgrade is an explained upgrade cost.
+// Upgrade is an explained upgrade cost. Lines builds its explanation on
+// demand.
 type Upgrade struct {
+	Mode Mode
 	// Remaining is the remaining duration in periods of the mode.
 	Remaining decimal.Decimal
-	// From and To are the per-period list prices of the two configurations
-	// (To after a fixed-price discount).
+	// From and To are the per-period prices of the current and the target
+	// configuration (To after a fixed-price discount).
 	From, To Money
-	Lines    []LineItem
+	// FromQuantity and ToQuantity are the two quantities.
+	FromQuantity, ToQuantity int64
 	// Total is the amount due, rounded half-up to the minor unit; never
 	// negative.
 	Total Money
+
+	discount        Discount
+	newR, oldR, adj decimal.Decimal
+	exact           decimal.Decimal
+}
+
+// Lines returns the explanation, summing exactly to Total: the target
+// configuration over the remaining duration, minus the current one, the
+// discount (rate or amount off, capped so the cost is not negative), and the
+// rounding to the minor unit.
+func (u Upgrade) Lines() []LineItem {
+	if !u.Total.Valid() {
+		return nil
+	}
+	cur, per := u.Total.Currency, u.Mode.Period()
+	lines := make([]LineItem, 2, 4)
+	lines[0] = LineItem{Kind: LineRemaining, Label: "target configuration", Price: u.To, Per: per, Count: u.Remaining, Quantity: u.ToQuantity, Amount: Money{Amount: u.newR, Currency: cur}}
+	lines[1] = LineItem{Kind: LineRemaining, Label: "current configuration", Price: u.From, Per: per, Count: u.Remaining, Quantity: u.FromQuantity, Amount: Money{Amount: u.oldR.Neg(), Currency: cur}}
+	diff := Money{Amount: u.newR.Sub(u.oldR), Currency: cur}
+	switch d := u.discount; d.Kind {
+	case DiscountRate:
+		lines = append(lines, LineItem{Kind: LineDiscount, Price: diff, Rate: d.Rate, Amount: Money{Amount: u.adj, Currency: cur}})
+	case AmountOff:
+		lines = append(lines, LineItem{Kind: LineAmountOff, Price: d.Amount, Amount: Money{Amount: u.adj, Currency: cur}})
+	}
+	if !u.exact.Equal(u.Total.Amount) {
+		lines = append(lines, LineItem{Kind: LineRounding, Price: Money{Amount: u.exact, Currency: cur}, Amount: Money{Amount: u.Total.Amount.Sub(u.exact), Currency: cur}})
+	}
+	return lines
 }
 
 // UpgradeCost prices a change within a term: (new − old) × remaining ×
@@ -132,8 +164,10 @@ type Upgrade struct {
 // or (new − old) × remaining − amount off, with the target plan's discount.
 // Prices are per period for the whole quantity under each plan's model
 // (linear, tiered or volume), so a scale-out pays for the added units over
-// the remaining time. The result is rounded half-up to the minor unit and
-// never negative.
+// the remaining time; a volume-priced scale-out on the same prices pays the
+// added units at the unit price of the tier the new total falls in (the
+// units already bought keep their price until renewal). The result is
+// rounded half-up to the minor unit and never negative.
 //
 // Errors: *InputError (ErrInvalidInput) for bad input, *DowngradeError
 // (ErrDowngrade) when the target costs less per period, *MismatchError
@@ -149,38 +183,36 @@ func UpgradeCost(cfg Config, in UpgradeInput) (Upgrade, error) {
 	var buf [4]band
 	cur := in.From.Currency()
 	oldP := periodPrice(in.From.bands(in.FromQuantity, buf[:0]), cur)
-	newP := periodPrice(in.To.bands(in.ToQuantity, buf[:0]), cur)
+	var newP Money
 	d := in.To.Discount
-	if d.Kind == FixedPrice {
+	switch {
+	case d.Kind == FixedPrice:
 		newP = d.Price.MulInt(in.ToQuantity)
+	case in.To.model() == Volume && in.ToQuantity > in.FromQuantity && samePrices(in.From, in.To):
+		unit := in.To.bands(in.ToQuantity, buf[:0])[0].price
+		newP = Money{Amount: oldP.Amount.Add(unit.Amount.Mul(decimal.NewFromInt(in.ToQuantity - in.FromQuantity))), Currency: cur}
+	default:
+		newP = periodPrice(in.To.bands(in.ToQuantity, buf[:0]), cur)
 	}
 	if newP.Amount.Cmp(oldP.Amount) < 0 {
 		return Upgrade{}, &DowngradeError{From: oldP, To: newP}
 	}
-	per := in.Mode.Period()
-	newR := newP.Amount.Mul(rem)
-	oldR := oldP.Amount.Mul(rem)
-	diff := newR.Sub(oldR)
-	n := 3 // new, current, rounding
-	if d.Kind == DiscountRate || d.Kind == AmountOff {
-		n++
-	}
-	lines := make([]LineItem, 2, n)
-	lines[0] = LineItem{Kind: LineRemaining, Label: "new configuration", Price: newP, Per: per, Count: rem, Quantity: in.ToQuantity, Amount: Money{Amount: newR, Currency: cur}}
-	lines[1] = LineItem{Kind: LineRemaining, Label: "current configuration", Price: oldP, Per: per, Count: rem, Quantity: in.FromQuantity, Amount: Money{Amount: oldR.Neg(), Currency: cur}}
-	total := Money{Amount: diff, Currency: cur}
+	u := Upgrade{Mode: in.Mode, Remaining: rem, From: oldP, To: newP, FromQuantity: in.FromQuantity, ToQuantity: in.ToQuantity, discount: d}
+	u.newR = newP.Amount.Mul(rem)
+	u.oldR = oldP.Amount.Mul(rem)
+	u.exact = u.newR.Sub(u.oldR)
 	switch {
 	case d.Kind == DiscountRate && !d.Rate.IsZero():
-		off := diff.Mul(d.Rate)
-		total.Amount = diff.Sub(off)
-		lines = append(lines, LineItem{Kind: LineDiscount, Price: Money{Amount: diff, Currency: cur}, Rate: d.Rate, Amount: Money{Amount: off.Neg(), Currency: cur}})
+		u.adj = u.exact.Mul(d.Rate).Neg()
+		u.exact = u.exact.Add(u.adj)
 	case d.Kind == AmountOff && !d.Amount.IsZero():
 		// The cost is never negative: the amount off is capped at the
 		// price difference.
-		off := decimal.Min(d.Amount.Amount, diff)
-		total.Amount = diff.Sub(off)
-		lines = append(lines, LineItem{Kind: LineAmountOff, Price: d.Amount, Amount: Money{Amount: off.Neg(), Currency: cur}})
+		u.adj = decimal.Min(d.Amount.Amount, u.exact).Neg()
+		u.exact = u.exact.Add(u.adj)
+	default:
+		u.discount = Discount{}
 	}
-	lines, total = roundTotal(lines, total)
-	return Upgrade{Remaining: rem, From: oldP, To: newP, Lines: lines, Total: total}, nil
+	u.Total = Money{Amount: u.exact, Currency: cur}.RoundHalfUp()
+	return u, nil
 }
