@@ -3,7 +3,6 @@ package supervision
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"time"
 
@@ -97,7 +96,7 @@ func (t *Template) fire(f *Flow, r Role, a Action, target Status) (Status, error
 	if err != nil {
 		var none fsm.NoTransitionError
 		if !errors.As(err, &none) { // a self-loop (Remind) is a success
-			return "", notAllowed(a, f.Status, r, nil, fmt.Sprintf("not allowed in status %q", t.Label(f.Status)))
+			return "", notAllowed(a, f.Status, r, nil, "not allowed in status \""+t.Label(f.Status)+"\"")
 		}
 	}
 	return to, nil

@@ -1,5 +1,7 @@
 package supervision
 
+import "unicode/utf8"
+
 // Status is where a flow stands. Values are stable machine codes meant for
 // storage; Template.Label gives the text the buyer and seller see, which
 // differs between flows for the same status (see the reference's
@@ -75,11 +77,16 @@ var defaultLabels = map[Status]string{
 	Terminated:           "Service terminated",
 }
 
-// quoteShort keeps error values readable when a caller passes a huge string.
+// quoteShort keeps error values readable when a caller passes a huge string,
+// cutting at a character boundary.
 func quoteShort(s string) string {
 	const max = 64
-	if len(s) > max {
-		return s[:max] + "..."
+	if len(s) <= max {
+		return s
 	}
-	return s
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
 }
