@@ -30,6 +30,7 @@ const (
 	CodeUnsupportedMedia      Code = "unsupported_media_type" // 415: not application/json (or multipart where expected)
 	CodeMethodNotAllowed      Code = "method_not_allowed"     // 405
 	CodePreconditionFailed    Code = "precondition_failed"    // 412: If-Match does not match the current version
+	CodePreconditionRequired  Code = "precondition_required"  // 428: an update needs If-Match
 	CodeNotFound              Code = "not_found"              // 404: unknown, or not the caller's
 	CodeForbidden             Code = "forbidden"              // 403: the caller's role may not do this
 	CodeConflict              Code = "conflict"               // 409: concurrent change or wrong state

@@ -1,11 +1,38 @@
 package httpapi
 
+import (
+	"context"
+
+	"github.com/opengallery/opengallery/marketplace"
+)
+
 // Service is the part of *marketplace.Service the adapter calls. It is
 // declared here, by its consumer, so that tests and benchmarks can supply a
-// fake; *marketplace.Service satisfies it.
+// fake; *marketplace.Service satisfies it. Every method's errors are the
+// marketplace's, mapped to HTTP by the error table.
 type Service interface {
+	// Catalog.
+	Search(ctx context.Context, actor marketplace.Actor, in marketplace.SearchInput) (marketplace.Page[marketplace.Product], error)
+	GetProduct(ctx context.Context, actor marketplace.Actor, id string) (marketplace.Product, error)
+	ProductContact(ctx context.Context, actor marketplace.Actor, productID string) (marketplace.Contact, error)
+	GetSeller(ctx context.Context, actor marketplace.Actor, id string) (marketplace.Seller, error)
+	RegisterSeller(ctx context.Context, actor marketplace.Actor, in marketplace.SellerInput) (marketplace.Seller, error)
+	SellerProducts(ctx context.Context, actor marketplace.Actor, sellerID string, statuses []marketplace.ProductStatus, cursor string, limit int) (marketplace.Page[marketplace.Product], error)
+	CreateProduct(ctx context.Context, actor marketplace.Actor, in marketplace.ProductInput) (marketplace.Product, error)
+	UpdateProduct(ctx context.Context, actor marketplace.Actor, id string, version int64, in marketplace.ProductInput) (marketplace.Product, error)
+	SubmitProduct(ctx context.Context, actor marketplace.Actor, id string) (marketplace.Product, error)
+	DelistProduct(ctx context.Context, actor marketplace.Actor, id string) (marketplace.Product, error)
+	DiscontinueSpec(ctx context.Context, actor marketplace.Actor, productID, specID string) (marketplace.Product, error)
+	ReviewProduct(ctx context.Context, actor marketplace.Actor, in marketplace.ReviewInput) (marketplace.Product, error)
+
+	// Saved list.
+	SaveItem(ctx context.Context, actor marketplace.Actor, in marketplace.SavedInput) (marketplace.SavedItem, error)
+	RemoveSavedItem(ctx context.Context, actor marketplace.Actor, in marketplace.SavedInput) error
+	SavedList(ctx context.Context, actor marketplace.Actor) ([]marketplace.SavedEntry, error)
 }
 
 // register adds every use-case route.
 func (h *Handler) register() {
+	h.registerCatalog()
+	h.registerSaved()
 }
