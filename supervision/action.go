@@ -98,3 +98,31 @@ func ParseAction(s string) (Action, error) {
 func validAction(a Action) bool { return indexOf(allActions, a) >= 0 }
 
 func validRole(r Role) bool { return indexOf(allRoles, r) >= 0 }
+
+// actionLabels are the button texts of the seed and the seller guide where
+// they name one; the others are ours.
+var actionLabels = map[Action]string{
+	SubmitRequest:   "Submit request",
+	ConfirmRequest:  "Accept request",
+	RejectRequest:   "Reject request",
+	Deliver:         "Deliver service",
+	ApproveDelivery: "Approve delivery",
+	ReturnDelivery:  "Return delivery",
+	Accept:          "Accept service",
+	RejectDelivery:  "Reject service",
+	Remind:          "Send reminder",
+	Appeal:          "Appeal",
+	Resume:          "Resume flow",
+	Complete:        "Complete flow",
+	Terminate:       "Terminate flow",
+	AutoAccept:      "Accept automatically",
+}
+
+// Label returns the button text for a, or the raw code for an unknown
+// action.
+func (a Action) Label() string {
+	if l, ok := actionLabels[a]; ok {
+		return l
+	}
+	return string(a)
+}
