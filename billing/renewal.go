@@ -108,10 +108,10 @@ type Renewal struct {
 // Errors: *InputError (ErrInvalidInput) for bad input; *NotRenewableError
 // (ErrNotRenewable) with the reason the resource cannot be renewed.
 func Renew(cfg Config, in RenewalInput) (Renewal, error) {
-	if err := Renewable(cfg, in.Term.Mode, in.Term.Expiry, in.Now, in.Status); err != nil {
+	if err := in.Validate(cfg); err != nil {
 		return Renewal{}, err
 	}
-	if err := in.Validate(cfg); err != nil {
+	if err := Renewable(cfg, in.Term.Mode, in.Term.Expiry, in.Now, in.Status); err != nil {
 		return Renewal{}, err
 	}
 	loc := cfg.loc()
