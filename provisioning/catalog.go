@@ -61,6 +61,24 @@ type Catalog struct {
 	Recommended string // the seller-recommended flavor's name; must be in Flavors
 	// MaxDataDisks bounds the data disks per VM; 0 means DefaultMaxDataDisks.
 	MaxDataDisks int
+	// QuickSystemDisk is the system disk quick provisioning gives each VM
+	// (the image's requirement, 45 GB on the purchase page's cost table).
+	// Zero means the first disk type at its minimum size.
+	QuickSystemDisk Disk
+}
+
+// QuickDisk returns the system disk of quick provisioning.
+//
+// Errors: *NotFoundError (ErrNotFound, Kind "disk_type") when the catalog
+// has no disk type.
+func (c Catalog) QuickDisk() (Disk, error) {
+	if c.QuickSystemDisk != (Disk{}) {
+		return c.QuickSystemDisk, nil
+	}
+	if len(c.DiskTypes) == 0 {
+		return Disk{}, &NotFoundError{Kind: "disk_type", ID: ""}
+	}
+	return Disk{Type: c.DiskTypes[0].ID, SizeGiB: c.DiskTypes[0].MinGiB}, nil
 }
 
 // DefaultMaxDataDisks is the data-disk limit per VM when a catalog sets none
@@ -161,6 +179,9 @@ func (c Catalog) Validate() error {
 	}
 	if c.Recommended != "" && !flavors[c.Recommended] {
 		k.add("recommended", RuleUnknown, c.Recommended, "is not in flavors")
+	}
+	if c.QuickSystemDisk != (Disk{}) {
+		checkDiskSize(&k, c, "quick_system_disk.", c.QuickSystemDisk)
 	}
 	if c.MaxDataDisks < 0 {
 		k.add("max_data_disks", RuleRange, c.MaxDataDisks, "must not be negative")

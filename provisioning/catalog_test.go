@@ -90,6 +90,16 @@ func TestCatalogLookups(t *testing.T) {
 			t.Errorf("%s: err = %v, want *NotFoundError", name, err)
 		}
 	}
+	if d, err := cat.QuickDisk(); err != nil || d != (provisioning.Disk{Type: "SAS", SizeGiB: 45}) {
+		t.Errorf("QuickDisk = %+v, %v", d, err)
+	}
+	cat.QuickSystemDisk = provisioning.Disk{}
+	if d, err := cat.QuickDisk(); err != nil || d != (provisioning.Disk{Type: "SAS", SizeGiB: 40}) {
+		t.Errorf("QuickDisk fallback = %+v, %v", d, err)
+	}
+	if _, err := (provisioning.Catalog{}).QuickDisk(); !errors.Is(err, provisioning.ErrNotFound) {
+		t.Errorf("QuickDisk of an empty catalog: %v", err)
+	}
 	if got := cat.DataDiskLimit(); got != provisioning.DefaultMaxDataDisks {
 		t.Errorf("DataDiskLimit = %d", got)
 	}
@@ -120,8 +130,9 @@ func TestCatalogValidate(t *testing.T) {
 			{Flavor: "f1", Mode: billing.Monthly, Price: usd},
 			{Flavor: "f1", Mode: billing.Yearly},
 		},
-		Recommended:  "f9",
-		MaxDataDisks: -1,
+		Recommended:     "f9",
+		MaxDataDisks:    -1,
+		QuickSystemDisk: provisioning.Disk{Type: "d", SizeGiB: 100},
 	}
 	want := []string{
 		"regions[0].zones[1].id:duplicate", "regions[1].id:duplicate",
@@ -129,7 +140,7 @@ func TestCatalogValidate(t *testing.T) {
 		"disk_types[0].max_gib:range", "disk_types[1].id:duplicate",
 		"prices[0].flavor:unknown", "prices[1].region:unknown", "prices[1].mode:one_of", "prices[1].price:range",
 		"prices[3]:duplicate", "prices[4].price:range",
-		"recommended:unknown", "max_data_disks:range",
+		"recommended:unknown", "quick_system_disk.size_gib:range", "max_data_disks:range",
 	}
 	if diff := cmp.Diff(want, fieldRules(bad.Validate())); diff != "" {
 		t.Errorf("Validate (-want +got):\n%s", diff)

@@ -40,9 +40,8 @@ type Plan struct {
 
 // PlanQuick checks a quick provisioning request against env and plans one
 // VM: the seller's recommended flavor when none is chosen, a random zone,
-// the flavor's system disk left to the deployer's default (the first disk
-// type at its minimum size), and a numbered name "ecs-NNNN" that never
-// collides.
+// the catalog's quick system disk (Catalog.QuickDisk), and a numbered name
+// "ecs-NNNN" that never collides.
 //
 // Errors: every error of QuickRequest.Validate; *FieldError with Rule
 // RuleUnknown for a region, flavor or disk type not in the catalog (or no
@@ -66,7 +65,8 @@ func PlanQuick(r QuickRequest, env Environment) (Plan, error) {
 	} else if _, err := env.Catalog.Flavor(flavor); err != nil {
 		c.add("flavor", RuleUnknown, flavor, "is not in the catalog")
 	}
-	if len(env.Catalog.DiskTypes) == 0 {
+	disk, err := env.Catalog.QuickDisk()
+	if err != nil {
 		c.add("system_disk.type", RuleUnknown, nil, "the catalog lists no disk type")
 	}
 	if err := c.err(); err != nil {
@@ -80,12 +80,11 @@ func PlanQuick(r QuickRequest, env Environment) (Plan, error) {
 	if err != nil {
 		return Plan{}, err
 	}
-	disk := env.Catalog.DiskTypes[0]
 	req := DeployRequest{
 		Account: r.Account, OrderID: r.OrderID, OrderLineID: r.OrderLineID,
 		Mode: r.Mode, Duration: r.Duration,
 		Region: r.Region, Flavor: flavor, Image: r.Image,
-		SystemDisk:     Disk{Type: disk.ID, SizeGiB: disk.MinGiB},
+		SystemDisk:     disk,
 		Network:        Network{VPC: r.VPC, Subnet: r.Subnet},
 		SecurityGroups: []SecurityGroupChoice{r.SecurityGroup},
 		Names:          names,

@@ -31,7 +31,7 @@ func TestPlanQuick(t *testing.T) {
 	want := provisioning.DeployRequest{
 		Account: "acct-1", OrderID: "CS2404", OrderLineID: "CS2404-000001",
 		Mode: billing.PayPerUse, Region: fake.Region, Flavor: "s3.small.1", Image: "img-wordpress",
-		SystemDisk:     provisioning.Disk{Type: "SAS", SizeGiB: 40},
+		SystemDisk:     provisioning.Disk{Type: "SAS", SizeGiB: 45},
 		Network:        provisioning.Network{VPC: "vpc-1", Subnet: "subnet-1"},
 		SecurityGroups: []provisioning.SecurityGroupChoice{{ID: "sg-open"}},
 		Names:          []string{"ecs-0004"},
@@ -63,7 +63,7 @@ func TestPlanQuickFailures(t *testing.T) {
 	noRecommendation := environment()
 	noRecommendation.Catalog.Recommended = ""
 	noDisks := environment()
-	noDisks.Catalog.DiskTypes = nil
+	noDisks.Catalog.DiskTypes, noDisks.Catalog.QuickSystemDisk = nil, provisioning.Disk{}
 	exhausted := environment()
 	exhausted.Inventory.Servers = servers("ecs-9999")
 	tests := []struct {
