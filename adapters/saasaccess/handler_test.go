@@ -289,8 +289,14 @@ func TestNewHandlerAndClientConfig(t *testing.T) {
 		{"client bad endpoint", func() error { _, err := saasaccess.NewClient("ftp://x", testKey); return err }(), saasaccess.ErrConfig},
 		{"client relative endpoint", func() error { _, err := saasaccess.NewClient("/saas", testKey); return err }(), saasaccess.ErrConfig},
 		{"client raw key of wrong size", func() error { _, err := saasaccess.NewClient("https://x.example", "short"); return err }(), saasaccess.ErrCredential},
-		{"nil clock", func() error { _, err := saasaccess.NewClient("https://x.example", testKey, saasaccess.WithClock(nil)); return err }(), saasaccess.ErrConfig},
-		{"zero timeout", func() error { _, err := saasaccess.NewClient("https://x.example", testKey, saasaccess.WithTimeout(0)); return err }(), saasaccess.ErrConfig},
+		{"nil clock", func() error {
+			_, err := saasaccess.NewClient("https://x.example", testKey, saasaccess.WithClock(nil))
+			return err
+		}(), saasaccess.ErrConfig},
+		{"zero timeout", func() error {
+			_, err := saasaccess.NewClient("https://x.example", testKey, saasaccess.WithTimeout(0))
+			return err
+		}(), saasaccess.ErrConfig},
 		{"zero body size", func() error { _, err := saasaccess.NewHandler(testKey, f, saasaccess.WithMaxBodySize(0)); return err }(), saasaccess.ErrConfig},
 		{"zero window", func() error { _, err := saasaccess.NewHandler(testKey, f, saasaccess.WithWindow(0)); return err }(), saasaccess.ErrConfig},
 		{"bad encrypt type", func() error { _, err := saasaccess.NewHandler(testKey, f, saasaccess.WithEncryptType(5)); return err }(), saasaccess.ErrConfig},
@@ -317,4 +323,34 @@ func TestNewHandlerAndClientConfig(t *testing.T) {
 			t.Fatalf("handler %d answered %s, want %s", i+1, a.code, want)
 		}
 	}
+}
+
+func FuzzHandler(f *testing.F) {
+	f.Add([]byte(queryBody), "nonce", true)
+	f.Add([]byte(`{"activity":"newInstance","orderId":"o","orderLineId":"l","businessId":"b","buyerInfo":{"email":"x"}}`), "n", true)
+	f.Add([]byte(`{"activity":"changeInstanceCheck","instanceId":"i","productInfo":{"productId":"p","linearValue":"1e400"}}`), "n", false)
+	p := &pair{clock: newClock()}
+	fake := newFakeSeller()
+	h, err := saasaccess.NewHandler(testKey, saasaccess.Idempotent(fake, &saasaccess.MemoryInstanceIDs{}), saasaccess.WithClock(p.clock.Now), saasaccess.WithNonceCapacity(1<<20))
+	if err != nil {
+		f.Fatal(err)
+	}
+	p.handler = h
+	n := 0
+	f.Fuzz(func(t *testing.T, body []byte, nonce string, sign bool) {
+		// Whatever the body, signed or not, the answer is a signed protocol
+		// response with a documented code and HTTP 200.
+		n++
+		c := rawCall{body: body, nonce: strconv.Itoa(n) + nonce}
+		if !sign {
+			c.signature = strings.Repeat("0", 64)
+		}
+		a := p.send(t, c)
+		if a.status != http.StatusOK || !provisioning.ResultCode(a.code).Known() {
+			t.Fatalf("answer HTTP %d code %q", a.status, a.code)
+		}
+		if !sign && a.code != "000001" {
+			t.Fatalf("unsigned request answered %s", a.code)
+		}
+	})
 }

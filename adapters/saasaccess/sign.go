@@ -23,7 +23,18 @@ import (
 // HMAC states so that signing does not re-derive the HMAC pads per call.
 type Signer struct {
 	accessKey string
-	pool      sync.Pool // of hash.Hash, keyed HMAC-SHA256
+	pool      sync.Pool // of *macState
+}
+
+// macState is a keyed HMAC-SHA256 with scratch buffers, pooled so that a
+// signature costs no allocation beyond its result.
+type macState struct {
+	h      hash.Hash
+	digest [sha256.Size]byte
+	hex    [2 * sha256.Size]byte
+	canon  []byte
+	sig    [sha256.Size]byte
+	given  [sha256.Size]byte
 }
 
 // NewSigner returns a Signer for accessKey. An empty key is accepted here
@@ -31,43 +42,45 @@ type Signer struct {
 func NewSigner(accessKey string) *Signer {
 	s := &Signer{accessKey: accessKey}
 	key := []byte(accessKey)
-	s.pool.New = func() any { return hmac.New(sha256.New, key) }
+	s.pool.New = func() any { return &macState{h: hmac.New(sha256.New, key), canon: make([]byte, 0, 256)} }
 	return s
 }
 
-// mac appends HMAC-SHA256(key, msg) to dst[:0].
-func (s *Signer) mac(dst, msg []byte) []byte {
-	h := s.pool.Get().(hash.Hash)
-	h.Reset()
-	h.Write(msg)
-	dst = h.Sum(dst[:0])
-	s.pool.Put(h)
-	return dst
+// sum returns HMAC-SHA256(key, msg) into dst.
+func (m *macState) sum(dst *[sha256.Size]byte, msg []byte) {
+	m.h.Reset()
+	m.h.Write(msg)
+	m.h.Sum(dst[:0])
 }
 
-// rawSignature returns the binary request signature.
-func (s *Signer) rawSignature(nonce, timestamp string, body []byte) [sha256.Size]byte {
-	var digest [sha256.Size]byte
-	var digestHex [2 * sha256.Size]byte
-	s.mac(digest[:0], body)
-	hex.Encode(digestHex[:], digest[:]) // hex.Encode writes lowercase
-	// The canonical request is built in a stack buffer when it fits: it is
-	// accessKey + nonce + timestamp + 64 hex characters.
-	var buf [256]byte
-	canon := append(buf[:0], s.accessKey...)
-	canon = append(canon, nonce...)
-	canon = append(canon, timestamp...)
-	canon = append(canon, digestHex[:]...)
-	var sig [sha256.Size]byte
-	s.mac(sig[:0], canon)
-	return sig
+// sign leaves the binary request signature in m.sig.
+func (s *Signer) sign(m *macState, nonce, timestamp string, body []byte) {
+	m.sum(&m.digest, body)
+	hex.Encode(m.hex[:], m.digest[:]) // hex.Encode writes lowercase
+	m.canon = append(m.canon[:0], s.accessKey...)
+	m.canon = append(m.canon, nonce...)
+	m.canon = append(m.canon, timestamp...)
+	m.canon = append(m.canon, m.hex[:]...)
+	m.sum(&m.sig, m.canon)
+}
+
+func (s *Signer) get() *macState { return s.pool.Get().(*macState) }
+
+func (s *Signer) put(m *macState) {
+	if cap(m.canon) > 4096 {
+		m.canon = make([]byte, 0, 256) // do not pin a huge nonce's buffer
+	}
+	s.pool.Put(m)
 }
 
 // Sign returns the request signature for nonce, timestamp and the raw body
 // as lowercase hex (reference ambiguity 7: emit lowercase).
 func (s *Signer) Sign(nonce, timestamp string, body []byte) string {
-	sig := s.rawSignature(nonce, timestamp, body)
-	return hex.EncodeToString(sig[:])
+	m := s.get()
+	defer s.put(m)
+	s.sign(m, nonce, timestamp, body)
+	hex.Encode(m.hex[:], m.sig[:])
+	return string(m.hex[:])
 }
 
 // Verify checks a request signature. The hex is compared case-insensitively
@@ -76,26 +89,46 @@ func (s *Signer) Sign(nonce, timestamp string, body []byte) string {
 // Errors: *AuthError wrapping ErrAuth when the signature is not 64 hex
 // characters or does not match.
 func (s *Signer) Verify(nonce, timestamp string, body []byte, signature string) error {
-	var got [sha256.Size]byte
 	if len(signature) != 2*sha256.Size {
 		return &AuthError{Reason: "signature is not 64 hex characters"}
 	}
-	if _, err := hex.Decode(got[:], []byte(signature)); err != nil {
-		return &AuthError{Reason: "signature is not hex"}
+	m := s.get()
+	defer s.put(m)
+	for i := range m.given {
+		hi, ok1 := unhex(signature[2*i])
+		lo, ok2 := unhex(signature[2*i+1])
+		if !ok1 || !ok2 {
+			return &AuthError{Reason: "signature is not hex"}
+		}
+		m.given[i] = hi<<4 | lo
 	}
-	want := s.rawSignature(nonce, timestamp, body)
-	if !hmac.Equal(got[:], want[:]) {
+	s.sign(m, nonce, timestamp, body)
+	if !hmac.Equal(m.given[:], m.sig[:]) {
 		return &AuthError{Reason: "signature mismatch"}
 	}
 	return nil
 }
 
+// unhex decodes one hex digit of either case.
+func unhex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
 // SignBody returns base64 HMAC-SHA256(key, body), the value of the
 // Body-Sign header's signature attribute.
 func (s *Signer) SignBody(body []byte) string {
-	var sum [sha256.Size]byte
-	s.mac(sum[:0], body)
-	return base64.StdEncoding.EncodeToString(sum[:])
+	m := s.get()
+	defer s.put(m)
+	m.sum(&m.digest, body)
+	return base64.StdEncoding.EncodeToString(m.digest[:])
 }
 
 // BodySignHeader returns the complete Body-Sign header value for body:
@@ -121,9 +154,10 @@ func (s *Signer) VerifyBodySign(body []byte, header string) error {
 	if err != nil {
 		return &AuthError{Reason: "Body-Sign signature is not base64"}
 	}
-	var want [sha256.Size]byte
-	s.mac(want[:0], body)
-	if !hmac.Equal(got, want[:]) {
+	m := s.get()
+	defer s.put(m)
+	m.sum(&m.digest, body)
+	if !hmac.Equal(got, m.digest[:]) {
 		return &AuthError{Reason: "Body-Sign signature mismatch"}
 	}
 	return nil
