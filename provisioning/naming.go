@@ -96,8 +96,14 @@ func NumberedNames(name string, quantity int, existing []string) ([]string, erro
 			Reason: fmt.Sprintf("numbers would run past %04d (highest in use %04d, %d requested)", maxSerial, highest, quantity)}
 	}
 	out := make([]string, quantity)
+	var digits [4]byte
 	for i := range out {
-		out[i] = fmt.Sprintf("%s-%04d", name, highest+1+i)
+		n := highest + 1 + i
+		for j := len(digits) - 1; j >= 0; j-- {
+			digits[j] = '0' + byte(n%10)
+			n /= 10
+		}
+		out[i] = name + "-" + string(digits[:])
 	}
 	return out, nil
 }
