@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 
+	"github.com/opengallery/opengallery/billing"
 	"github.com/opengallery/opengallery/marketplace"
 )
 
@@ -25,6 +26,14 @@ type Service interface {
 	DiscontinueSpec(ctx context.Context, actor marketplace.Actor, productID, specID string) (marketplace.Product, error)
 	ReviewProduct(ctx context.Context, actor marketplace.Actor, in marketplace.ReviewInput) (marketplace.Product, error)
 
+	// Checkout and orders.
+	Quote(ctx context.Context, actor marketplace.Actor, in marketplace.QuoteInput) (billing.Quote, error)
+	CreateOrder(ctx context.Context, actor marketplace.Actor, in marketplace.CreateOrderInput) (marketplace.Order, error)
+	GetOrder(ctx context.Context, actor marketplace.Actor, id string) (marketplace.Order, error)
+	ListOrders(ctx context.Context, actor marketplace.Actor, in marketplace.ListOrdersInput) (marketplace.Page[marketplace.Order], error)
+	CancelOrder(ctx context.Context, actor marketplace.Actor, id string) (marketplace.Order, error)
+	PayOrder(ctx context.Context, actor marketplace.Actor, in marketplace.PayInput) (marketplace.Order, error)
+
 	// Saved list.
 	SaveItem(ctx context.Context, actor marketplace.Actor, in marketplace.SavedInput) (marketplace.SavedItem, error)
 	RemoveSavedItem(ctx context.Context, actor marketplace.Actor, in marketplace.SavedInput) error
@@ -35,4 +44,5 @@ type Service interface {
 func (h *Handler) register() {
 	h.registerCatalog()
 	h.registerSaved()
+	h.registerOrders()
 }

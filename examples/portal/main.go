@@ -1,0 +1,36 @@
+// Command portal serves the OpenGallery REST API over a real store: the
+// README's main command.
+//
+//	go run ./examples/portal
+//
+// serves on 127.0.0.1:8080 with a SQLite file (opengallery.db) in the
+// working directory. At first start it migrates the store and seeds a demo
+// catalog; every start prints the demo actors' bearer tokens. Flags:
+//
+//	-addr 127.0.0.1:8080      listen address
+//	-db opengallery.db        SQLite file
+//	-postgres DSN             use PostgreSQL instead of SQLite
+//	-clock=sim                simulated time: POST /v1/clock/advance moves it
+//	-saas-endpoint URL        a seller SaaS endpoint (see examples/isv) for SaaS products
+//	-saas-key KEY             that endpoint's access key
+//	-tick 1s                  how often the due-work runner runs
+//
+// It stops gracefully on SIGINT or SIGTERM.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, nil); err != nil {
+		fmt.Fprintln(os.Stderr, "portal:", err)
+		os.Exit(1)
+	}
+}
