@@ -213,3 +213,17 @@ func fieldRules(err error) []string {
 	}
 	return out
 }
+
+// A seller's answer becomes an error the marketplace can test and retry.
+func ExampleResultCode_Err() {
+	for _, code := range []provisioning.ResultCode{"000000", "000004", "000103", "000999"} {
+		err := code.Err("from the seller")
+		fmt.Printf("%s: %v (retry: %v, instance missing: %v)\n", code, err,
+			provisioning.Retryable(err), errors.Is(err, provisioning.ErrInstanceNotFound))
+	}
+	// Output:
+	// 000000: <nil> (retry: false, instance missing: false)
+	// 000004: provisioning: result 000004: request is being processed: from the seller (retry: true, instance missing: false)
+	// 000103: provisioning: result 000103: product already purchased: from the seller (retry: false, instance missing: false)
+	// 000999: provisioning: result 000999: unknown result code: from the seller (retry: true, instance missing: false)
+}

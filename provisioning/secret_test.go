@@ -206,3 +206,16 @@ func TestFixturesAreValid(t *testing.T) {
 		t.Errorf("cmp uses Secret.Equal: %s", diff)
 	}
 }
+
+func ExampleSecret() {
+	login := provisioning.Login{Password: provisioning.NewSecret("Kg-Pass-2024")}
+	fmt.Printf("%v\n%+v\n", login.Password, login)
+	b, _ := json.Marshal(login)
+	fmt.Println(string(b))
+	fmt.Println(len(login.Password.Reveal()), "characters handed to the deployer")
+	// Output:
+	// [REDACTED]
+	// {Mode: Username: Password:[REDACTED] ConfirmPassword: KeyPair:}
+	// {"Mode":"","Username":"","Password":"[REDACTED]","ConfirmPassword":"","KeyPair":""}
+	// 12 characters handed to the deployer
+}
