@@ -95,9 +95,9 @@ func ParseAction(s string) (Action, error) {
 	return "", &InputError{Field: "Action", Value: quoteShort(s), Reason: "unknown action"}
 }
 
-func validAction(a Action) bool { return indexOf(allActions, a) >= 0 }
+func validAction(a Action) bool { return actionIdx(a) >= 0 }
 
-func validRole(r Role) bool { return indexOf(allRoles, r) >= 0 }
+func validRole(r Role) bool { return roleIdx(r) >= 0 }
 
 // actionLabels are the button texts of the seed and the seller guide where
 // they name one; the others are ours.

@@ -67,6 +67,43 @@ func BenchmarkApply(b *testing.B) {
 	}
 }
 
+// BenchmarkApplyVsBaseline interleaves chunks of bare fsm events and of
+// Apply calls so both see the same machine load (the shared 2-core machine is
+// noisy), and reports each cost and their ratio; the target is ratio <= 2.
+// One op is one chunk of each.
+func BenchmarkApplyVsBaseline(b *testing.B) {
+	const chunk = 64
+	t, _ := Lookup(SaaS)
+	m := fsm.NewFSM(string(AwaitingAcceptance), t.fsmDescs, nil)
+	ctx := context.Background()
+	events := [2]string{mustEvent(b, t, Buyer, RejectDelivery), mustEvent(b, t, Seller, Deliver)}
+	f, now := benchFlow(b)
+	p := DefaultPolicy()
+	c := Command{Actor: Actor{ID: "b1", Role: Buyer}, Action: RejectDelivery, Reason: "The admin URL does not open"}
+	var base, apply time.Duration
+	b.ReportAllocs()
+	for b.Loop() {
+		start := time.Now()
+		for i := 0; i < chunk; i++ {
+			if err := m.Event(ctx, events[i&1]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		mid := time.Now()
+		for i := 0; i < chunk; i++ {
+			if _, _, err := Apply(f, c, now, p); err != nil {
+				b.Fatal(err)
+			}
+		}
+		apply += time.Since(mid)
+		base += mid.Sub(start)
+	}
+	n := float64(b.N * chunk)
+	b.ReportMetric(float64(base.Nanoseconds())/n, "baseline-ns/event")
+	b.ReportMetric(float64(apply.Nanoseconds())/n, "apply-ns/action")
+	b.ReportMetric(float64(apply)/float64(base), "ratio")
+}
+
 // BenchmarkApplyNotAllowed is a refused action (the machine says no).
 func BenchmarkApplyNotAllowed(b *testing.B) {
 	f, now := benchFlow(b)

@@ -69,6 +69,7 @@ type Template struct {
 	fsmDescs fsm.Events
 	// byStatus indexes table rows by their From status, in table order.
 	byStatus map[Status][]int
+	has      [len(statusIndex)]bool
 	pool     sync.Pool
 }
 
@@ -94,10 +95,83 @@ func indexOf[T comparable](xs []T, x T) int {
 	return -1
 }
 
+// roleIdx, actionIdx and statusIdx are the positions in the index arrays, or
+// -1. Switches compile to a binary search on the strings, cheaper than a
+// scan on the path every action takes.
+func roleIdx(r Role) int {
+	switch r {
+	case Buyer:
+		return 0
+	case Seller:
+		return 1
+	case Operator:
+		return 2
+	case System:
+		return 3
+	}
+	return -1
+}
+
+func actionIdx(a Action) int {
+	switch a {
+	case SubmitRequest:
+		return 0
+	case ConfirmRequest:
+		return 1
+	case RejectRequest:
+		return 2
+	case Deliver:
+		return 3
+	case ApproveDelivery:
+		return 4
+	case ReturnDelivery:
+		return 5
+	case Accept:
+		return 6
+	case RejectDelivery:
+		return 7
+	case Remind:
+		return 8
+	case Appeal:
+		return 9
+	case Resume:
+		return 10
+	case Complete:
+		return 11
+	case Terminate:
+		return 12
+	case AutoAccept:
+		return 13
+	}
+	return -1
+}
+
+func statusIdx(s Status) int {
+	switch s {
+	case AwaitingRequest:
+		return 0
+	case AwaitingConfirmation:
+		return 1
+	case AwaitingDelivery:
+		return 2
+	case PlatformReview:
+		return 3
+	case AwaitingAcceptance:
+		return 4
+	case AwaitingOperations:
+		return 5
+	case Completed:
+		return 6
+	case Terminated:
+		return 7
+	}
+	return -1
+}
+
 // event returns the fsm event a command maps to, or false when the template
 // has no row for that role, action (and resume target) at all.
 func (t *Template) event(r Role, a Action, target Status, review bool) (string, bool) {
-	ri, ai := indexOf(roleIndex[:], r), indexOf(actionIndex[:], a)
+	ri, ai := roleIdx(r), actionIdx(a)
 	if ri < 0 || ai < 0 {
 		return "", false
 	}
@@ -107,7 +181,7 @@ func (t *Template) event(r Role, a Action, target Status, review bool) (string, 
 	}
 	name := t.events[ri][ai][rv]
 	if a == Resume {
-		si := indexOf(statusIndex[:], target)
+		si := statusIdx(target)
 		if si < 0 {
 			return "", false
 		}
@@ -129,7 +203,10 @@ func (t *Template) Initial() Status { return t.initial }
 func (t *Template) Statuses() []Status { return slices.Clone(t.statuses) }
 
 // Has reports whether the template uses status s.
-func (t *Template) Has(s Status) bool { return slices.Contains(t.statuses, s) }
+func (t *Template) Has(s Status) bool {
+	i := statusIdx(s)
+	return i >= 0 && t.has[i]
+}
 
 // Label returns the seed's display text for s in this flow, or the raw code
 // for a status the template does not use.
@@ -299,6 +376,9 @@ func eventName(r Transition) string {
 // one status to two destinations is a programming error caught at init.
 func (t *Template) compile() {
 	t.byStatus = make(map[Status][]int)
+	for _, s := range t.statuses {
+		t.has[statusIdx(s)] = true
+	}
 	type edge struct{ name, to string }
 	seen := map[[2]string]Status{}
 	srcs := map[edge][]string{}
