@@ -55,26 +55,56 @@ type OrderLine struct {
 }
 
 // ImageDeployment is what an image order deploys: the provisioning mode and
-// the cloud-server choices. The login password is never stored.
+// the cloud-server choices. The login password is never stored (it is
+// given to PayOrder).
 type ImageDeployment struct {
-	// Mode is "quick" (deploy onto the chosen existing server) or
-	// "customized" (create servers).
-	Mode     string `json:"mode"`
-	Region   string `json:"region"`
-	Version  string `json:"version,omitempty"`
-	Flavor   string `json:"flavor,omitempty"`
-	ServerID string `json:"server_id,omitempty"` // quick mode
-	Name     string `json:"name,omitempty"`      // customized mode
-	Network  string `json:"network,omitempty"`
-	Group    string `json:"security_group,omitempty"`
+	// Mode is "quick" (one server of a listed flavor, the seller's
+	// recommended one by default) or "customized" (servers as configured).
+	Mode    string `json:"mode"`
+	Region  string `json:"region"`
+	Zone    string `json:"zone,omitempty"`
+	Version string `json:"version,omitempty"` // image version; the latest when empty
+	Flavor  string `json:"flavor,omitempty"`
+	VPC     string `json:"vpc"`
+	Subnet  string `json:"subnet"`
+	// SecurityGroup is an existing security group's id.
+	SecurityGroup string `json:"security_group"`
+	// Customized mode only.
+	Name          string `json:"name,omitempty"`
+	Quantity      int    `json:"quantity,omitempty"`
+	SystemDisk    string `json:"system_disk,omitempty"` // disk type id
+	SystemDiskGiB int    `json:"system_disk_gib,omitempty"`
+	EIPMbps       int    `json:"eip_mbps,omitempty"` // 0: no elastic IP
 }
 
-// Provisioning is the delivery state of an order that calls a provisioner.
+// ProvisioningPhase is where an order's delivery by a provisioner stands.
+type ProvisioningPhase string
+
+// The provisioning phases. SaaS orders go create → query → done; image
+// orders deploy → done. failed: the create was exhausted and the order
+// cancelled; stalled: polling was exhausted and an operator must look.
+const (
+	PhaseNone    ProvisioningPhase = ""
+	PhaseCreate  ProvisioningPhase = "create"
+	PhaseQuery   ProvisioningPhase = "query"
+	PhaseDeploy  ProvisioningPhase = "deploy"
+	PhaseDone    ProvisioningPhase = "done"
+	PhaseFailed  ProvisioningPhase = "failed"
+	PhaseStalled ProvisioningPhase = "stalled"
+)
+
+// Provisioning is the delivery state of an order that calls a provisioner:
+// what the runner needs to apply the delivery policy's retries.
 type Provisioning struct {
-	Attempts   int        `json:"attempts"`
-	LastError  string     `json:"last_error,omitempty"`
+	Phase ProvisioningPhase `json:"phase,omitempty"`
+	// Attempts counts the calls of the current phase; FirstAt and LastAt
+	// are the first and latest of them.
+	Attempts  int        `json:"attempts,omitempty"`
+	FirstAt   *time.Time `json:"first_at,omitempty"`
+	LastAt    *time.Time `json:"last_at,omitempty"`
+	LastError string     `json:"last_error,omitempty"`
+	// InstanceID is the SaaS instance or the image deployment.
 	InstanceID string     `json:"instance_id,omitempty"`
-	Done       bool       `json:"done"`
 	DoneAt     *time.Time `json:"done_at,omitempty"`
 }
 
@@ -116,17 +146,22 @@ type Order struct {
 	TermsAgreedAt  time.Time        `json:"terms_agreed_at"`
 	CreatedAt      time.Time        `json:"created_at"`
 	// PayBy is when an unpaid order is cancelled.
-	PayBy        time.Time    `json:"pay_by"`
-	PaidAt       *time.Time   `json:"paid_at,omitempty"`
-	PaymentID    string       `json:"payment_id,omitempty"`
-	AcceptedAt   *time.Time   `json:"accepted_at,omitempty"`
-	CompletedAt  *time.Time   `json:"completed_at,omitempty"`
-	CancelledAt  *time.Time   `json:"cancelled_at,omitempty"`
-	CancelReason string       `json:"cancel_reason,omitempty"`
-	RefundID     string       `json:"refund_id,omitempty"`
-	FlowID       string       `json:"flow_id,omitempty"`
-	Provisioning Provisioning `json:"provisioning"`
-	Invoiced     bool         `json:"invoiced,omitempty"`
+	PayBy        time.Time  `json:"pay_by"`
+	PaidAt       *time.Time `json:"paid_at,omitempty"`
+	PaymentID    string     `json:"payment_id,omitempty"`
+	AcceptedAt   *time.Time `json:"accepted_at,omitempty"`
+	CompletedAt  *time.Time `json:"completed_at,omitempty"`
+	CancelledAt  *time.Time `json:"cancelled_at,omitempty"`
+	CancelReason string     `json:"cancel_reason,omitempty"`
+	// RefundAmount is set when money is to go back to the buyer (a
+	// cancelled paid order, an unsubscription); RefundID and RefundedAt once
+	// the payment port has done it.
+	RefundAmount *billing.Money `json:"refund_amount,omitempty"`
+	RefundID     string         `json:"refund_id,omitempty"`
+	RefundedAt   *time.Time     `json:"refunded_at,omitempty"`
+	FlowID       string         `json:"flow_id,omitempty"`
+	Provisioning Provisioning   `json:"provisioning"`
+	Invoiced     bool           `json:"invoiced,omitempty"`
 	// NextDueAt is when the due-work runner next needs to look at the order
 	// (unpaid expiry, provisioning retry, completion); nil for never.
 	NextDueAt *time.Time `json:"next_due_at,omitempty"`

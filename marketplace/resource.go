@@ -41,19 +41,6 @@ type AppInfo struct {
 	Servers []string `json:"servers,omitempty"`
 }
 
-// AutoRenew is a resource's auto-renewal setting.
-type AutoRenew struct {
-	Enabled bool `json:"enabled"`
-	// Periods is how many months or years each auto-renewal buys.
-	Periods int `json:"periods,omitempty"`
-	// DeductionDays is how many days before expiry the charge is attempted
-	// (0-7; 7 by default).
-	DeductionDays int `json:"deduction_days,omitempty"`
-	// LastFailure records the last failed attempt, retried daily until
-	// expiry.
-	LastFailure string `json:"last_failure,omitempty"`
-}
-
 // Resource is what a buyer owns after paying: a purchased app or
 // subscription.
 type Resource struct {
@@ -84,12 +71,19 @@ type Resource struct {
 	// supervised products); ExpiresAt is nil for one-time and pay-per-use.
 	EffectiveAt *time.Time `json:"effective_at,omitempty"`
 	ExpiresAt   *time.Time `json:"expires_at,omitempty"`
-	// TermStart is the start of the current paid term.
-	TermStart *time.Time `json:"term_start,omitempty"`
+	// Term is the current yearly/monthly term (nil for one-time and
+	// pay-per-use, and before a supervised purchase is accepted).
+	Term *billing.Term `json:"term,omitempty"`
 	// RenewalDay is the uniform renewal day of month (1-28, or -1 for the
-	// last day); 0 for none.
-	RenewalDay      int        `json:"renewal_day,omitempty"`
-	AutoRenew       AutoRenew  `json:"auto_renew"`
+	// last day); 0 for none. The next renewal ends on it.
+	RenewalDay int                 `json:"renewal_day,omitempty"`
+	AutoRenew  billing.AutoRenewal `json:"auto_renew"`
+	// AutoRenewFailedAt is when the last auto-renewal attempt of this term
+	// failed; retried daily until expiry.
+	AutoRenewFailedAt *time.Time `json:"auto_renew_failed_at,omitempty"`
+	// Supervised copies the product's setting (refund and term rules
+	// depend on it).
+	Supervised      bool       `json:"supervised,omitempty"`
 	App             AppInfo    `json:"app"`
 	GraceEndsAt     *time.Time `json:"grace_ends_at,omitempty"`
 	RetentionEndsAt *time.Time `json:"retention_ends_at,omitempty"`

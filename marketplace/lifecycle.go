@@ -1,0 +1,176 @@
+package marketplace
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/opengallery/opengallery/billing"
+	"github.com/opengallery/opengallery/provisioning"
+)
+
+// errSkip ends a runner transaction that found the item already handled.
+var errSkip = errors.New("marketplace: skip")
+
+// live reports whether a resource is in its lifecycle (not pending, failed,
+// released or unsubscribed).
+func live(st ResourceStatus) bool {
+	return st == ResourceActive || st == ResourceGrace || st == ResourceRetention
+}
+
+// autoRenewState is what billing's auto-renewal schedule needs.
+func (s *Service) autoRenewState(r Resource) billing.AutoRenewState {
+	st := billing.AutoRenewState{Delivery: r.Delivery, Settings: r.AutoRenew,
+		Status: billing.RenewalStatus{Unsubscribed: r.Status == ResourceUnsubscribed, UnpaidChangeOrder: r.PendingOrderID != ""}}
+	if r.Term != nil {
+		st.Term = *r.Term
+	}
+	if r.AutoRenewFailedAt != nil {
+		st.LastFailure = *r.AutoRenewFailedAt
+	}
+	return st
+}
+
+// scheduleResource sets when the runner next looks at a resource: the
+// next auto-renewal attempt or the next lifecycle change (grace,
+// retention, release), whichever comes first.
+func (s *Service) scheduleResource(r *Resource, now time.Time) {
+	r.NextDueAt = nil
+	if r.Term == nil || !live(r.Status) {
+		return
+	}
+	var due time.Time
+	if _, at, ok := billing.NextLifecycleChange(s.cfg, r.Term.Expiry, now); ok {
+		due = at
+	}
+	if r.AutoRenew.Enabled && r.PendingOrderID == "" {
+		if a, ok, err := billing.NextAutoRenewAttempt(s.cfg, s.autoRenewState(*r), now); err == nil && ok && (due.IsZero() || a.At.Before(due)) {
+			due = a.At
+		}
+	}
+	if !due.IsZero() {
+		due = due.UTC().Truncate(time.Microsecond)
+		if due.Before(now) {
+			due = now
+		}
+		r.NextDueAt = &due
+	}
+}
+
+// runResource does what is due for a resource: an auto-renewal attempt,
+// then the lifecycle change (grace, retention with a freeze at the seller,
+// release at the seller).
+func (s *Service) runResource(ctx context.Context, item DueItem) error {
+	var r Resource
+	if err := s.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		r, err = tx.Resource(item.ID)
+		return err
+	}); err != nil {
+		return err
+	}
+	now := s.now()
+	if r.Version != item.Version || r.NextDueAt == nil || r.NextDueAt.After(now) || r.Term == nil || !live(r.Status) {
+		return nil
+	}
+	if r.AutoRenew.Enabled && r.PendingOrderID == "" {
+		if a, ok, err := billing.NextAutoRenewAttempt(s.cfg, s.autoRenewState(r), now); err == nil && ok && !a.At.After(now) {
+			err := s.autoRenew(ctx, r)
+			if errors.Is(err, errSkip) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			// Renewed (or the failure recorded): the lifecycle is looked
+			// at on the resource's next due time.
+			return nil
+		}
+	}
+	target := billing.LifecycleState(s.cfg, r.Term.Expiry, now)
+	want := ResourceStatus(target)
+	if want == r.Status {
+		return s.update(ctx, func(tx Tx) error { // nothing changed: just reschedule
+			cur, err := tx.Resource(r.ID)
+			if err != nil || cur.Version != r.Version {
+				return err
+			}
+			s.scheduleResource(&cur, now)
+			return tx.PutResource(&cur)
+		})
+	}
+	err := s.update(ctx, func(tx Tx) error {
+		cur, err := tx.Resource(r.ID)
+		if err != nil {
+			return err
+		}
+		if cur.Version != r.Version {
+			return errSkip
+		}
+		from := cur.Status
+		cur.Status, cur.UpdatedAt = want, now
+		lc := billing.NewLifecycle(s.cfg, cur.Term.Expiry)
+		cur.GraceEndsAt, cur.RetentionEndsAt = &lc.GraceEnd, &lc.RetentionEnd
+		if want == ResourceReleased {
+			cur.ReleasedAt = &now
+		}
+		s.scheduleResource(&cur, now)
+		if err := tx.PutResource(&cur); err != nil {
+			return err
+		}
+		r = cur
+		return emit(tx, now, SystemActor(), KindResource, cur.ID, "resource."+string(want), string(from), string(want), nil)
+	})
+	if errors.Is(err, errSkip) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	switch want {
+	case ResourceRetention:
+		s.freeze(ctx, r, provisioning.StatusFreeze)
+	case ResourceReleased:
+		s.release(ctx, r, "")
+	}
+	return nil
+}
+
+// freeze freezes or unfreezes a SaaS instance at its seller (best effort,
+// recorded on failure).
+func (s *Service) freeze(ctx context.Context, r Resource, st provisioning.InstanceStatus) {
+	if r.Delivery != DeliverySaaS || r.App.InstanceID == "" || s.saas == nil {
+		return
+	}
+	var p Product
+	_ = s.store.View(ctx, func(tx ReadTx) error { var err error; p, err = tx.Product(r.ProductID); return err })
+	ep, err := s.saas.SaaSFor(ctx, p)
+	if err == nil {
+		err = ep.UpdateStatus(ctx, provisioning.StatusRequest{InstanceID: r.App.InstanceID, Status: st})
+	}
+	s.sellerCallResult(ctx, r.ID, "update_status "+string(st), err)
+}
+
+// release deletes what a resource holds at the seller: the SaaS instance
+// or the image's servers.
+func (s *Service) release(ctx context.Context, r Resource, unsubscribeOrder string) {
+	var err error
+	switch {
+	case r.Delivery == DeliverySaaS && r.App.InstanceID != "" && s.saas != nil:
+		var p Product
+		_ = s.store.View(ctx, func(tx ReadTx) error { var e error; p, e = tx.Product(r.ProductID); return e })
+		var ep provisioning.SaaS
+		if ep, err = s.saas.SaaSFor(ctx, p); err == nil {
+			req := provisioning.ReleaseRequest{InstanceID: r.App.InstanceID}
+			if unsubscribeOrder != "" {
+				req.OrderID, req.OrderLineID = unsubscribeOrder, unsubscribeOrder+"-1"
+			}
+			err = ep.Release(ctx, req)
+		}
+	case r.Delivery == DeliveryImage && r.App.InstanceID != "" && s.deployer != nil:
+		err = s.deployer.Release(ctx, r.App.InstanceID)
+	default:
+		return
+	}
+	s.sellerCallResult(ctx, r.ID, "release", err)
+}

@@ -1,0 +1,401 @@
+package marketplace
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/opengallery/opengallery/billing"
+	"github.com/opengallery/opengallery/provisioning"
+	"github.com/opengallery/opengallery/supervision"
+)
+
+// ImageLogin is the login credential of the servers an image order
+// creates. It is validated and handed to the deployer, never stored. The
+// HTTP adapter decodes the password itself (Secret has no JSON decoding,
+// on purpose).
+type ImageLogin struct {
+	Password        provisioning.Secret `json:"-"`
+	ConfirmPassword provisioning.Secret `json:"-"`
+	KeyPair         string              `json:"key_pair,omitempty"`
+}
+
+// PayInput pays an order.
+type PayInput struct {
+	OrderID string `json:"order_id"`
+	// Login is required for a new image order (the servers' password).
+	Login *ImageLogin `json:"login,omitempty"`
+}
+
+// Validate checks the input.
+//
+// Errors: *InputError (ErrInvalidInput).
+func (in PayInput) Validate() error { return checkID("order_id", in.OrderID) }
+
+// PayOrder pays the buyer's order and starts what follows: the resource,
+// the supervision flow, provisioning. Paying an order that is already paid
+// returns it unchanged and charges nothing (the charge is idempotent on
+// the order). A reseller's customer pays nothing (the amount is for
+// reference); a credit account is charged at the monthly settlement.
+//
+// Errors: *InputError (also for an image order without a valid login, or
+// a deployment the catalog or quota refuses, with provisioning's error
+// wrapped); *NotAllowedError for anyone but a buyer; *NotFoundError;
+// *StateError for a cancelled order or a closed payment window;
+// *PaymentError (ErrPaymentFailed) when the payment port declines; errors
+// wrapping ErrUnavailable when the deployer cannot be reached; store
+// errors.
+func (s *Service) PayOrder(ctx context.Context, actor Actor, in PayInput) (Order, error) {
+	if err := checkActor(actor, "pay an order", RoleBuyer); err != nil {
+		return Order{}, err
+	}
+	if err := in.Validate(); err != nil {
+		return Order{}, err
+	}
+	return s.pay(ctx, actor, in)
+}
+
+// payChange pays a renewal order on the buyer's behalf (auto-renewal).
+func (s *Service) payChange(ctx context.Context, orderID string) (Order, error) {
+	return s.pay(ctx, SystemActor(), PayInput{OrderID: orderID})
+}
+
+func (s *Service) pay(ctx context.Context, actor Actor, in PayInput) (Order, error) {
+	var o Order
+	var acc *Account
+	var p Product
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		if o, err = tx.Order(in.OrderID); err != nil {
+			return err
+		}
+		if !actor.IsSystem() && o.BuyerID != actor.ID {
+			return notFound(KindOrder, in.OrderID)
+		}
+		if p, err = tx.Product(o.ProductID); err != nil {
+			return err
+		}
+		if a, err := tx.Account(o.BuyerID); err == nil {
+			acc = &a
+		} else if !errIsNotFound(err) {
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return Order{}, err
+	}
+	if o.PaidAt != nil {
+		return o, nil
+	}
+	now := s.now()
+	if o.Status != OrderPendingPayment {
+		return Order{}, &StateError{Kind: KindOrder, ID: o.ID, State: string(o.Status), Action: "pay"}
+	}
+	if now.After(o.PayBy) {
+		return Order{}, &StateError{Kind: KindOrder, ID: o.ID, State: string(o.Status), Action: "pay", Reason: "the payment window has closed"}
+	}
+	var plan *provisioning.Plan
+	if o.Kind == OrderNew && o.Delivery == DeliveryImage {
+		pl, err := s.planImage(ctx, o, p, in.Login)
+		if err != nil {
+			return Order{}, err
+		}
+		plan = &pl
+	}
+	method := o.PaymentMethod
+	if method == PayBalance && acc != nil && acc.Credit {
+		method = PayCredit
+	}
+	var receipt Receipt
+	if method == PayBalance && o.Amount.IsPositive() {
+		receipt, err = s.payments.Charge(ctx, ChargeRequest{IdempotencyKey: "order:" + o.ID, AccountID: o.BuyerID, OrderID: o.ID, Amount: o.Amount})
+		if err != nil {
+			return Order{}, err
+		}
+	}
+	err = s.update(ctx, func(tx Tx) error {
+		var err error
+		if o, err = tx.Order(in.OrderID); err != nil {
+			return err
+		}
+		if o.PaidAt != nil {
+			return nil // someone else's identical payment won
+		}
+		if o.Status != OrderPendingPayment {
+			return &StateError{Kind: KindOrder, ID: o.ID, State: string(o.Status), Action: "pay"}
+		}
+		now := s.now()
+		payID := receipt.Reference
+		if _, ok := s.payments.(*BalancePayments); !ok || payID == "" {
+			pay := Payment{ID: s.ids.NewID(KindPayment), Kind: PaymentCharge, Method: method, OrderID: o.ID, BuyerID: o.BuyerID,
+				Amount: o.Amount, IdempotencyKey: "order:" + o.ID, Reference: receipt.Reference, CreatedAt: now}
+			if err := tx.PutPayment(&pay); err != nil {
+				return err
+			}
+			payID = pay.ID
+			if method == PayCredit {
+				a, err := tx.Account(o.BuyerID)
+				if err != nil {
+					return err
+				}
+				if a.CreditUsed.Currency == "" {
+					a.CreditUsed = billing.Zero(o.Amount.Currency)
+				}
+				if a.CreditUsed, err = a.CreditUsed.Add(o.Amount); err != nil {
+					return &PaymentError{Account: a.ID, Amount: o.Amount.String(), Reason: err.Error()}
+				}
+				a.UpdatedAt = now
+				if err := tx.PutAccount(&a); err != nil {
+					return err
+				}
+			}
+		}
+		o.PaymentMethod, o.PaymentID, o.PaidAt, o.Status, o.NextDueAt, o.UpdatedAt = method, payID, &now, OrderProcessing, nil, now
+		if err := emit(tx, now, actor, KindOrder, o.ID, "order.paid", string(OrderPendingPayment), string(OrderProcessing),
+			map[string]string{"payment_id": payID, "method": string(method), "amount": o.Amount.String()}); err != nil {
+			return err
+		}
+		return s.fulfil(tx, &o, now, plan != nil)
+	})
+	if err != nil {
+		return Order{}, err
+	}
+	// Delivery that calls out happens after the commit, never inside a
+	// transaction; the runner retries whatever does not finish here.
+	switch {
+	case plan != nil && o.Provisioning.Phase == PhaseDeploy && o.Provisioning.InstanceID == "":
+		s.deploy(ctx, o.ID, plan.Request)
+	case o.Provisioning.Phase == PhaseCreate || o.Provisioning.Phase == PhaseQuery:
+		s.provisionStep(ctx, o.ID)
+	case o.Kind == OrderRenewal || o.Kind == OrderUpgrade:
+		s.notifySeller(ctx, o.ID)
+	}
+	return s.reloadOrder(ctx, o.ID, o)
+}
+
+func (s *Service) reloadOrder(ctx context.Context, id string, fallback Order) (Order, error) {
+	var out Order
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		out, err = tx.Order(id)
+		return err
+	})
+	if err != nil {
+		return fallback, nil //nolint:nilerr // the payment committed; a failed re-read is not the buyer's problem
+	}
+	return out, nil
+}
+
+// fulfil applies a paid order inside the payment's transaction.
+func (s *Service) fulfil(tx Tx, o *Order, now time.Time, deployImage bool) error {
+	switch o.Kind {
+	case OrderRenewal:
+		return s.applyRenewal(tx, o, now)
+	case OrderUpgrade:
+		return s.applyUpgrade(tx, o, now)
+	}
+	p, err := tx.Product(o.ProductID)
+	if err != nil {
+		return err
+	}
+	r := Resource{
+		ID: s.ids.NewID(KindResource), BuyerID: o.BuyerID, ResellerID: o.ResellerID, SellerID: o.SellerID,
+		ProductID: o.ProductID, SpecID: o.SpecID, ProductName: o.ProductName, SpecName: o.SpecName, Delivery: o.Delivery,
+		Status: ResourcePending, Mode: o.Mode, Duration: o.Duration, Quantity: o.Quantity, OrderID: o.ID,
+		OrderIDs: []string{o.ID}, Paid: o.Amount, PurchasedAt: now, Supervised: p.Supervised,
+		AutoRenew: billing.AutoRenewal{Enabled: o.AutoRenew}, UpdatedAt: now,
+		// A supervised SaaS product appears in Purchased Apps only once
+		// supervision completes; everything else at once.
+		Visible: !(p.Delivery == DeliverySaaS && p.Supervised),
+	}
+	r.App.GuideURL = p.GuideURL
+	o.ResourceID = r.ID
+	if p.Supervised {
+		f, err := s.startFlow(tx, o, p, r.ID, now)
+		if err != nil {
+			return err
+		}
+		o.FlowID, r.FlowID = f.ID, f.ID
+	} else if o.Delivery != DeliverySaaS && o.Delivery != DeliveryImage {
+		// Nothing to deliver by machine and nothing to supervise.
+		if err := s.activate(&r, now, now); err != nil {
+			return err
+		}
+	}
+	switch {
+	case o.Delivery == DeliverySaaS:
+		o.Provisioning = Provisioning{Phase: PhaseCreate}
+		o.NextDueAt = &now
+	case o.Delivery == DeliveryImage && deployImage:
+		o.Provisioning = Provisioning{Phase: PhaseDeploy}
+		// If the process dies before the deploy call, the password is gone:
+		// the runner then cancels and refunds after the create budget.
+		t := now.Add(s.createBudget())
+		o.NextDueAt = &t
+	case !p.Supervised:
+		s.complete(o, now)
+	}
+	if err := tx.PutResource(&r); err != nil {
+		return err
+	}
+	if err := emit(tx, now, SystemActor(), KindResource, r.ID, "resource.created", "", string(r.Status), map[string]string{"order_id": o.ID}); err != nil {
+		return err
+	}
+	return tx.PutOrder(o)
+}
+
+// createBudget is how long the delivery policy keeps retrying a create.
+func (s *Service) createBudget() time.Duration {
+	p := s.delivery.Create
+	d := time.Duration(p.MaxRetries) * p.Interval
+	if p.Window > 0 && (d == 0 || p.Window < d) {
+		d = p.Window
+	}
+	return d + time.Minute
+}
+
+// complete marks an order completed.
+func (s *Service) complete(o *Order, now time.Time) {
+	o.Status, o.CompletedAt, o.NextDueAt, o.UpdatedAt = OrderCompleted, &now, nil, now
+}
+
+// activate starts a resource's use at start: its term for yearly/monthly
+// purchases, its lifecycle timers.
+func (s *Service) activate(r *Resource, start, now time.Time) error {
+	r.Status, r.EffectiveAt, r.UpdatedAt = ResourceActive, &start, now
+	if r.Mode.Prepaid() {
+		term, err := billing.NewTerm(s.cfg, start, r.Mode, r.Duration)
+		if err != nil {
+			return wrapBilling(KindResource, r.ID, "start the term", err)
+		}
+		if r.RenewalDay != 0 {
+			term.AnchorDay = r.RenewalDay
+		}
+		r.Term, r.ExpiresAt = &term, &term.Expiry
+	}
+	s.scheduleResource(r, now)
+	return nil
+}
+
+// startFlow creates the supervision flow of a paid order.
+func (s *Service) startFlow(tx Tx, o *Order, p Product, resourceID string, now time.Time) (Flow, error) {
+	kind, err := supervision.ParseKind(p.FlowTemplate)
+	if err != nil {
+		return Flow{}, wrapSupervision(KindFlow, "", "start", err)
+	}
+	id := s.ids.NewID(KindFlow)
+	var opts []supervision.Option
+	if p.ReviewDelivery {
+		opts = append(opts, supervision.WithPlatformReview(true))
+	}
+	sf, err := supervision.New(id, kind, now, opts...)
+	if err != nil {
+		return Flow{}, wrapSupervision(KindFlow, id, "start", err)
+	}
+	f := Flow{ID: id, OrderID: o.ID, ResourceID: resourceID, BuyerID: o.BuyerID, SellerID: o.SellerID, ProductID: o.ProductID,
+		Template: string(kind), Status: string(sf.Status), Supervision: sf, CreatedAt: now, UpdatedAt: now}
+	s.scheduleFlow(&f, now)
+	if err := tx.PutFlow(&f); err != nil {
+		return Flow{}, err
+	}
+	return f, emit(tx, now, SystemActor(), KindFlow, f.ID, "flow.started", "", f.Status, map[string]string{"order_id": o.ID, "template": f.Template})
+}
+
+// refundLater records that an order's payment goes back to the buyer; the
+// refund itself is made by settleRefund after the commit (and by the
+// runner if that fails).
+func refundLater(o *Order, amount billing.Money, now time.Time) {
+	o.RefundAmount = &amount
+	o.NextDueAt = &now
+}
+
+// settleRefund pays a pending refund through the payment port, once.
+func (s *Service) settleRefund(ctx context.Context, orderID string) error {
+	var o Order
+	if err := s.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		o, err = tx.Order(orderID)
+		return err
+	}); err != nil {
+		return err
+	}
+	if o.RefundAmount == nil || o.RefundedAt != nil {
+		return nil
+	}
+	var receipt Receipt
+	if o.PaymentMethod == PayBalance && o.RefundAmount.IsPositive() {
+		var err error
+		receipt, err = s.payments.Refund(ctx, RefundRequest{IdempotencyKey: "refund:" + o.ID, AccountID: o.BuyerID, OrderID: o.ID, Amount: *o.RefundAmount})
+		if err != nil {
+			return err
+		}
+	}
+	return s.update(ctx, func(tx Tx) error {
+		o, err := tx.Order(orderID)
+		if err != nil {
+			return err
+		}
+		if o.RefundAmount == nil || o.RefundedAt != nil {
+			return nil
+		}
+		now := s.now()
+		refID := receipt.Reference
+		if _, ok := s.payments.(*BalancePayments); !ok || refID == "" {
+			pay := Payment{ID: s.ids.NewID(KindPayment), Kind: PaymentRefund, Method: o.PaymentMethod, OrderID: o.ID, BuyerID: o.BuyerID,
+				Amount: *o.RefundAmount, IdempotencyKey: "refund:" + o.ID, Reference: receipt.Reference, CreatedAt: now}
+			if err := tx.PutPayment(&pay); err != nil {
+				return err
+			}
+			refID = pay.ID
+			if o.PaymentMethod == PayCredit {
+				if a, err := tx.Account(o.BuyerID); err == nil {
+					if used, err := a.CreditUsed.Sub(*o.RefundAmount); err == nil {
+						a.CreditUsed, a.UpdatedAt = used, now
+						if err := tx.PutAccount(&a); err != nil {
+							return err
+						}
+					}
+				}
+			}
+		}
+		o.RefundID, o.RefundedAt, o.UpdatedAt = refID, &now, now
+		from := string(o.Status)
+		if o.Kind == OrderUnsubscription {
+			s.complete(&o, now)
+		} else {
+			o.NextDueAt = nil
+		}
+		if err := tx.PutOrder(&o); err != nil {
+			return err
+		}
+		return emit(tx, now, SystemActor(), KindOrder, o.ID, "order.refunded", from, string(o.Status),
+			map[string]string{"refund_id": refID, "amount": o.RefundAmount.String()})
+	})
+}
+
+// cancelPaid cancels a paid order whose delivery failed, refunding it.
+func (s *Service) cancelPaid(tx Tx, o *Order, now time.Time, reason string) error {
+	from := o.Status
+	o.Status, o.CancelledAt, o.CancelReason, o.UpdatedAt = OrderCancelled, &now, reason, now
+	refundLater(o, o.Amount, now)
+	if o.ResourceID != "" {
+		r, err := tx.Resource(o.ResourceID)
+		if err != nil {
+			return err
+		}
+		r.Status, r.Visible, r.NextDueAt, r.UpdatedAt = ResourceFailed, false, nil, now
+		if err := tx.PutResource(&r); err != nil {
+			return err
+		}
+		if err := emit(tx, now, SystemActor(), KindResource, r.ID, "resource.failed", string(ResourcePending), string(ResourceFailed), nil); err != nil {
+			return err
+		}
+	}
+	if err := tx.PutOrder(o); err != nil {
+		return err
+	}
+	return emit(tx, now, SystemActor(), KindOrder, o.ID, "order.cancelled", string(from), string(OrderCancelled), map[string]string{"reason": reason})
+}
+
+var errNoDeployer = errors.New("marketplace: no VM deployer configured")

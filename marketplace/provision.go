@@ -1,0 +1,412 @@
+package marketplace
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/opengallery/opengallery/billing"
+	"github.com/opengallery/opengallery/provisioning"
+)
+
+// wrapProvisioning classifies a provisioning error for the caller: bad
+// requests are invalid input, unreachable endpoints unavailable.
+func wrapProvisioning(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, provisioning.ErrInvalidInput), errors.Is(err, provisioning.ErrQuotaExceeded),
+		errors.Is(err, provisioning.ErrNameConflict), errors.Is(err, provisioning.ErrNotFound):
+		return fmt.Errorf("%w: %w", ErrInvalidInput, err)
+	default:
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+}
+
+// planImage checks an image order's deployment against the catalog, the
+// buyer's servers and quota, with the password given at payment, and
+// returns the deployment plan. Nothing is charged if it fails.
+func (s *Service) planImage(ctx context.Context, o Order, p Product, login *ImageLogin) (provisioning.Plan, error) {
+	if s.deployer == nil {
+		return provisioning.Plan{}, fmt.Errorf("%w: %w", ErrUnavailable, errNoDeployer)
+	}
+	if o.Image == nil {
+		return provisioning.Plan{}, inputErr("image", nil, "the order has no deployment")
+	}
+	if login == nil {
+		return provisioning.Plan{}, inputErr("login", nil, "an image purchase needs the servers' login password")
+	}
+	im := *o.Image
+	inv, err := s.deployer.Inventory(ctx, o.BuyerID, im.Region)
+	if err != nil {
+		return provisioning.Plan{}, wrapProvisioning(err)
+	}
+	env := provisioning.Environment{Catalog: s.catalog, Inventory: inv}
+	image := p.ID
+	if im.Version != "" {
+		image += ":" + im.Version
+	}
+	vmMode := o.Mode
+	if vmMode == billing.OneTime {
+		vmMode = billing.PayPerUse // a bought-out image runs on servers billed by the hour
+	}
+	duration := o.Duration
+	if !vmMode.Prepaid() {
+		duration = 0
+	}
+	var plan provisioning.Plan
+	if im.Mode == "quick" {
+		plan, err = provisioning.PlanQuick(provisioning.QuickRequest{
+			Account: o.BuyerID, OrderID: o.ID, OrderLineID: o.ID + "-1", Region: im.Region, Image: image, Flavor: im.Flavor,
+			VPC: im.VPC, Subnet: im.Subnet, SecurityGroup: provisioning.SecurityGroupChoice{ID: im.SecurityGroup},
+			Password: login.Password, ConfirmPassword: login.ConfirmPassword, TermsAgreed: true, Mode: vmMode, Duration: duration,
+		}, env)
+	} else {
+		req := provisioning.CustomRequest{
+			Account: o.BuyerID, OrderID: o.ID, OrderLineID: o.ID + "-1", Mode: vmMode, Duration: duration,
+			Region: im.Region, Zone: im.Zone, Flavor: im.Flavor, Image: image,
+			SystemDisk:     provisioning.Disk{Type: im.SystemDisk, SizeGiB: im.SystemDiskGiB},
+			Network:        provisioning.Network{VPC: im.VPC, Subnet: im.Subnet},
+			SecurityGroups: []provisioning.SecurityGroupChoice{{ID: im.SecurityGroup}},
+			Name:           im.Name, Quantity: max(im.Quantity, 1), TermsAgreed: true,
+			Login: provisioning.Login{Password: login.Password, ConfirmPassword: login.ConfirmPassword, KeyPair: login.KeyPair},
+		}
+		if login.KeyPair != "" {
+			req.Login.Mode = provisioning.LoginKeyPair
+		}
+		if im.EIPMbps > 0 {
+			req.EIP = &provisioning.EIP{BandwidthMbps: im.EIPMbps}
+		}
+		plan, err = provisioning.PlanCustom(req, env)
+	}
+	if err != nil {
+		return provisioning.Plan{}, wrapProvisioning(err)
+	}
+	return plan, nil
+}
+
+// deploy hands a paid image order's plan to the deployer. The password is
+// in req only for this call.
+func (s *Service) deploy(ctx context.Context, orderID string, req provisioning.DeployRequest) {
+	dep, err := s.deployer.Deploy(ctx, req)
+	s.afterDeploy(ctx, orderID, 0, dep, err)
+}
+
+// afterDeploy records a deploy or deployment poll result: active servers
+// complete the order, a failure cancels and refunds it, a deployment still
+// building is polled under the delivery policy's query rule.
+func (s *Service) afterDeploy(ctx context.Context, orderID string, version int64, dep provisioning.Deployment, callErr error) {
+	refund := false
+	err := s.update(ctx, func(tx Tx) error {
+		o, err := tx.Order(orderID)
+		if err != nil {
+			return err
+		}
+		if o.Provisioning.Phase != PhaseDeploy || (version != 0 && o.Version != version) {
+			return nil // handled elsewhere meanwhile
+		}
+		now := s.now()
+		pr := &o.Provisioning
+		pr.Attempts++
+		if pr.FirstAt == nil {
+			pr.FirstAt = &now
+		}
+		pr.LastAt = &now
+		switch {
+		case callErr != nil && pr.InstanceID == "":
+			// The first deploy call failed: the password is gone, so the
+			// order cannot be retried. Cancel and refund.
+			pr.Phase, pr.LastError = PhaseFailed, callErr.Error()
+			refund = true
+			return s.cancelPaid(tx, &o, now, "image deployment failed: "+callErr.Error())
+		case callErr == nil && dep.Status == provisioning.DeploymentFailed:
+			pr.Phase, pr.LastError = PhaseFailed, "deployment failed"
+			refund = true
+			return s.cancelPaid(tx, &o, now, "image deployment failed")
+		case callErr == nil && dep.Status == provisioning.DeploymentActive:
+			pr.InstanceID, pr.Phase, pr.DoneAt, pr.LastError = dep.ID, PhaseDone, &now, ""
+			r, err := tx.Resource(o.ResourceID)
+			if err != nil {
+				return err
+			}
+			r.App.InstanceID = dep.ID
+			r.App.Servers = nil
+			for _, sv := range dep.Servers {
+				r.App.Servers = append(r.App.Servers, sv.ID)
+			}
+			if err := s.activate(&r, *o.PaidAt, now); err != nil {
+				return err
+			}
+			if err := tx.PutResource(&r); err != nil {
+				return err
+			}
+			if err := emit(tx, now, SystemActor(), KindResource, r.ID, "resource.activated", string(ResourcePending), string(r.Status), nil); err != nil {
+				return err
+			}
+			s.complete(&o, now)
+			if err := tx.PutOrder(&o); err != nil {
+				return err
+			}
+			return emit(tx, now, SystemActor(), KindOrder, o.ID, "order.completed", string(OrderProcessing), string(OrderCompleted), nil)
+		default: // building, or a poll failed: poll again later
+			if callErr == nil {
+				pr.InstanceID = dep.ID
+			} else {
+				pr.LastError = callErr.Error()
+			}
+			next, ok := s.delivery.Query.Next(pr.Attempts, *pr.FirstAt, now)
+			if !ok {
+				pr.Phase = PhaseStalled
+				o.NextDueAt = nil
+				if err := tx.PutOrder(&o); err != nil {
+					return err
+				}
+				return emit(tx, now, SystemActor(), KindOrder, o.ID, "order.provisioning_stalled", "", "", map[string]string{"error": pr.LastError})
+			}
+			next = next.UTC().Truncate(time.Microsecond)
+			o.NextDueAt = &next
+			return tx.PutOrder(&o)
+		}
+	})
+	if err != nil {
+		s.log.Error("marketplace: record deployment", "order", orderID, "err", err)
+		return
+	}
+	if refund {
+		if err := s.settleRefund(ctx, orderID); err != nil {
+			s.log.Warn("marketplace: refund after failed deployment; the runner retries", "order", orderID, "err", err)
+		}
+	}
+}
+
+// provisionStep makes one SaaS provisioning call for a paid order (create,
+// or query until app info arrives) and records the outcome under the
+// delivery policy. It returns whether it acted.
+func (s *Service) provisionStep(ctx context.Context, orderID string) {
+	var o Order
+	var p Product
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		if o, err = tx.Order(orderID); err != nil {
+			return err
+		}
+		p, err = tx.Product(o.ProductID)
+		return err
+	})
+	if err != nil {
+		s.log.Error("marketplace: provisioning: read order", "order", orderID, "err", err)
+		return
+	}
+	if o.Status != OrderProcessing || (o.Provisioning.Phase != PhaseCreate && o.Provisioning.Phase != PhaseQuery) {
+		return
+	}
+	if s.saas == nil {
+		s.recordProvisioning(ctx, o, nil, provisioning.CreateResult{}, fmt.Errorf("%w: no SaaS endpoint configured", ErrUnavailable))
+		return
+	}
+	ep, err := s.saas.SaaSFor(ctx, p)
+	if err != nil {
+		s.recordProvisioning(ctx, o, nil, provisioning.CreateResult{}, fmt.Errorf("%w: %w", ErrUnavailable, err))
+		return
+	}
+	if o.Provisioning.Phase == PhaseCreate {
+		res, err := ep.CreateInstance(ctx, s.createRequest(o, p))
+		s.recordProvisioning(ctx, o, nil, res, err)
+		return
+	}
+	infos, err := ep.QueryInstances(ctx, provisioning.QueryRequest{InstanceIDs: []string{o.Provisioning.InstanceID}})
+	var app *provisioning.AppInfo
+	for _, in := range infos {
+		if in.InstanceID == o.Provisioning.InstanceID && in.Ready() {
+			app = in.AppInfo
+		}
+	}
+	s.recordProvisioning(ctx, o, app, provisioning.CreateResult{}, err)
+}
+
+func (s *Service) createRequest(o Order, p Product) provisioning.CreateRequest {
+	req := provisioning.CreateRequest{
+		OrderID: o.ID, OrderLineID: o.ID + "-1", BusinessID: s.ids.NewID("business"), ProductID: p.ID, Mode: o.Mode,
+		Buyer: provisioning.Buyer{CustomerID: o.BuyerID},
+		Order: provisioning.OrderDetails{Amount: o.Amount, PeriodCount: o.Duration, CreatedAt: o.CreatedAt,
+			Products: []provisioning.ProductInfo{{ProductID: p.ID, SKUCode: o.SpecID, LinearValue: int64(o.Quantity)}}},
+	}
+	switch o.Mode {
+	case billing.Monthly:
+		req.Order.PeriodType = "month"
+	case billing.Yearly:
+		req.Order.PeriodType = "year"
+	}
+	return req
+}
+
+// recordProvisioning applies the result of one SaaS call to the order.
+func (s *Service) recordProvisioning(ctx context.Context, read Order, app *provisioning.AppInfo, created provisioning.CreateResult, callErr error) {
+	refund := false
+	err := s.update(ctx, func(tx Tx) error {
+		o, err := tx.Order(read.ID)
+		if err != nil {
+			return err
+		}
+		if o.Version != read.Version {
+			return nil // another runner got there first
+		}
+		now := s.now()
+		pr := &o.Provisioning
+		pr.Attempts++
+		if pr.FirstAt == nil {
+			pr.FirstAt = &now
+		}
+		pr.LastAt = &now
+		phase := pr.Phase
+		if phase == PhaseCreate && callErr == nil && !created.Processing {
+			// Created: poll for the app info from now on (unless it came
+			// with the answer).
+			pr.InstanceID, pr.Phase, pr.Attempts, pr.FirstAt, pr.LastError = created.InstanceID, PhaseQuery, 0, &now, ""
+			app = created.AppInfo
+			if err := emit(tx, now, SystemActor(), KindOrder, o.ID, "order.instance_created", "", "", map[string]string{"instance_id": created.InstanceID}); err != nil {
+				return err
+			}
+			if app == nil {
+				o.NextDueAt = &now
+				return tx.PutOrder(&o)
+			}
+		}
+		if app != nil {
+			return s.delivered(tx, &o, *app, now)
+		}
+		if callErr != nil {
+			pr.LastError = callErr.Error()
+		} else if created.Processing {
+			pr.LastError = "the seller is processing the request"
+		} else {
+			pr.LastError = "app info not ready"
+		}
+		policy := s.delivery.Query
+		if phase == PhaseCreate {
+			policy = s.delivery.Create
+		}
+		next, ok := policy.Next(pr.Attempts, *pr.FirstAt, now)
+		if callErr != nil && !provisioning.Retryable(callErr) && !errors.Is(callErr, ErrUnavailable) {
+			ok = false
+		}
+		if ok {
+			next = next.UTC().Truncate(time.Microsecond)
+			o.NextDueAt = &next
+			return tx.PutOrder(&o)
+		}
+		if phase == PhaseCreate && policy.OnExhausted != provisioning.ExhaustManual {
+			pr.Phase = PhaseFailed
+			refund = true
+			return s.cancelPaid(tx, &o, now, "provisioning failed: "+pr.LastError)
+		}
+		pr.Phase, o.NextDueAt = PhaseStalled, nil
+		if err := tx.PutOrder(&o); err != nil {
+			return err
+		}
+		return emit(tx, now, SystemActor(), KindOrder, o.ID, "order.provisioning_stalled", "", "", map[string]string{"error": pr.LastError})
+	})
+	if err != nil {
+		s.log.Error("marketplace: record provisioning", "order", read.ID, "err", err)
+		return
+	}
+	if refund {
+		if err := s.settleRefund(ctx, read.ID); err != nil {
+			s.log.Warn("marketplace: refund after failed provisioning; the runner retries", "order", read.ID, "err", err)
+		}
+	}
+}
+
+// delivered stores a SaaS instance's app info (password sealed) and, for
+// an unsupervised product, activates the resource and completes the order.
+func (s *Service) delivered(tx Tx, o *Order, app provisioning.AppInfo, now time.Time) error {
+	pr := &o.Provisioning
+	pr.Phase, pr.DoneAt, pr.LastError = PhaseDone, &now, ""
+	r, err := tx.Resource(o.ResourceID)
+	if err != nil {
+		return err
+	}
+	r.App = AppInfo{InstanceID: pr.InstanceID, Username: app.UserName, PasswordCipher: s.creds.seal(r.ID, app.Password.Reveal()),
+		FrontEndURL: app.FrontEndURL, AdminURL: app.AdminURL, GuideURL: r.App.GuideURL, Memo: app.Memo}
+	r.UpdatedAt = now
+	from := r.Status
+	if !r.Supervised {
+		if err := s.activate(&r, *o.PaidAt, now); err != nil {
+			return err
+		}
+		s.complete(o, now)
+	} else {
+		o.NextDueAt = nil
+		if f, err := tx.Flow(o.FlowID); err == nil && f.Supervision.Accepted() {
+			// Accepted before the instance was ready: complete on schedule.
+			if at, ok := f.Supervision.OrderCompletionAt(s.policy); ok {
+				at = at.UTC()
+				o.NextDueAt = &at
+			}
+		}
+	}
+	if err := tx.PutResource(&r); err != nil {
+		return err
+	}
+	if err := emit(tx, now, SystemActor(), KindResource, r.ID, "resource.delivered", string(from), string(r.Status), map[string]string{"instance_id": pr.InstanceID}); err != nil {
+		return err
+	}
+	if err := tx.PutOrder(o); err != nil {
+		return err
+	}
+	if o.Status == OrderCompleted {
+		return emit(tx, now, SystemActor(), KindOrder, o.ID, "order.completed", string(OrderProcessing), string(OrderCompleted), nil)
+	}
+	return nil
+}
+
+// notifySeller tells a SaaS seller about a paid renewal or upgrade. It is
+// best effort: a failure is recorded as an event for the seller or an
+// operator to follow up (KooGallery's "restart debugging").
+func (s *Service) notifySeller(ctx context.Context, orderID string) {
+	var o Order
+	var r Resource
+	var p Product
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		if o, err = tx.Order(orderID); err != nil {
+			return err
+		}
+		if r, err = tx.Resource(o.ResourceID); err != nil {
+			return err
+		}
+		p, err = tx.Product(r.ProductID)
+		return err
+	})
+	if err != nil || r.Delivery != DeliverySaaS || r.App.InstanceID == "" || s.saas == nil {
+		return
+	}
+	ep, err := s.saas.SaaSFor(ctx, p)
+	if err == nil {
+		switch o.Kind {
+		case OrderRenewal:
+			req := provisioning.RefreshRequest{Scene: provisioning.SceneRenewal, OrderID: o.ID, OrderLineID: o.ID + "-1", InstanceID: r.App.InstanceID}
+			if r.ExpiresAt != nil {
+				req.ExpiresAt = *r.ExpiresAt
+			}
+			err = ep.Refresh(ctx, req)
+		case OrderUpgrade:
+			err = ep.Upgrade(ctx, provisioning.UpgradeRequest{InstanceID: r.App.InstanceID, OrderID: o.ID, OrderLineID: o.ID + "-1"})
+		}
+	}
+	s.sellerCallResult(ctx, r.ID, string(o.Kind), err)
+}
+
+// sellerCallResult records a failed call to a seller's endpoint as an
+// event; success needs no record beyond the change that caused it.
+func (s *Service) sellerCallResult(ctx context.Context, resourceID, what string, err error) {
+	if err == nil {
+		return
+	}
+	s.log.Warn("marketplace: seller call failed", "resource", resourceID, "call", what, "err", err)
+	_ = s.update(ctx, func(tx Tx) error {
+		return emit(tx, s.now(), SystemActor(), KindResource, resourceID, "resource.seller_call_failed", "", "",
+			map[string]string{"call": what, "error": err.Error()})
+	})
+}
