@@ -1,0 +1,248 @@
+package billing_test
+
+import (
+	"errors"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/opengallery/opengallery/billing"
+	"github.com/shopspring/decimal"
+)
+
+// Property tests: each runs propertyCases random cases from a fixed seed,
+// so a failure reproduces.
+const propertyCases = 10_000
+
+func newRand() *rand.Rand { return rand.New(rand.NewPCG(2, 27)) }
+
+// randMoney returns a USD amount in [0, maxCents] cents.
+func randMoney(r *rand.Rand, maxCents int64) billing.Money {
+	return billing.Money{Amount: decimal.New(r.Int64N(maxCents+1), -2), Currency: billing.USD}
+}
+
+// randPrice returns a price with up to 4 decimal places, like 0.0136.
+func randPrice(r *rand.Rand) billing.Money {
+	return billing.Money{Amount: decimal.New(r.Int64N(10_000_000), -4), Currency: billing.USD}
+}
+
+// randTime returns a time between 2019 and 2030 to the second.
+func randTime(r *rand.Rand) time.Time {
+	return time.Unix(1546300800+r.Int64N(11*365*24*3600), 0).UTC()
+}
+
+func randDiscount(r *rand.Rand) billing.Discount {
+	switch r.IntN(4) {
+	case 1:
+		return billing.Discount{Kind: billing.DiscountRate, Rate: decimal.New(r.Int64N(100), -2)}
+	case 2:
+		return billing.Discount{Kind: billing.FixedPrice, Price: randPrice(r)}
+	case 3:
+		return billing.Discount{Kind: billing.AmountOff, Amount: randMoney(r, 100_000)}
+	}
+	return billing.Discount{}
+}
+
+func randPlan(r *rand.Rand, mode billing.Mode) billing.PricePlan {
+	p := billing.PricePlan{Mode: mode, Discount: randDiscount(r)}
+	switch r.IntN(3) {
+	case 0:
+		p.UnitPrice = randPrice(r)
+	case 1, 2:
+		p.Model = billing.Tiered
+		if r.IntN(2) == 0 {
+			p.Model = billing.Volume
+		}
+		up := int64(0)
+		for i := range 1 + r.IntN(3) {
+			up += 1 + r.Int64N(20)
+			p.Tiers = append(p.Tiers, billing.Tier{UpTo: up, UnitPrice: randPrice(r)})
+			_ = i
+		}
+		p.Tiers = append(p.Tiers, billing.Tier{UnitPrice: randPrice(r)})
+	}
+	return p
+}
+
+func TestPropertyQuoteLinesSumToTotal(t *testing.T) {
+	cfg, r := billing.DefaultConfig(), newRand()
+	for i := range propertyCases {
+		mode := billing.Modes[r.IntN(len(billing.Modes))]
+		in := billing.QuoteInput{Pricing: billing.Pricing{Plans: []billing.PricePlan{randPlan(r, mode)}}, Mode: mode, Quantity: 1 + r.Int64N(80)}
+		switch mode {
+		case billing.Monthly:
+			in.Count = 1 + r.IntN(9)
+		case billing.Yearly:
+			in.Count = 1 + r.IntN(3)
+		}
+		if r.IntN(2) == 0 {
+			in.Infrastructure = &billing.Infrastructure{Flavor: "vm", Price: randPrice(r)}
+		}
+		q, err := billing.NewQuote(cfg, in)
+		if err != nil {
+			t.Fatalf("case %d: %v", i, err)
+		}
+		if s := lineSum(t, q.Lines(), billing.USD); !s.Equal(q.Total) {
+			t.Fatalf("case %d: lines sum to %s, total %s: %v", i, s, q.Total, q.Lines())
+		}
+		if q.Total.IsNegative() {
+			t.Fatalf("case %d: negative total %s", i, q.Total)
+		}
+		if mode != billing.PayPerUse && !q.Total.Equal(q.Total.RoundHalfUp()) {
+			t.Fatalf("case %d: total %s not in cents", i, q.Total)
+		}
+	}
+}
+
+func TestPropertyRefundWithinPaid(t *testing.T) {
+	cfg, r := billing.DefaultConfig(), newRand()
+	for i := range propertyCases {
+		mode := billing.Monthly
+		count := 1 + r.IntN(9)
+		if r.IntN(2) == 0 {
+			mode, count = billing.Yearly, 1+r.IntN(3)
+		}
+		start := randTime(r)
+		exp, err := billing.ExpiryAfter(cfg, start, mode, count, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		span := exp.Sub(start)
+		unsub := start.Add(time.Duration(r.Int64N(int64(span)+int64(48*time.Hour))) - 24*time.Hour)
+		in := billing.RefundInput{Mode: mode, Count: count, Paid: randMoney(r, 2_000_000), EffectiveAt: start, Expiry: exp, At: unsub, FeeWaived: r.IntN(5) == 0}
+		ref, err := billing.InUseRefund(cfg, in)
+		if unsub.After(exp) {
+			if !errors.Is(err, billing.ErrNotRefundable) {
+				t.Fatalf("case %d: after expiry err = %v", i, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("case %d: %v", i, err)
+		}
+		if ref.Total.IsNegative() || ref.Total.Amount.GreaterThan(in.Paid.Amount) {
+			t.Fatalf("case %d: refund %s outside [0, %s]", i, ref.Total, in.Paid)
+		}
+		if s := lineSum(t, ref.Lines(), billing.USD); !s.Equal(ref.Total) {
+			t.Fatalf("case %d: lines sum to %s, total %s", i, s, ref.Total)
+		}
+		if ref.UsedHours < 0 || ref.UsedHours > ref.OrderHours {
+			t.Fatalf("case %d: used %d of %d hours", i, ref.UsedHours, ref.OrderHours)
+		}
+	}
+}
+
+func TestPropertyUpgradeNeverNegative(t *testing.T) {
+	cfg, r := billing.DefaultConfig(), newRand()
+	downgrades := 0
+	for i := range propertyCases {
+		mode := billing.Monthly
+		count := 1 + r.IntN(9)
+		if r.IntN(2) == 0 {
+			mode, count = billing.Yearly, 1+r.IntN(3)
+		}
+		start := randTime(r)
+		exp, err := billing.ExpiryAfter(cfg, start, mode, count, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		change := start.Add(time.Duration(r.Int64N(int64(exp.Sub(start)))))
+		from := randPlan(r, mode)
+		to := from
+		if r.IntN(2) == 0 {
+			to = randPlan(r, mode)
+		}
+		fq := 1 + r.Int64N(40)
+		in := billing.UpgradeInput{Mode: mode, Expiry: exp, ChangeAt: change, From: from, FromQuantity: fq, To: to, ToQuantity: fq + r.Int64N(10)}
+		u, err := billing.UpgradeCost(cfg, in)
+		if errors.Is(err, billing.ErrDowngrade) {
+			downgrades++
+			continue
+		}
+		if err != nil {
+			t.Fatalf("case %d: %v", i, err)
+		}
+		if u.Total.IsNegative() {
+			t.Fatalf("case %d: negative upgrade cost %s", i, u.Total)
+		}
+		if s := lineSum(t, u.Lines(), billing.USD); !s.Equal(u.Total) {
+			t.Fatalf("case %d: lines sum to %s, total %s", i, s, u.Total)
+		}
+		if u.Remaining.IsNegative() || u.Remaining.GreaterThan(decimal.NewFromInt(int64(count)+1)) {
+			t.Fatalf("case %d: remaining %s of %d", i, u.Remaining, count)
+		}
+	}
+	if downgrades == 0 || downgrades == propertyCases {
+		t.Errorf("%d downgrades: the generator does not exercise both branches", downgrades)
+	}
+}
+
+func TestPropertyExpiryAt235959(t *testing.T) {
+	cfg, r := billing.DefaultConfig(), newRand()
+	for i := range propertyCases {
+		mode := billing.Monthly
+		count := 1 + r.IntN(9)
+		if r.IntN(2) == 0 {
+			mode, count = billing.Yearly, 1+r.IntN(3)
+		}
+		anchor := r.IntN(33) - 1 // LastDay, 0 (start's day) or 1–31
+		start := randTime(r)
+		exp, err := billing.ExpiryAfter(cfg, start, mode, count, anchor)
+		if err != nil {
+			t.Fatalf("case %d: %v", i, err)
+		}
+		l := exp.In(cfg.Location)
+		if l.Hour() != 23 || l.Minute() != 59 || l.Second() != 59 || l.Nanosecond() != 0 {
+			t.Fatalf("case %d: expiry %v is not 23:59:59 platform time", i, l)
+		}
+		if !exp.After(start) {
+			t.Fatalf("case %d: expiry %v not after start %v", i, exp, start)
+		}
+	}
+}
+
+func TestPropertyRenewalStartsAtOriginalExpiry(t *testing.T) {
+	cfg, r := billing.DefaultConfig(), newRand()
+	for i := range propertyCases {
+		mode := billing.Monthly
+		count := 1 + r.IntN(9)
+		if r.IntN(2) == 0 {
+			mode, count = billing.Yearly, 1+r.IntN(3)
+		}
+		term, err := billing.NewTerm(cfg, randTime(r), mode, count)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Renew any time from 60 days before expiry to the end of retention.
+		now := term.Expiry.Add(time.Duration(r.Int64N(int64(90*24*time.Hour))) - 60*24*time.Hour)
+		uniform := 0
+		if r.IntN(3) == 0 {
+			uniform = r.IntN(29) // 0 (none) or 1–28
+			if uniform == 0 {
+				uniform = billing.LastDay
+			}
+		}
+		rn, err := billing.Renew(cfg, billing.RenewalInput{Term: term, Count: count, UniformDay: uniform, Now: now})
+		if billing.LifecycleState(cfg, term.Expiry, now) == billing.Released {
+			if !errors.Is(err, billing.ErrNotRenewable) {
+				t.Fatalf("case %d: released renewal err = %v", i, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("case %d: %v", i, err)
+		}
+		if rn.Term.Start.Before(term.Expiry) || !rn.Term.Start.Equal(term.Expiry) {
+			t.Fatalf("case %d: renewal starts %v, original expiry %v", i, rn.Term.Start, term.Expiry)
+		}
+		if !rn.Term.Expiry.After(term.Expiry) {
+			t.Fatalf("case %d: new expiry %v not after %v", i, rn.Term.Expiry, term.Expiry)
+		}
+		if l := rn.Term.Expiry.In(cfg.Location); l.Hour() != 23 || l.Minute() != 59 || l.Second() != 59 {
+			t.Fatalf("case %d: new expiry %v", i, l)
+		}
+		if now.After(term.Expiry) != (rn.Consumed > 0) {
+			t.Fatalf("case %d: consumed %v renewing at %v after expiry %v", i, rn.Consumed, now, term.Expiry)
+		}
+	}
+}
