@@ -152,3 +152,16 @@ func mustEvent(b *testing.B, t *Template, r Role, a Action) string {
 	}
 	return name
 }
+
+// BenchmarkTimers is the runner's "what is due next" query.
+func BenchmarkTimers(b *testing.B) {
+	f, now := benchFlow(b)
+	p := DefaultPolicy()
+	p.AutoAcceptAfter = 7 * 24 * time.Hour
+	b.ReportAllocs()
+	for b.Loop() {
+		if len(Timers(f, now, p)) == 0 {
+			b.Fatal("no timers")
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package supervision_test
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -127,5 +128,41 @@ func TestLabelsAndWaitingOn(t *testing.T) {
 	}
 	if got := sv.Status("odd").Label(); got != "odd" {
 		t.Errorf("unknown status label = %q", got)
+	}
+}
+
+// TestFlowJSONRoundTrip checks that a flow and its record survive the JSON
+// encoding a store may use, so hosts can persist them as documents.
+func TestFlowJSONRoundTrip(t *testing.T) {
+	p := sv.DefaultPolicy()
+	f := mustNew(sv.SaaS, sv.WithPlatformReview(true), sv.WithExpectedCompletion(t0.Add(40*day)))
+	f = mustApply(f, validCommand(sv.SubmitRequest, sv.Buyer), t0.Add(time.Hour), p)
+	f = mustApply(f, validCommand(sv.Appeal, sv.Seller), t0.Add(2*time.Hour), p)
+	f, rec, err := sv.Apply(f, validCommand(sv.Resume, sv.Operator), t0.Add(3*time.Hour), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, v := range map[string]any{"flow": f, "record": rec} {
+		raw, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got any
+		switch v.(type) {
+		case sv.Flow:
+			var g sv.Flow
+			err = json.Unmarshal(raw, &g)
+			got = g
+		case sv.Record:
+			var g sv.Record
+			err = json.Unmarshal(raw, &g)
+			got = g
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(v, got); diff != "" {
+			t.Errorf("%s changed through JSON (-want +got):\n%s", name, diff)
+		}
 	}
 }
