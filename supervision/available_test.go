@@ -45,20 +45,3 @@ func TestAvailable(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
-
-func TestActionLabels(t *testing.T) {
-	seen := map[string]bool{}
-	for _, a := range sv.Actions() {
-		l := a.Label()
-		if l == string(a) || seen[l] {
-			t.Errorf("%s: label %q missing or duplicated", a, l)
-		}
-		seen[l] = true
-	}
-	if sv.Accept.Label() != "Accept service" || sv.RejectDelivery.Label() != "Reject service" {
-		t.Error("seed button texts changed")
-	}
-	if got := sv.Action("x").Label(); got != "x" {
-		t.Errorf("unknown action label = %q", got)
-	}
-}
