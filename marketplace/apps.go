@@ -46,14 +46,14 @@ type PurchasedApp struct {
 	ExpiresAt   *time.Time     `json:"expires_at,omitempty"`
 	// Remaining is the time left before expiry ("30 days"); empty without
 	// an expiry.
-	Remaining   string              `json:"remaining,omitempty"`
-	AutoRenew   billing.AutoRenewal `json:"auto_renew"`
-	RenewalDay  int                 `json:"renewal_day,omitempty"`
-	App         AppView             `json:"app"`
-	Seller      Contact             `json:"seller"`
-	FlowID      string              `json:"flow_id,omitempty"`
-	OrderIDs    []string            `json:"order_ids"`
-	Version     int64               `json:"version"`
+	Remaining  string              `json:"remaining,omitempty"`
+	AutoRenew  billing.AutoRenewal `json:"auto_renew"`
+	RenewalDay int                 `json:"renewal_day,omitempty"`
+	App        AppView             `json:"app"`
+	Seller     Contact             `json:"seller"`
+	FlowID     string              `json:"flow_id,omitempty"`
+	OrderIDs   []string            `json:"order_ids"`
+	Version    int64               `json:"version"`
 }
 
 func (s *Service) purchasedApp(tx ReadTx, r Resource, now time.Time) PurchasedApp {

@@ -162,6 +162,9 @@ type Order struct {
 	FlowID       string         `json:"flow_id,omitempty"`
 	Provisioning Provisioning   `json:"provisioning"`
 	Invoiced     bool           `json:"invoiced,omitempty"`
+	// UnsubscribeRequestID links an unsubscription order to the negotiated
+	// request it pays.
+	UnsubscribeRequestID string `json:"unsubscribe_request_id,omitempty"`
 	// NextDueAt is when the due-work runner next needs to look at the order
 	// (unpaid expiry, provisioning retry, completion); nil for never.
 	NextDueAt *time.Time `json:"next_due_at,omitempty"`

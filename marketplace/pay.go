@@ -363,6 +363,9 @@ func (s *Service) settleRefund(ctx context.Context, orderID string) error {
 		from := string(o.Status)
 		if o.Kind == OrderUnsubscription {
 			s.complete(&o, now)
+			if err := markRequestRefunded(tx, o, now); err != nil {
+				return err
+			}
 		} else {
 			o.NextDueAt = nil
 		}

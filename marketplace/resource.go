@@ -83,7 +83,9 @@ type Resource struct {
 	AutoRenewFailedAt *time.Time `json:"auto_renew_failed_at,omitempty"`
 	// Supervised copies the product's setting (refund and term rules
 	// depend on it).
-	Supervised      bool       `json:"supervised,omitempty"`
+	Supervised bool `json:"supervised,omitempty"`
+	// Trial is set for a trial purchase (never refunded).
+	Trial           bool       `json:"trial,omitempty"`
 	App             AppInfo    `json:"app"`
 	GraceEndsAt     *time.Time `json:"grace_ends_at,omitempty"`
 	RetentionEndsAt *time.Time `json:"retention_ends_at,omitempty"`

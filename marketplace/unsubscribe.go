@@ -1,6 +1,9 @@
 package marketplace
 
 import (
+	"context"
+	"errors"
+	"strings"
 	"time"
 
 	"github.com/opengallery/opengallery/billing"
@@ -40,4 +43,423 @@ type UnsubscribeRequest struct {
 	// NextDueAt is set while an agreed refund is waiting to be paid.
 	NextDueAt *time.Time `json:"next_due_at,omitempty"`
 	Version   int64      `json:"version"`
+}
+
+// UnsubscribeCheck says whether and how a resource may be unsubscribed.
+type UnsubscribeCheck struct {
+	Allowed bool `json:"allowed"`
+	// Kind is how it is refunded when allowed: billing.InUse or
+	// billing.FullRefund by formula (images), billing.Negotiated through a
+	// request the seller answers.
+	Kind billing.RefundKind `json:"kind,omitempty"`
+	// Reason is billing's machine-readable reason when not allowed.
+	Reason billing.Reason `json:"reason,omitempty"`
+}
+
+// unsubscribeInput gathers what billing's eligibility rule needs.
+func (s *Service) unsubscribeInput(ctx context.Context, tx ReadTx, r Resource, now time.Time) (billing.UnsubscribeInput, error) {
+	in := billing.UnsubscribeInput{Delivery: r.Delivery, Supervised: r.Supervised, Mode: r.Mode, Trial: r.Trial, Paid: r.Paid,
+		Unsubscribed: r.Status == ResourceUnsubscribed || r.Status == ResourceReleased, Frozen: r.Status == ResourceRetention,
+		InProgress: r.PendingOrderID != "", Now: now}
+	if r.Term != nil {
+		in.Expiry = r.Term.Expiry
+		if r.Term.Start.After(now) {
+			in.EffectiveAt = r.Term.Start
+		}
+	} else if r.Mode.Prepaid() {
+		// A supervised purchase before acceptance: its term has not
+		// started; it would run from now.
+		exp, err := billing.ExpiryAfter(s.cfg, now, r.Mode, max(r.Duration, 1), 0)
+		if err != nil {
+			return in, wrapBilling(KindResource, r.ID, "unsubscribe", err)
+		}
+		in.Expiry = exp
+	} else {
+		in.Expiry = now.Add(time.Hour) // one-time and pay-per-use: billing refuses them by mode
+	}
+	if r.FlowID != "" {
+		if f, err := tx.Flow(r.FlowID); err == nil {
+			in.Accepted = f.Supervision.Accepted()
+		}
+	}
+	for _, oid := range r.OrderIDs {
+		pg, err := s.store.ListInvoices(ctx, InvoiceQuery{OrderID: oid, Limit: 10})
+		if err != nil {
+			return in, err
+		}
+		for _, inv := range pg.Items {
+			if inv.Status == InvoiceIssued {
+				in.Invoice = billing.InvoiceIssued
+			}
+		}
+	}
+	pg, err := s.store.ListUnsubscribeRequests(ctx, UnsubscribeQuery{ResourceID: r.ID, Status: UnsubscribeProposed, Limit: 1})
+	if err != nil {
+		return in, err
+	}
+	if pg.Total > 0 {
+		in.InProgress = true
+	}
+	return in, nil
+}
+
+// UnsubscribeEligibility tells the buyer whether a resource may be
+// unsubscribed, how, or why not (billing's rules: images by the refund
+// formula; supervised SaaS, licenses and professional services by
+// negotiation until accepted; never for SaaS without supervision, trials,
+// one-time or pay-per-use purchases, an issued invoice not returned, another
+// open transaction, a frozen or expired resource).
+//
+// Errors: *InputError; *NotAllowedError for anyone but a buyer;
+// *NotFoundError; store errors.
+func (s *Service) UnsubscribeEligibility(ctx context.Context, actor Actor, resourceID string) (UnsubscribeCheck, error) {
+	if err := checkActor(actor, "check unsubscription", RoleBuyer); err != nil {
+		return UnsubscribeCheck{}, err
+	}
+	var out UnsubscribeCheck
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		r, err := tx.Resource(resourceID)
+		if err != nil {
+			return err
+		}
+		if !actor.IsBuyer(r.BuyerID) {
+			return notFound(KindResource, resourceID)
+		}
+		out, err = s.eligibility(ctx, tx, r)
+		return err
+	})
+	return out, err
+}
+
+func (s *Service) eligibility(ctx context.Context, tx ReadTx, r Resource) (UnsubscribeCheck, error) {
+	in, err := s.unsubscribeInput(ctx, tx, r, s.now())
+	if err != nil {
+		return UnsubscribeCheck{}, err
+	}
+	kind, err := billing.UnsubscribeEligibility(s.cfg, in)
+	var nr *billing.NotRefundableError
+	switch {
+	case errors.As(err, &nr):
+		return UnsubscribeCheck{Reason: nr.Reason}, nil
+	case err != nil:
+		return UnsubscribeCheck{}, wrapBilling(KindResource, r.ID, "unsubscribe", err)
+	}
+	return UnsubscribeCheck{Allowed: true, Kind: kind}, nil
+}
+
+// refundByFormula computes an image's refund.
+func (s *Service) refundByFormula(ctx context.Context, tx ReadTx, r Resource, now time.Time) (billing.Refund, error) {
+	chk, err := s.eligibility(ctx, tx, r)
+	if err != nil {
+		return billing.Refund{}, err
+	}
+	if !chk.Allowed {
+		return billing.Refund{}, &ruleError{StateError: StateError{Kind: KindResource, ID: r.ID, State: string(r.Status), Action: "unsubscribe", Reason: string(chk.Reason)},
+			err: &billing.NotRefundableError{Reason: chk.Reason}}
+	}
+	if chk.Kind == billing.Negotiated {
+		return billing.Refund{}, &StateError{Kind: KindResource, ID: r.ID, State: string(r.Status), Action: "unsubscribe by formula", Reason: "this product is unsubscribed by a negotiated request"}
+	}
+	in := billing.RefundInput{Mode: r.Mode, Count: r.Duration, Paid: r.Paid, EffectiveAt: r.Term.Start, Expiry: r.Term.Expiry, At: now}
+	ref, err := billing.InUseRefund(s.cfg, in)
+	if err != nil {
+		return billing.Refund{}, wrapBilling(KindResource, r.ID, "unsubscribe", err)
+	}
+	return ref, nil
+}
+
+// QuoteUnsubscribe computes the refund an image resource would get now:
+// paid − consumed (by whole hours) − handling fee, explained as lines.
+//
+// Errors: *InputError; *NotAllowedError for anyone but a buyer;
+// *NotFoundError; errors wrapping ErrConflict and billing's
+// *NotRefundableError when it may not be unsubscribed; *StateError for a
+// product unsubscribed by negotiation; store errors.
+func (s *Service) QuoteUnsubscribe(ctx context.Context, actor Actor, resourceID string) (billing.Refund, error) {
+	if err := checkActor(actor, "quote an unsubscription", RoleBuyer); err != nil {
+		return billing.Refund{}, err
+	}
+	var out billing.Refund
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		r, err := tx.Resource(resourceID)
+		if err != nil {
+			return err
+		}
+		if !actor.IsBuyer(r.BuyerID) {
+			return notFound(KindResource, resourceID)
+		}
+		out, err = s.refundByFormula(ctx, tx, r, s.now())
+		return err
+	})
+	return out, err
+}
+
+// Unsubscribe unsubscribes an image resource with its formula refund: an
+// unsubscription order carries the refund, paid back through the payment
+// port, and the servers are released.
+//
+// Errors: as QuoteUnsubscribe.
+func (s *Service) Unsubscribe(ctx context.Context, actor Actor, resourceID string) (Order, error) {
+	if err := checkActor(actor, "unsubscribe", RoleBuyer); err != nil {
+		return Order{}, err
+	}
+	if err := checkID("resource_id", resourceID); err != nil {
+		return Order{}, err
+	}
+	var out Order
+	var r Resource
+	err := s.update(ctx, func(tx Tx) error {
+		var err error
+		if r, err = tx.Resource(resourceID); err != nil {
+			return err
+		}
+		if !actor.IsBuyer(r.BuyerID) {
+			return notFound(KindResource, resourceID)
+		}
+		now := s.now()
+		ref, err := s.refundByFormula(ctx, tx, r, now)
+		if err != nil {
+			return err
+		}
+		o := s.changeOrder(r, OrderUnsubscription, actor, now)
+		o.Amount = ref.Total
+		for _, l := range ref.Lines() {
+			o.Lines = append(o.Lines, OrderLine{Description: l.Description(), Formula: l.Formula(), Amount: l.Amount})
+		}
+		o.PaymentMethod = s.refundMethod(tx, r)
+		o, err = s.unsubscribeResource(tx, actor, &r, o, now)
+		out = o
+		return err
+	})
+	if err != nil {
+		return Order{}, err
+	}
+	if err := s.settleRefund(ctx, out.ID); err != nil {
+		s.log.Warn("marketplace: unsubscription refund; the runner retries", "order", out.ID, "err", err)
+	}
+	s.release(ctx, r, out.ID)
+	return s.reloadOrder(ctx, out.ID, out)
+}
+
+// refundMethod is how the resource's first order was paid: refunds go
+// back the same way.
+func (s *Service) refundMethod(tx ReadTx, r Resource) PaymentMethod {
+	if o, err := tx.Order(r.OrderID); err == nil && o.PaymentMethod != "" {
+		return o.PaymentMethod
+	}
+	return PayBalance
+}
+
+// unsubscribeResource stores the unsubscription order (refund pending) and
+// ends the resource.
+func (s *Service) unsubscribeResource(tx Tx, actor Actor, r *Resource, o Order, now time.Time) (Order, error) {
+	o.Status, o.PaidAt, o.PayBy = OrderProcessing, &now, now
+	refundLater(&o, o.Amount, now)
+	if err := tx.PutOrder(&o); err != nil {
+		return Order{}, err
+	}
+	if err := emit(tx, now, actor, KindOrder, o.ID, "order.created", "", string(o.Status),
+		map[string]string{"number": o.Number, "kind": string(o.Kind), "amount": o.Amount.String(), "resource_id": r.ID}); err != nil {
+		return Order{}, err
+	}
+	from := r.Status
+	r.Status, r.NextDueAt, r.UpdatedAt = ResourceUnsubscribed, nil, now
+	r.OrderIDs = append(r.OrderIDs, o.ID)
+	if err := tx.PutResource(r); err != nil {
+		return Order{}, err
+	}
+	return o, emit(tx, now, actor, KindResource, r.ID, "resource.unsubscribed", string(from), string(r.Status), map[string]string{"order_id": o.ID})
+}
+
+// ProposeInput is a buyer's negotiated unsubscription.
+type ProposeInput struct {
+	ResourceID   string        `json:"resource_id"`
+	Amount       billing.Money `json:"amount"` // 0 < amount ≤ paid
+	Reason       string        `json:"reason"`
+	ShareContact bool          `json:"share_contact,omitempty"`
+}
+
+// Validate checks the input.
+//
+// Errors: *InputError (ErrInvalidInput).
+func (in ProposeInput) Validate() error {
+	if err := checkID("resource_id", in.ResourceID); err != nil {
+		return err
+	}
+	if !in.Amount.Valid() || !in.Amount.IsPositive() {
+		return inputErr("amount", in.Amount, "must be a positive amount")
+	}
+	return checkText("reason", in.Reason, 1, 1000)
+}
+
+// ProposeUnsubscribe asks the seller to take back a supervised purchase
+// for a refund the buyer proposes (0 < amount ≤ paid), with a reason.
+//
+// Errors: *InputError (also billing's for an amount above what was paid
+// or in another currency); *NotAllowedError for anyone but a buyer;
+// *NotFoundError; errors wrapping ErrConflict and billing's
+// *NotRefundableError; *StateError when the product is refunded by
+// formula or a request is already open; store errors.
+func (s *Service) ProposeUnsubscribe(ctx context.Context, actor Actor, in ProposeInput) (UnsubscribeRequest, error) {
+	if err := checkActor(actor, "propose an unsubscription", RoleBuyer); err != nil {
+		return UnsubscribeRequest{}, err
+	}
+	if err := in.Validate(); err != nil {
+		return UnsubscribeRequest{}, err
+	}
+	var out UnsubscribeRequest
+	err := s.update(ctx, func(tx Tx) error {
+		r, err := tx.Resource(in.ResourceID)
+		if err != nil {
+			return err
+		}
+		if !actor.IsBuyer(r.BuyerID) {
+			return notFound(KindResource, in.ResourceID)
+		}
+		chk, err := s.eligibility(ctx, tx, r)
+		if err != nil {
+			return err
+		}
+		if !chk.Allowed {
+			return &ruleError{StateError: StateError{Kind: KindResource, ID: r.ID, State: string(r.Status), Action: "unsubscribe", Reason: string(chk.Reason)},
+				err: &billing.NotRefundableError{Reason: chk.Reason}}
+		}
+		if chk.Kind != billing.Negotiated {
+			return &StateError{Kind: KindResource, ID: r.ID, State: string(r.Status), Action: "negotiate an unsubscription", Reason: "this product is refunded by formula"}
+		}
+		if _, err := billing.NegotiatedRefund(s.cfg, r.Paid, in.Amount); err != nil {
+			return wrapBilling(KindResource, r.ID, "unsubscribe", err)
+		}
+		now := s.now()
+		u := UnsubscribeRequest{ID: s.ids.NewID(KindUnsubscribe), ResourceID: r.ID, OrderID: r.OrderID, BuyerID: r.BuyerID,
+			SellerID: r.SellerID, Amount: in.Amount, Reason: in.Reason, ShareContact: in.ShareContact, Status: UnsubscribeProposed, CreatedAt: now}
+		if err := tx.PutUnsubscribeRequest(&u); err != nil {
+			return err
+		}
+		out = u
+		return emit(tx, now, actor, KindUnsubscribe, u.ID, "unsubscribe.proposed", "", string(u.Status), map[string]string{"amount": u.Amount.String()})
+	})
+	return out, err
+}
+
+// DecideInput is the seller's answer to a negotiated unsubscription.
+type DecideInput struct {
+	RequestID string `json:"request_id"`
+	Agree     bool   `json:"agree"`
+	Comment   string `json:"comment,omitempty"` // required to reject
+}
+
+// Validate checks the input.
+//
+// Errors: *InputError (ErrInvalidInput).
+func (in DecideInput) Validate() error {
+	if err := checkID("request_id", in.RequestID); err != nil {
+		return err
+	}
+	if !in.Agree && strings.TrimSpace(in.Comment) == "" {
+		return inputErr("comment", in.Comment, "a rejection needs a comment")
+	}
+	return checkText("comment", in.Comment, 0, 1000)
+}
+
+// DecideUnsubscribe records the seller's answer. Agreeing refunds the
+// agreed amount at once (KooGallery: within 3 hours; the runner retries a
+// failed refund) through an unsubscription order, ends the resource and
+// releases the SaaS instance; rejecting ends the request and the buyer may
+// propose again.
+//
+// Errors: *InputError; *NotAllowedError for anyone but a seller;
+// *NotFoundError (not the seller's request); *StateError unless proposed;
+// store errors.
+func (s *Service) DecideUnsubscribe(ctx context.Context, actor Actor, in DecideInput) (UnsubscribeRequest, error) {
+	if err := checkActor(actor, "answer an unsubscription", RoleSeller); err != nil {
+		return UnsubscribeRequest{}, err
+	}
+	if err := in.Validate(); err != nil {
+		return UnsubscribeRequest{}, err
+	}
+	var out UnsubscribeRequest
+	var r Resource
+	orderID := ""
+	err := s.update(ctx, func(tx Tx) error {
+		u, err := tx.UnsubscribeRequest(in.RequestID)
+		if err != nil {
+			return err
+		}
+		if !actor.IsSeller(u.SellerID) {
+			return notFound(KindUnsubscribe, in.RequestID)
+		}
+		if u.Status != UnsubscribeProposed {
+			return &StateError{Kind: KindUnsubscribe, ID: u.ID, State: string(u.Status), Action: "decide"}
+		}
+		now := s.now()
+		u.SellerComment, u.DecidedAt = in.Comment, &now
+		if !in.Agree {
+			u.Status = UnsubscribeRejected
+		} else {
+			if r, err = tx.Resource(u.ResourceID); err != nil {
+				return err
+			}
+			u.Status = UnsubscribeAgreed
+			o := s.changeOrder(r, OrderUnsubscription, actor, now)
+			o.Amount, o.UnsubscribeRequestID = u.Amount, u.ID
+			o.Lines = []OrderLine{{Description: "negotiated refund", Amount: u.Amount}}
+			o.PaymentMethod = s.refundMethod(tx, r)
+			if o, err = s.unsubscribeResource(tx, actor, &r, o, now); err != nil {
+				return err
+			}
+			u.RefundOrderID, orderID = o.ID, o.ID
+		}
+		if err := tx.PutUnsubscribeRequest(&u); err != nil {
+			return err
+		}
+		out = u
+		return emit(tx, now, actor, KindUnsubscribe, u.ID, "unsubscribe."+string(u.Status), string(UnsubscribeProposed), string(u.Status), nil)
+	})
+	if err != nil || orderID == "" {
+		return out, err
+	}
+	if err := s.settleRefund(ctx, orderID); err != nil {
+		s.log.Warn("marketplace: negotiated refund; the runner retries", "order", orderID, "err", err)
+	}
+	s.release(ctx, r, orderID)
+	var cur UnsubscribeRequest
+	if s.store.View(ctx, func(tx ReadTx) error { var e error; cur, e = tx.UnsubscribeRequest(out.ID); return e }) == nil {
+		out = cur
+	}
+	return out, nil
+}
+
+// markRequestRefunded closes a negotiated request once its refund is paid.
+func markRequestRefunded(tx Tx, o Order, now time.Time) error {
+	if o.UnsubscribeRequestID == "" {
+		return nil
+	}
+	u, err := tx.UnsubscribeRequest(o.UnsubscribeRequestID)
+	if err != nil {
+		return err
+	}
+	u.Status, u.RefundedAt = UnsubscribeRefunded, &now
+	if err := tx.PutUnsubscribeRequest(&u); err != nil {
+		return err
+	}
+	return emit(tx, now, SystemActor(), KindUnsubscribe, u.ID, "unsubscribe.refunded", string(UnsubscribeAgreed), string(UnsubscribeRefunded), nil)
+}
+
+// ListUnsubscribeRequests lists the buyer's or the seller's requests
+// (operators: all), newest first.
+//
+// Errors: *InputError; *NotAllowedError for the system; store errors.
+func (s *Service) ListUnsubscribeRequests(ctx context.Context, actor Actor, status UnsubscribeStatus, cursor string, limit int) (Page[UnsubscribeRequest], error) {
+	if err := checkActor(actor, "list unsubscriptions", RoleBuyer, RoleSeller, RoleOperator); err != nil {
+		return Page[UnsubscribeRequest]{}, err
+	}
+	q := UnsubscribeQuery{Status: status, Cursor: cursor, Limit: defLimit(limit)}
+	switch actor.Role {
+	case RoleBuyer:
+		q.BuyerID = actor.ID
+	case RoleSeller:
+		q.SellerID = actor.ID
+	}
+	return s.store.ListUnsubscribeRequests(ctx, q)
 }

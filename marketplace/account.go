@@ -1,0 +1,174 @@
+package marketplace
+
+import (
+	"context"
+
+	"github.com/opengallery/opengallery/billing"
+)
+
+// TopUpInput adds money to a buyer's prepaid balance (the default payment
+// port's account).
+type TopUpInput struct {
+	AccountID string        `json:"account_id"`
+	Amount    billing.Money `json:"amount"`
+}
+
+// Validate checks the input.
+//
+// Errors: *InputError (ErrInvalidInput).
+func (in TopUpInput) Validate() error {
+	if err := checkID("account_id", in.AccountID); err != nil {
+		return err
+	}
+	if !in.Amount.Valid() || !in.Amount.IsPositive() {
+		return inputErr("amount", in.Amount, "must be a positive amount in a known currency")
+	}
+	return nil
+}
+
+// TopUp credits a buyer's prepaid balance, opening the account in the
+// amount's currency if needed (operators; hosts with their own payment
+// port have no use for it).
+//
+// Errors: *InputError; *NotAllowedError for anyone but an operator or the
+// system; *PaymentError for an account in another currency; store errors.
+func (s *Service) TopUp(ctx context.Context, actor Actor, in TopUpInput) (Account, error) {
+	if err := checkActor(actor, "top up an account", RoleOperator, RoleSystem); err != nil {
+		return Account{}, err
+	}
+	if err := in.Validate(); err != nil {
+		return Account{}, err
+	}
+	var out Account
+	err := s.update(ctx, func(tx Tx) error {
+		now := s.now()
+		a, err := tx.Account(in.AccountID)
+		if errIsNotFound(err) {
+			a, err = Account{ID: in.AccountID, Balance: billing.Zero(in.Amount.Currency), CreditUsed: billing.Zero(in.Amount.Currency)}, nil
+		}
+		if err != nil {
+			return err
+		}
+		bal, err := a.Balance.Add(in.Amount)
+		if err != nil {
+			return &PaymentError{Account: a.ID, Amount: in.Amount.String(), Reason: "account is in " + string(a.Balance.Currency)}
+		}
+		from := a.Balance.String()
+		a.Balance, a.UpdatedAt = bal, now
+		if err := tx.PutAccount(&a); err != nil {
+			return err
+		}
+		out = a
+		return emit(tx, now, actor, KindAccount, a.ID, "account.topped_up", from, a.Balance.String(), nil)
+	})
+	return out, err
+}
+
+// SetCredit makes a buyer's account a credit account (orders are recorded
+// and settled monthly with SettleCredit) or a prepaid one.
+//
+// Errors: *InputError; *NotAllowedError for anyone but an operator;
+// *NotFoundError for an account never opened; store errors.
+func (s *Service) SetCredit(ctx context.Context, actor Actor, accountID string, credit bool) (Account, error) {
+	if err := checkActor(actor, "set a credit account", RoleOperator); err != nil {
+		return Account{}, err
+	}
+	if err := checkID("account_id", accountID); err != nil {
+		return Account{}, err
+	}
+	var out Account
+	err := s.update(ctx, func(tx Tx) error {
+		a, err := tx.Account(accountID)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		a.Credit, a.UpdatedAt = credit, now
+		if err := tx.PutAccount(&a); err != nil {
+			return err
+		}
+		out = a
+		return emit(tx, now, actor, KindAccount, a.ID, "account.credit_set", "", boolText(credit), nil)
+	})
+	return out, err
+}
+
+func boolText(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}
+
+// GetAccount returns a buyer's account to that buyer or an operator.
+//
+// Errors: *InputError; *NotFoundError; store errors.
+func (s *Service) GetAccount(ctx context.Context, actor Actor, id string) (Account, error) {
+	if err := checkActor(actor, "read an account", RoleBuyer, RoleOperator); err != nil {
+		return Account{}, err
+	}
+	if actor.Role == RoleBuyer && actor.ID != id {
+		return Account{}, notFound(KindAccount, id)
+	}
+	var out Account
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		out, err = tx.Account(id)
+		return err
+	})
+	return out, err
+}
+
+// SettleCredit settles a credit account's monthly bill: every unsettled
+// credit payment is marked settled and the credit used goes back to zero.
+// It returns the amount settled (the host collects it).
+//
+// Errors: *InputError; *NotAllowedError for anyone but an operator or the
+// system; *NotFoundError; store errors.
+func (s *Service) SettleCredit(ctx context.Context, actor Actor, accountID string) (billing.Money, error) {
+	if err := checkActor(actor, "settle credit", RoleOperator, RoleSystem); err != nil {
+		return billing.Money{}, err
+	}
+	if err := checkID("account_id", accountID); err != nil {
+		return billing.Money{}, err
+	}
+	pg, err := s.store.ListPayments(ctx, PaymentQuery{BuyerID: accountID, Method: PayCredit, Unsettled: true, Limit: MaxPageSize})
+	if err != nil {
+		return billing.Money{}, err
+	}
+	var total billing.Money
+	err = s.update(ctx, func(tx Tx) error {
+		a, err := tx.Account(accountID)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		total = billing.Zero(a.Balance.Currency)
+		for _, p := range pg.Items {
+			cur, err := tx.Payment(p.ID)
+			if err != nil {
+				return err
+			}
+			if cur.SettledAt != nil {
+				continue
+			}
+			amt := cur.Amount
+			if cur.Kind == PaymentRefund {
+				amt = amt.Neg()
+			}
+			if total, err = total.Add(amt); err != nil {
+				return err
+			}
+			cur.SettledAt = &now
+			if err := tx.PutPayment(&cur); err != nil {
+				return err
+			}
+		}
+		a.CreditUsed, a.UpdatedAt = billing.Zero(a.Balance.Currency), now
+		if err := tx.PutAccount(&a); err != nil {
+			return err
+		}
+		return emit(tx, now, actor, KindAccount, a.ID, "account.credit_settled", "", total.String(), nil)
+	})
+	return total, err
+}
