@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/opengallery/opengallery/provisioning"
 )
@@ -101,7 +102,10 @@ type answer struct {
 	body any
 }
 
+// fail answers code with msg, without this package's error prefix (the
+// message is read by KooGallery's operators, not Go code).
 func fail(code provisioning.ResultCode, msg string) answer {
+	msg = strings.TrimPrefix(msg, "saasaccess: ")
 	return answer{code, &Response{ResultCode: Text(code), ResultMsg: resultMessage(msg)}}
 }
 
