@@ -50,6 +50,19 @@ type AutoRenewState struct {
 	LastFailure time.Time
 }
 
+// Validate checks the settings and that the term has an expiry.
+//
+// Errors: *InputError (ErrInvalidInput).
+func (st AutoRenewState) Validate() error {
+	if err := st.Settings.Validate(); err != nil {
+		return err
+	}
+	if st.Term.Expiry.IsZero() {
+		return &InputError{Field: "term.expiry", Value: st.Term.Expiry, Reason: "must be set"}
+	}
+	return nil
+}
+
 // Attempt is a scheduled auto-renewal deduction.
 type Attempt struct {
 	// At is when to deduct; it may be before now when a runner is late,
@@ -97,11 +110,8 @@ func CanChangeAutoRenew(cfg Config, mode Mode, d Delivery, st RenewalStatus) err
 //
 // Errors: *InputError (ErrInvalidInput) for bad settings or a zero expiry.
 func NextAutoRenewAttempt(cfg Config, st AutoRenewState, now time.Time) (Attempt, bool, error) {
-	if err := st.Settings.Validate(); err != nil {
+	if err := st.Validate(); err != nil {
 		return Attempt{}, false, err
-	}
-	if st.Term.Expiry.IsZero() {
-		return Attempt{}, false, &InputError{Field: "term.expiry", Value: st.Term.Expiry, Reason: "must be set"}
 	}
 	s := st.Settings
 	expiry := st.Term.Expiry

@@ -89,3 +89,34 @@ func TestQuoteJSON(t *testing.T) {
 		t.Error("zero results have lines")
 	}
 }
+
+func TestUpgradeAndRefundJSON(t *testing.T) {
+	cfg := billing.DefaultConfig()
+	u, err := billing.UpgradeCost(cfg, upgradeBenchInput())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := billing.InUseRefund(cfg, seedRefund())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, v := range map[string]any{"upgrade": u, "refund": r} {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got struct {
+			Lines []map[string]any  `json:"lines"`
+			Total map[string]string `json:"total"`
+		}
+		if err := json.Unmarshal(b, &got); err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Lines) < 3 || got.Total["currency"] != "USD" || got.Lines[0]["formula"] == "" {
+			t.Errorf("%s JSON = %s", name, b)
+		}
+	}
+	if _, err := json.Marshal(billing.Refund{}); err != nil {
+		t.Error(err)
+	}
+}

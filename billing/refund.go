@@ -1,6 +1,7 @@
 package billing
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -50,6 +51,20 @@ type UnsubscribeInput struct {
 	Now          time.Time
 }
 
+// Validate checks that Now is set and the delivery method is known (Expiry
+// is checked once the rules get that far: a refusal needs no expiry).
+//
+// Errors: *InputError (ErrInvalidInput).
+func (in UnsubscribeInput) Validate() error {
+	if in.Now.IsZero() {
+		return &InputError{Field: "now", Value: in.Now, Reason: "must be set"}
+	}
+	if !in.Delivery.Valid() {
+		return &InputError{Field: "delivery", Value: in.Delivery, Reason: "unknown delivery method"}
+	}
+	return nil
+}
+
 // UnsubscribeEligibility returns how a resource may be unsubscribed, or
 // why it may not: images yearly/monthly are refunded in use (or in full
 // before they take effect), pay-per-use never; SaaS without supervision
@@ -63,11 +78,8 @@ type UnsubscribeInput struct {
 // applies; *InputError (ErrInvalidInput) for a zero Now or Expiry or an
 // unknown delivery method.
 func UnsubscribeEligibility(cfg Config, in UnsubscribeInput) (RefundKind, error) {
-	if in.Now.IsZero() {
-		return "", &InputError{Field: "now", Value: in.Now, Reason: "must be set"}
-	}
-	if !in.Delivery.Valid() {
-		return "", &InputError{Field: "delivery", Value: in.Delivery, Reason: "unknown delivery method"}
+	if err := in.Validate(); err != nil {
+		return "", err
 	}
 	no := func(r Reason) (RefundKind, error) { return "", &NotRefundableError{Reason: r} }
 	switch {
@@ -314,4 +326,25 @@ func (c Config) needsReview(total Money) bool {
 		return total.IsPositive()
 	}
 	return total.Amount.Cmp(t.Amount) > 0
+}
+
+// MarshalJSON encodes the refund with its lines.
+func (r Refund) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Kind        RefundKind `json:"kind"`
+		Paid        Money      `json:"paid"`
+		UsedHours   int64      `json:"used_hours,omitempty"`
+		OrderHours  int64      `json:"order_hours,omitempty"`
+		FeeRate     string     `json:"fee_rate,omitempty"`
+		Lines       []LineItem `json:"lines"`
+		Total       Money      `json:"total"`
+		NeedsReview bool       `json:"needs_review"`
+	}{r.Kind, r.Paid, r.UsedHours, r.OrderHours, rateString(r.FeeRate), r.Lines(), r.Total, r.NeedsReview})
+}
+
+func rateString(d decimal.Decimal) string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.String()
 }

@@ -1,6 +1,7 @@
 package billing
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -215,4 +216,16 @@ func UpgradeCost(cfg Config, in UpgradeInput) (Upgrade, error) {
 	}
 	u.Total = Money{Amount: u.exact, Currency: cur}.RoundHalfUp()
 	return u, nil
+}
+
+// MarshalJSON encodes the upgrade cost with its lines.
+func (u Upgrade) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Mode      Mode       `json:"mode"`
+		Remaining string     `json:"remaining"`
+		From      Money      `json:"from"`
+		To        Money      `json:"to"`
+		Lines     []LineItem `json:"lines"`
+		Total     Money      `json:"total"`
+	}{u.Mode, u.Remaining.String(), u.From, u.To, u.Lines(), u.Total})
 }
