@@ -165,3 +165,17 @@ func ExampleTimers() {
 	// appeal_available buyer 2026-03-06 08:00:00 false
 	// order_completion system 2026-03-01 13:00:00 true
 }
+
+// Every template, where a new flow starts, and what its buyer first sees.
+// Website deployment has the Standard shape under its own tab.
+func ExampleTemplates() {
+	for _, t := range supervision.Templates() {
+		fmt.Printf("%s: %s (attachment required: %t, platform review: %t)\n",
+			t.Name(), t.Label(t.Initial()), t.AttachmentRequired(), t.ReviewSupported())
+	}
+	// Output:
+	// License: Waiting for the seller to provide the service (attachment required: false, platform review: false)
+	// Standard: Waiting for the user to submit the request (attachment required: false, platform review: false)
+	// Website deployment: Waiting for the user to submit the request (attachment required: false, platform review: false)
+	// SaaS: Waiting for the user to submit the request (attachment required: true, platform review: true)
+}
