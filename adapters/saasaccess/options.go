@@ -65,8 +65,17 @@ type Option func(*config)
 func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
 
 // WithRandom sets the randomness (both sides) for nonces and credential
-// IVs. Default crypto/rand. Tests pass a seeded source.
-func WithRandom(r io.Reader) Option { return func(c *config) { c.random = r } }
+// IVs. Default crypto/rand. Tests pass a seeded source, which need not be
+// safe for concurrent use: reads are serialised by a lock made here, so
+// one Option value given to both a Client and a Handler shares the lock
+// (two WithRandom calls over one source would not).
+func WithRandom(r io.Reader) Option {
+	var sr io.Reader
+	if r != nil {
+		sr = &syncReader{r: r}
+	}
+	return func(c *config) { c.random = sr }
+}
 
 // WithHTTPClient sets the Client's HTTP client (e.g. with custom TLS). Its
 // own Timeout is left alone; WithTimeout still bounds each call.
@@ -137,8 +146,6 @@ func build(accessKey string, opts []Option) (config, error) {
 	}
 	if c.random == nil {
 		c.random = rand.Reader
-	} else {
-		c.random = &syncReader{r: c.random}
 	}
 	switch {
 	case accessKey == "":
