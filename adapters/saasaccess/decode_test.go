@@ -1,7 +1,6 @@
 package saasaccess_test
 
 import (
-	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -108,46 +107,6 @@ func TestDecodeRequestRefusals(t *testing.T) {
 	_, err := saasaccess.DecodeRequest([]byte(`{"activity":"` + strings.Repeat("z", 5000) + `"}`))
 	if err == nil || len(err.Error()) > 200 {
 		t.Errorf("error for a long activity is %d bytes", len(err.Error()))
-	}
-}
-
-func TestNumberAndText(t *testing.T) {
-	var v struct {
-		N []saasaccess.Number `json:"n"`
-		T []saasaccess.Text   `json:"t"`
-	}
-	if err := json.Unmarshal([]byte(`{"n":[1,"2.50",-3e2,null,"abc"],"t":["s",1.5,false,null]}`), &v); err != nil {
-		t.Fatal(err)
-	}
-	if d := cmp.Diff([]saasaccess.Number{"1", "2.50", "-3e2", "", "abc"}, v.N); d != "" {
-		t.Errorf("numbers (-want +got):\n%s", d)
-	}
-	if d := cmp.Diff([]saasaccess.Text{"s", "1.5", "false", ""}, v.T); d != "" {
-		t.Errorf("texts (-want +got):\n%s", d)
-	}
-	out, err := json.Marshal(v.N)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, want := string(out), `[1,2.50,-3e2,"","abc"]`; got != want {
-		t.Errorf("marshal = %s, want %s", got, want)
-	}
-	for _, bad := range []string{`{}`, `[]`, `nul`, `tru`, `01`, `"\x"`, ` `} {
-		var n saasaccess.Number
-		if err := n.UnmarshalJSON([]byte(bad)); !errors.Is(err, saasaccess.ErrBadRequest) {
-			t.Errorf("Number(%s) = %q, %v; want ErrBadRequest", bad, n, err)
-		}
-	}
-}
-
-func TestActivityKnown(t *testing.T) {
-	for _, a := range saasaccess.Activities {
-		if !a.Known() {
-			t.Errorf("%s not known", a)
-		}
-	}
-	if saasaccess.Activity("expireInstance").Known() {
-		t.Error("V1 expireInstance is not a V2 activity")
 	}
 }
 
