@@ -107,3 +107,145 @@ func TestJourneyLicense(t *testing.T) {
 		t.Fatal("RunDue did something twice")
 	}
 }
+
+// TestJourneySaaSPlain: a SaaS product without supervision is provisioned
+// at once (create, then query until app info arrives), appears in Purchased
+// Apps, reveals its password to its owner only, upgrades, renews, expires
+// (frozen at the seller in retention) and is released at the seller.
+func TestJourneySaaSPlain(t *testing.T) {
+	e := newEnv(t)
+	o := e.buy(buyer, marketplace.CreateOrderInput{QuoteInput: marketplace.QuoteInput{ProductID: e.saasPlain.ID, SpecID: "basic", Mode: billing.Monthly, Duration: 1, Quantity: 10}}, nil)
+	if !o.Amount.Equal(usd("50.00")) {
+		t.Fatalf("10 licenses × $5: %s", o.Amount)
+	}
+	if o.Status != marketplace.OrderCompleted || o.Provisioning.Phase != marketplace.PhaseDone {
+		t.Fatalf("order after payment: %s %s %s", o.Status, o.Provisioning.Phase, o.Provisioning.LastError)
+	}
+	if n := len(e.saas.CallsTo("create")); n != 1 {
+		t.Fatalf("%d create calls", n)
+	}
+	apps := must(e.svc.ListPurchasedApps(ctx, buyer, marketplace.ListAppsInput{}))(t)
+	if apps.Total != 1 {
+		t.Fatalf("purchased apps: %+v", apps)
+	}
+	app := apps.Items[0]
+	if app.Status != marketplace.ResourceActive || app.App.Password != marketplace.MaskedPassword || app.App.FrontEndURL == "" || app.App.Username != "admin" {
+		t.Fatalf("purchased app: %+v", app)
+	}
+	r := e.resource(app.ID)
+	if string(r.App.PasswordCipher) == "" || containsBytes(r.App.PasswordCipher, "Pw-") {
+		t.Fatalf("password stored in clear: %q", r.App.PasswordCipher)
+	}
+	pw := must(e.svc.RevealPassword(ctx, buyer, r.ID))(t)
+	if pw != "Pw-"+r.App.InstanceID+"-1a!" {
+		t.Fatalf("revealed %q", pw)
+	}
+	_, err := e.svc.RevealPassword(ctx, other, r.ID)
+	wantErr(t, err, marketplace.ErrNotFound)
+	_, err = e.svc.RevealPassword(ctx, operator, r.ID)
+	wantErr(t, err, marketplace.ErrNotAllowed)
+
+	// Upgrade 10 → 20 licenses ten days in.
+	e.advance(10 * 24 * time.Hour)
+	up := must(e.svc.QuoteUpgrade(ctx, buyer, marketplace.UpgradeInput{ResourceID: r.ID, Quantity: 20}))(t)
+	if !up.Total.IsPositive() {
+		t.Fatalf("upgrade cost %s", up.Total)
+	}
+	uo := must(e.svc.Upgrade(ctx, buyer, marketplace.UpgradeInput{ResourceID: r.ID, Quantity: 20, IdempotencyKey: "up1"}))(t)
+	if !uo.Amount.Equal(up.Total) || uo.Kind != marketplace.OrderUpgrade {
+		t.Fatalf("upgrade order %+v", uo)
+	}
+	// The upgrade takes effect only when paid.
+	if got := e.resource(r.ID); got.Quantity != 10 {
+		t.Fatalf("quantity before paying: %d", got.Quantity)
+	}
+	uo = must(e.svc.PayOrder(ctx, buyer, marketplace.PayInput{OrderID: uo.ID}))(t)
+	if got := e.resource(r.ID); got.Quantity != 20 || uo.Status != marketplace.OrderCompleted {
+		t.Fatalf("after paying the upgrade: quantity %d, order %s", got.Quantity, uo.Status)
+	}
+	if n := len(e.saas.CallsTo("upgrade")); n != 1 {
+		t.Fatalf("%d upgrade calls at the seller", n)
+	}
+	// Another specification: Basic → Pro.
+	uo2 := must(e.svc.Upgrade(ctx, buyer, marketplace.UpgradeInput{ResourceID: r.ID, SpecID: "pro", IdempotencyKey: "up2"}))(t)
+	must(e.svc.PayOrder(ctx, buyer, marketplace.PayInput{OrderID: uo2.ID}))(t)
+	if got := e.resource(r.ID); got.SpecID != "pro" || got.SpecName != "Pro" {
+		t.Fatalf("after spec upgrade: %s", got.SpecID)
+	}
+	// Renew a month: the seller is told by a refresh.
+	ro := must(e.svc.Renew(ctx, buyer, marketplace.RenewInput{ResourceID: r.ID, Duration: 1, IdempotencyKey: "r1"}))(t)
+	if !ro.Amount.Equal(usd("160.00")) { // 20 × $8
+		t.Fatalf("renewal of 20 Pro licenses: %s", ro.Amount)
+	}
+	must(e.svc.PayOrder(ctx, buyer, marketplace.PayInput{OrderID: ro.ID}))(t)
+	if n := len(e.saas.CallsTo("refresh")); n != 1 {
+		t.Fatalf("%d refresh calls", n)
+	}
+	r = e.resource(r.ID)
+	e.advanceTo(r.ExpiresAt.Add(16*24*time.Hour), 5*24*time.Hour)
+	if got := e.resource(r.ID).Status; got != marketplace.ResourceRetention {
+		t.Fatalf("16 days after expiry: %s", got)
+	}
+	if n := len(e.saas.CallsTo("update_status")); n != 1 {
+		t.Fatalf("%d freeze calls", n)
+	}
+	e.advance(15 * 24 * time.Hour)
+	if got := e.resource(r.ID).Status; got != marketplace.ResourceReleased {
+		t.Fatalf("after retention: %s", got)
+	}
+	inst, _ := e.saas.Instance(r.App.InstanceID)
+	if n := len(e.saas.CallsTo("release")); n != 1 || inst.State != "released" {
+		t.Fatalf("%d release calls, instance %s", n, inst.State)
+	}
+}
+
+func containsBytes(b []byte, s string) bool { return len(s) > 0 && string(b) != "" && indexOf(string(b), s) >= 0 }
+
+func indexOf(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return i
+		}
+	}
+	return -1
+}
+
+// TestJourneySaaSSupervised: a supervised SaaS product with platform review
+// is provisioned at payment, its app info visible on the flow, and appears
+// in Purchased Apps only when the buyer accepts.
+func TestJourneySaaSSupervised(t *testing.T) {
+	e := newEnv(t)
+	o := e.buy(buyer, marketplace.CreateOrderInput{QuoteInput: marketplace.QuoteInput{ProductID: e.saasSup.ID, SpecID: "basic", Mode: billing.Yearly, Duration: 1, Quantity: 2}}, nil)
+	if o.Status != marketplace.OrderProcessing || o.Provisioning.Phase != marketplace.PhaseDone {
+		t.Fatalf("order: %s %s", o.Status, o.Provisioning.Phase)
+	}
+	if apps := must(e.svc.ListPurchasedApps(ctx, buyer, marketplace.ListAppsInput{}))(t); apps.Total != 0 {
+		t.Fatalf("a supervised SaaS product appeared before supervision completed: %+v", apps.Items)
+	}
+	_, err := e.svc.GetPurchasedApp(ctx, buyer, o.ResourceID)
+	wantErr(t, err, marketplace.ErrNotFound)
+	fv := must(e.svc.GetFlow(ctx, buyer, o.FlowID))(t)
+	if fv.App == nil || fv.App.Password != marketplace.MaskedPassword || fv.Label == "" {
+		t.Fatalf("flow view: %+v", fv)
+	}
+	if pw := must(e.svc.RevealPassword(ctx, buyer, o.ResourceID))(t); pw == "" {
+		t.Fatal("no password on the flow's app info")
+	}
+	attach := []supervision.Attachment{{Name: "requirements.pdf", Size: 1024, BlobRef: "blob://1"}}
+	e.act(buyer, o.FlowID, supervision.SubmitRequest, func(in *marketplace.FlowActionInput) { in.Description = "Set up 2 mailboxes"; in.Attachments = attach })
+	e.act(seller, o.FlowID, supervision.ConfirmRequest)
+	e.act(seller, o.FlowID, supervision.Deliver, func(in *marketplace.FlowActionInput) { in.Result = "done" })
+	// The buyer cannot accept while the platform reviews.
+	_, err = e.svc.Act(ctx, buyer, marketplace.FlowActionInput{FlowID: o.FlowID, Action: supervision.Accept})
+	wantErr(t, err, marketplace.ErrNotAllowed)
+	wantErr(t, err, supervision.ErrNotAllowed)
+	e.act(operator, o.FlowID, supervision.ApproveDelivery)
+	e.act(buyer, o.FlowID, supervision.Accept)
+	if apps := must(e.svc.ListPurchasedApps(ctx, buyer, marketplace.ListAppsInput{}))(t); apps.Total != 1 {
+		t.Fatalf("not in Purchased Apps after acceptance")
+	}
+	e.advance(3 * time.Hour)
+	if got := e.order(o.ID).Status; got != marketplace.OrderCompleted {
+		t.Fatalf("order 3 hours after acceptance: %s", got)
+	}
+}

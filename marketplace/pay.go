@@ -167,6 +167,9 @@ func (s *Service) pay(ctx context.Context, actor Actor, in PayInput) (Order, err
 	case plan != nil && o.Provisioning.Phase == PhaseDeploy && o.Provisioning.InstanceID == "":
 		s.deploy(ctx, o.ID, plan.Request)
 	case o.Provisioning.Phase == PhaseCreate || o.Provisioning.Phase == PhaseQuery:
+		// Create, then the first query right away: most sellers answer
+		// with app info at once. Later polls are the runner's.
+		s.provisionStep(ctx, o.ID)
 		s.provisionStep(ctx, o.ID)
 	case o.Kind == OrderRenewal || o.Kind == OrderUpgrade:
 		s.notifySeller(ctx, o.ID)

@@ -198,7 +198,8 @@ func (s *Service) provisionStep(ctx context.Context, orderID string) {
 		s.log.Error("marketplace: provisioning: read order", "order", orderID, "err", err)
 		return
 	}
-	if o.Status != OrderProcessing || (o.Provisioning.Phase != PhaseCreate && o.Provisioning.Phase != PhaseQuery) {
+	if o.Status != OrderProcessing || (o.Provisioning.Phase != PhaseCreate && o.Provisioning.Phase != PhaseQuery) ||
+		o.NextDueAt == nil || o.NextDueAt.After(s.now()) {
 		return
 	}
 	if s.saas == nil {
