@@ -11,7 +11,16 @@ const LastDay = -1
 
 // daysIn returns the number of days of month m of year y.
 func daysIn(y int, m time.Month) int {
-	return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	switch m {
+	case time.February:
+		if isLeap(y) {
+			return 29
+		}
+		return 28
+	case time.April, time.June, time.September, time.November:
+		return 30
+	}
+	return 31
 }
 
 // addMonths returns the date n months after y-m, on day anchor clamped to the

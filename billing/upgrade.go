@@ -56,22 +56,41 @@ func frac(num, den int64) decimal.Decimal {
 }
 
 // daysNoLeap counts the days after c up to and including e, leaving out
-// every Feb 29.
+// every Feb 29. It works on civil dates with integer arithmetic: this is on
+// the hot path of every upgrade.
 func daysNoLeap(cy int, cm time.Month, cd, ey int, em time.Month, ed int) int64 {
-	c := time.Date(cy, cm, cd, 0, 0, 0, 0, time.UTC)
-	e := time.Date(ey, em, ed, 0, 0, 0, 0, time.UTC)
-	n := int64(e.Sub(c) / (24 * time.Hour))
-	for y := cy; y <= ey; y++ {
-		if daysIn(y, time.February) != 29 {
-			continue
-		}
-		leap := time.Date(y, time.February, 29, 0, 0, 0, 0, time.UTC)
-		if leap.After(c) && !leap.After(e) {
-			n--
-		}
+	return (civilDays(ey, em, ed) - leapDaysThrough(ey, em, ed)) - (civilDays(cy, cm, cd) - leapDaysThrough(cy, cm, cd))
+}
+
+// civilDays returns the day number of y-m-d in the proleptic Gregorian
+// calendar (days since 1970-01-01), after H. Hinnant's days_from_civil.
+func civilDays(y int, m time.Month, d int) int64 {
+	yy := int64(y)
+	if m <= 2 {
+		yy--
+	}
+	era := yy / 400
+	if yy < 0 && yy%400 != 0 {
+		era--
+	}
+	yoe := yy - era*400
+	mp := (int64(m) + 9) % 12
+	doy := (153*mp+2)/5 + int64(d) - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return era*146097 + doe - 719468
+}
+
+// leapDaysThrough counts the Feb 29s from year 1 up to and including y-m-d.
+func leapDaysThrough(y int, m time.Month, d int) int64 {
+	prev := int64(y - 1)
+	n := prev/4 - prev/100 + prev/400
+	if isLeap(y) && (m > time.February || (m == time.February && d == 29)) {
+		n++
 	}
 	return n
 }
+
+func isLeap(y int) bool { return y%4 == 0 && (y%100 != 0 || y%400 == 0) }
 
 // UpgradeInput is a change of specification or quantity within a yearly or
 // monthly term.
@@ -95,13 +114,14 @@ func (in UpgradeInput) Validate() error {
 	if !in.Mode.Prepaid() {
 		return &InputError{Field: "mode", Value: in.Mode, Reason: "only yearly and monthly terms can be upgraded"}
 	}
-	for _, p := range []PricePlan{in.From, in.To} {
-		if err := p.Validate(); err != nil {
-			return err
-		}
-		if p.Mode != in.Mode {
-			return &InputError{Field: "plan.mode", Value: p.Mode, Reason: "must be the term's billing mode"}
-		}
+	if err := in.From.Validate(); err != nil {
+		return err
+	}
+	if err := in.To.Validate(); err != nil {
+		return err
+	}
+	if in.From.Mode != in.Mode || in.To.Mode != in.Mode {
+		return &InputError{Field: "plan.mode", Value: [2]Mode{in.From.Mode, in.To.Mode}, Reason: "must be the term's billing mode"}
 	}
 	if err := in.From.checkQuantity(in.FromQuantity); err != nil {
 		return err
@@ -130,9 +150,10 @@ type Upgrade struct {
 	// negative.
 	Total Money
 
-	discount        Discount
-	newR, oldR, adj decimal.Decimal
-	exact           decimal.Decimal
+	discount Discount
+	// diff is (new − old) × remaining, off the discount taken from it and
+	// exact the unrounded total.
+	diff, off, exact decimal.Decimal
 }
 
 // Lines returns the explanation, summing exactly to Total: the target
@@ -144,15 +165,17 @@ func (u Upgrade) Lines() []LineItem {
 		return nil
 	}
 	cur, per := u.Total.Currency, u.Mode.Period()
+	// new × remaining − old × remaining is exactly diff: both products are
+	// exact, so the two lines sum to it.
+	newR := u.To.Amount.Mul(u.Remaining)
 	lines := make([]LineItem, 2, 4)
-	lines[0] = LineItem{Kind: LineRemaining, Label: "target configuration", Price: u.To, Per: per, Count: u.Remaining, Quantity: u.ToQuantity, Amount: Money{Amount: u.newR, Currency: cur}}
-	lines[1] = LineItem{Kind: LineRemaining, Label: "current configuration", Price: u.From, Per: per, Count: u.Remaining, Quantity: u.FromQuantity, Amount: Money{Amount: u.oldR.Neg(), Currency: cur}}
-	diff := Money{Amount: u.newR.Sub(u.oldR), Currency: cur}
+	lines[0] = LineItem{Kind: LineRemaining, Label: "target configuration", Price: u.To, Per: per, Count: u.Remaining, Quantity: u.ToQuantity, Amount: Money{Amount: newR, Currency: cur}}
+	lines[1] = LineItem{Kind: LineRemaining, Label: "current configuration", Price: u.From, Per: per, Count: u.Remaining, Quantity: u.FromQuantity, Amount: Money{Amount: u.diff.Sub(newR), Currency: cur}}
 	switch d := u.discount; d.Kind {
 	case DiscountRate:
-		lines = append(lines, LineItem{Kind: LineDiscount, Price: diff, Rate: d.Rate, Amount: Money{Amount: u.adj, Currency: cur}})
+		lines = append(lines, LineItem{Kind: LineDiscount, Price: Money{Amount: u.diff, Currency: cur}, Rate: d.Rate, Amount: Money{Amount: u.off.Neg(), Currency: cur}})
 	case AmountOff:
-		lines = append(lines, LineItem{Kind: LineAmountOff, Price: d.Amount, Amount: Money{Amount: u.adj, Currency: cur}})
+		lines = append(lines, LineItem{Kind: LineAmountOff, Price: d.Amount, Amount: Money{Amount: u.off.Neg(), Currency: cur}})
 	}
 	if !u.exact.Equal(u.Total.Amount) {
 		lines = append(lines, LineItem{Kind: LineRounding, Price: Money{Amount: u.exact, Currency: cur}, Amount: Money{Amount: u.Total.Amount.Sub(u.exact), Currency: cur}})
@@ -199,18 +222,19 @@ func UpgradeCost(cfg Config, in UpgradeInput) (Upgrade, error) {
 		return Upgrade{}, &DowngradeError{From: oldP, To: newP}
 	}
 	u := Upgrade{Mode: in.Mode, Remaining: rem, From: oldP, To: newP, FromQuantity: in.FromQuantity, ToQuantity: in.ToQuantity, discount: d}
-	u.newR = newP.Amount.Mul(rem)
-	u.oldR = oldP.Amount.Mul(rem)
-	u.exact = u.newR.Sub(u.oldR)
+	// (new − old) × remaining: the two sides of the explanation (new ×
+	// remaining, old × remaining) are only computed by Lines.
+	u.diff = newP.Amount.Sub(oldP.Amount).Mul(rem)
+	u.exact = u.diff
 	switch {
 	case d.Kind == DiscountRate && !d.Rate.IsZero():
-		u.adj = u.exact.Mul(d.Rate).Neg()
-		u.exact = u.exact.Add(u.adj)
+		u.off = u.diff.Mul(d.Rate)
+		u.exact = u.diff.Sub(u.off)
 	case d.Kind == AmountOff && !d.Amount.IsZero():
 		// The cost is never negative: the amount off is capped at the
 		// price difference.
-		u.adj = decimal.Min(d.Amount.Amount, u.exact).Neg()
-		u.exact = u.exact.Add(u.adj)
+		u.off = decimal.Min(d.Amount.Amount, u.diff)
+		u.exact = u.diff.Sub(u.off)
 	default:
 		u.discount = Discount{}
 	}

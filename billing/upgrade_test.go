@@ -245,17 +245,15 @@ func BenchmarkUpgradeCost(b *testing.B) {
 }
 
 // BenchmarkUpgradeCostBaseline is the bare decimal arithmetic of the same
-// upgrade: remaining = 914/365 at 8 places, (new − old) × remaining ×
-// (1 − rate), rounded half-up to cents.
+// upgrade, in its fewest steps: remaining = 914/365 at 8 places,
+// (new − old) × remaining, minus that × rate, rounded half-up to cents.
 func BenchmarkUpgradeCostBaseline(b *testing.B) {
-	newP, oldP, rate := dec("1200"), dec("900"), dec("0.2")
+	newP, oldP, rate, days365 := dec("1200"), dec("900"), dec("0.2"), decimal.NewFromInt(365)
 	b.ReportAllocs()
 	for b.Loop() {
-		rem := decimal.NewFromInt(914).DivRound(decimal.NewFromInt(365), 8)
-		newR, oldR := newP.Mul(rem), oldP.Mul(rem)
-		diff := newR.Sub(oldR)
-		off := diff.Mul(rate).Neg()
-		total := diff.Add(off).Round(2)
+		rem := decimal.NewFromInt(914).DivRound(days365, 8)
+		diff := newP.Sub(oldP).Mul(rem)
+		total := diff.Sub(diff.Mul(rate)).Round(2)
 		if total.IsZero() {
 			b.Fatal("zero")
 		}
@@ -269,6 +267,35 @@ func BenchmarkUpgradeCostWithLines(b *testing.B) {
 		u, err := billing.UpgradeCost(cfg, in)
 		if err != nil || len(u.Lines()) != 4 {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestRemainingPeriodsYearlyCountsDays checks the yearly remaining duration
+// against a day-by-day count that skips Feb 29.
+func TestRemainingPeriodsYearlyCountsDays(t *testing.T) {
+	cfg, r := billing.DefaultConfig(), newRand()
+	for i := range 2000 {
+		start := randTime(r)
+		exp, err := billing.ExpiryAfter(cfg, start, billing.Yearly, 1+r.IntN(3), 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		change := start.Add(time.Duration(r.Int64N(int64(exp.Sub(start)))))
+		days := 0
+		c := change.In(gmt8)
+		d := time.Date(c.Year(), c.Month(), c.Day(), 12, 0, 0, 0, gmt8).AddDate(0, 0, 1)
+		for e := exp.In(gmt8); !d.After(e); d = d.AddDate(0, 0, 1) {
+			if !(d.Month() == time.February && d.Day() == 29) {
+				days++
+			}
+		}
+		got, err := billing.RemainingPeriods(cfg, billing.Yearly, change, exp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := decimal.NewFromInt(int64(days)).DivRound(decimal.NewFromInt(365), 8); !got.Equal(want) {
+			t.Fatalf("case %d: %v → %v: %s, want %d/365 = %s", i, change, exp, got, days, want)
 		}
 	}
 }
