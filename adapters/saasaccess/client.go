@@ -103,6 +103,11 @@ func (c *Client) call(ctx context.Context, activity Activity, body any, out inte
 	if err != nil {
 		return "", &unavailable{activity, err}
 	}
+	if int64(len(raw)) > c.cfg.maxBody {
+		// The endpoint would refuse it (000002); not worth sending or retrying.
+		return "", &provisioning.FieldError{Field: "request", Rule: provisioning.RuleMaxLength,
+			Reason: fmt.Sprintf("encodes to %d bytes, over the %d-byte body limit", len(raw), c.cfg.maxBody)}
+	}
 	nonce, err := c.nonce()
 	if err != nil {
 		return "", &unavailable{activity, fmt.Errorf("nonce: %w", err)}

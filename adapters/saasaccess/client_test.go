@@ -286,3 +286,17 @@ func TestResponseErrorText(t *testing.T) {
 		t.Errorf("cause lost: %v", err)
 	}
 }
+
+func TestClientRefusesOversizedRequest(t *testing.T) {
+	s := &scripted{body: `{"resultCode":"000000","instanceId":"i"}`}
+	c := scriptedClient(t, s, saasaccess.WithMaxBodySize(512))
+	req := provisioning.CreateRequest{OrderID: "o", OrderLineID: "l", BusinessID: "b",
+		Order: provisioning.OrderDetails{Extra: map[string]string{"big": strings.Repeat("x", 600)}}}
+	_, err := c.CreateInstance(context.Background(), req)
+	if !errors.Is(err, provisioning.ErrInvalidInput) || provisioning.Retryable(err) {
+		t.Fatalf("err = %v, want a non-retryable ErrInvalidInput", err)
+	}
+	if s.lastBody != nil {
+		t.Errorf("oversized request was sent")
+	}
+}

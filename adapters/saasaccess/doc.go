@@ -4,7 +4,7 @@
 //   - Client is the marketplace side. It implements provisioning.SaaS
 //     against one seller endpoint: every call is a POST of a JSON body with
 //     the query parameters signature, timestamp (UNIX ms) and nonce, a
-//     5-second timeout, a 1 MiB response limit, verification of the
+//     5-second timeout, a 1 MiB limit on requests and responses, verification of the
 //     response's Body-Sign header, and decryption of app-info passwords.
 //   - Handler is the seller side: an http.Handler that authenticates
 //     requests (signature, ±60 s timestamp window, nonce replay cache with

@@ -143,7 +143,11 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (a answer) {
 	if r.Method != http.MethodPost {
 		return fail(provisioning.CodeInvalidParameter, "method must be POST")
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.maxBody))
+	rb := r.Body
+	if rb == nil {
+		rb = http.NoBody // a request built by hand rather than by net/http
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, rb, h.cfg.maxBody))
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 			return fail(provisioning.CodeInvalidParameter, fmt.Sprintf("body larger than %d bytes", h.cfg.maxBody))

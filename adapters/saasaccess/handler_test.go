@@ -264,6 +264,14 @@ func (errReader) Read([]byte) (int, error) { return 0, errors.New("connection re
 
 func TestHandlerBodyReadError(t *testing.T) {
 	p := newFakePair(t)
+	// A hand-built request without a body is an unsigned empty request.
+	nilBody := httptest.NewRequest(http.MethodPost, "/x", nil)
+	nilBody.Body = nil
+	rec0 := httptest.NewRecorder()
+	p.handler.ServeHTTP(rec0, nilBody)
+	if !strings.Contains(rec0.Body.String(), `"000001"`) {
+		t.Fatalf("nil body answered %s", rec0.Body)
+	}
 	req := httptest.NewRequest(http.MethodPost, "/x", io.NopCloser(errReader{}))
 	rec := httptest.NewRecorder()
 	p.handler.ServeHTTP(rec, req)
