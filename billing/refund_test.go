@@ -125,6 +125,27 @@ func TestInUseRefund(t *testing.T) {
 	}
 }
 
+func TestRefundReviewThreshold(t *testing.T) {
+	cfg := billing.DefaultConfig()
+	tests := []struct {
+		paid   string
+		review bool
+	}{
+		{"7000.00", false}, {"7000", false}, {"7000.01", true}, {"70000", true}, {"999.99", false}, {"0.50", false},
+	}
+	for _, tt := range tests {
+		// Not yet effective: the whole amount comes back.
+		r, err := billing.InUseRefund(cfg, billing.RefundInput{Mode: billing.Yearly, Count: 1, Paid: usd(tt.paid),
+			EffectiveAt: at(2024, 2, 1, 0, 0, 0), Expiry: at(2025, 2, 1, 23, 59, 59), At: at(2024, 1, 1, 0, 0, 0)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Kind != billing.FullRefund || r.NeedsReview != tt.review {
+			t.Errorf("%s: kind %s review %v, want review %v", tt.paid, r.Kind, r.NeedsReview, tt.review)
+		}
+	}
+}
+
 func TestInUseRefundSeedLines(t *testing.T) {
 	r, err := billing.InUseRefund(billing.DefaultConfig(), seedRefund())
 	if err != nil {
