@@ -187,7 +187,9 @@ func (c Config) Validate() error {
 // Counts returns the allowed duration counts for mode: months or years from
 // the configuration, narrowed by plan when plan sets its own; pay-per-use
 // and one-time take no count (0 or 1).
-func (c Config) Counts(mode Mode, plan CountRange) CountRange {
+func (c Config) Counts(mode Mode, plan CountRange) CountRange { return c.counts(mode, plan) }
+
+func (c *Config) counts(mode Mode, plan CountRange) CountRange {
 	if !plan.IsZero() {
 		return plan
 	}
@@ -202,10 +204,10 @@ func (c Config) Counts(mode Mode, plan CountRange) CountRange {
 
 // AutoRenewOffered reports whether yearly/monthly purchases delivered by d
 // may auto-renew on this site.
-func (c Config) AutoRenewOffered(d Delivery) bool { return slices.Contains(c.AutoRenewDeliveries, d) }
+func (c *Config) AutoRenewOffered(d Delivery) bool { return slices.Contains(c.AutoRenewDeliveries, d) }
 
 // loc returns the platform location, UTC+8 if unset.
-func (c Config) loc() *time.Location {
+func (c *Config) loc() *time.Location {
 	if c.Location == nil {
 		return PlatformZone
 	}

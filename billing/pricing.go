@@ -70,7 +70,7 @@ type PricePlan struct {
 	Discount Discount
 }
 
-func (p PricePlan) model() QuantityModel {
+func (p *PricePlan) model() QuantityModel {
 	if p.Model == "" {
 		return Linear
 	}
@@ -78,7 +78,11 @@ func (p PricePlan) model() QuantityModel {
 }
 
 // Currency returns the currency the plan is priced in.
-func (p PricePlan) Currency() Currency {
+func (p PricePlan) Currency() Currency { return p.currency() }
+
+// The unexported methods of PricePlan take pointers: plans are copied a lot
+// otherwise, and the rules are hot.
+func (p *PricePlan) currency() Currency {
 	if p.model() != Linear && len(p.Tiers) > 0 {
 		return p.Tiers[0].UnitPrice.Currency
 	}
@@ -89,11 +93,13 @@ func (p PricePlan) Currency() Currency {
 //
 // Errors: *InputError (ErrInvalidInput), *CurrencyError (ErrUnknownCurrency),
 // *MismatchError (ErrCurrencyMismatch).
-func (p PricePlan) Validate() error {
+func (p PricePlan) Validate() error { return p.validate() }
+
+func (p *PricePlan) validate() error {
 	if !p.Mode.Valid() {
 		return &InputError{Field: "mode", Value: p.Mode, Reason: "unknown billing mode"}
 	}
-	cur := p.Currency()
+	cur := p.currency()
 	if !cur.Valid() {
 		return &CurrencyError{Code: string(cur)}
 	}
@@ -164,7 +170,7 @@ func (p PricePlan) Validate() error {
 }
 
 // quantityRange returns the allowed quantities.
-func (p PricePlan) quantityRange() CountRange {
+func (p *PricePlan) quantityRange() CountRange {
 	if p.Quantity.IsZero() {
 		return CountRange{1, int(^uint(0) >> 1)}
 	}
@@ -172,7 +178,7 @@ func (p PricePlan) quantityRange() CountRange {
 }
 
 // checkQuantity validates a quantity against the plan.
-func (p PricePlan) checkQuantity(q int64) error {
+func (p *PricePlan) checkQuantity(q int64) error {
 	r := p.quantityRange()
 	if q < 1 || q < int64(r.Min) || q > int64(r.Max) {
 		return &InputError{Field: "quantity", Value: q, Reason: fmt.Sprintf("must be %d to %d", max(r.Min, 1), r.Max)}
@@ -188,7 +194,7 @@ type band struct {
 
 // bands splits quantity q into the bands it is priced in (one band for
 // Linear and Volume). The plan and q must be valid.
-func (p PricePlan) bands(q int64, buf []band) []band {
+func (p *PricePlan) bands(q int64, buf []band) []band {
 	switch p.model() {
 	case Tiered:
 		var from int64 = 1
@@ -221,14 +227,14 @@ func (p PricePlan) bands(q int64, buf []band) []band {
 //
 // Errors: *InputError (ErrInvalidInput) for an invalid plan or quantity.
 func (p PricePlan) PeriodPrice(q int64) (Money, error) {
-	if err := p.Validate(); err != nil {
+	if err := p.validate(); err != nil {
 		return Money{}, err
 	}
 	if err := p.checkQuantity(q); err != nil {
 		return Money{}, err
 	}
 	var buf [4]band
-	return periodPrice(p.bands(q, buf[:0]), p.Currency()), nil
+	return periodPrice(p.bands(q, buf[:0]), p.currency()), nil
 }
 
 func periodPrice(bs []band, cur Currency) Money {
@@ -248,7 +254,7 @@ func periodPrice(bs []band, cur Currency) Money {
 }
 
 // samePrices reports whether two plans price quantities identically.
-func samePrices(a, b PricePlan) bool {
+func samePrices(a, b *PricePlan) bool {
 	if a.model() != b.model() || len(a.Tiers) != len(b.Tiers) || !a.UnitPrice.Equal(b.UnitPrice) {
 		return false
 	}
@@ -258,19 +264,6 @@ func samePrices(a, b PricePlan) bool {
 		}
 	}
 	return true
-}
-
-// discountedPeriodPrice returns the per-period price of q units after a
-// rate or fixed-price discount (amount-off applies per order, not per
-// period, and is left to the caller).
-func (p PricePlan) discountedPeriodPrice(list Money, q int64) Money {
-	switch p.Discount.Kind {
-	case DiscountRate:
-		return list.Mul(one.Sub(p.Discount.Rate))
-	case FixedPrice:
-		return p.Discount.Price.MulInt(q)
-	}
-	return list
 }
 
 // Pricing is the set of price plans of one specification, at most one per
@@ -286,12 +279,21 @@ type Pricing struct {
 //
 // Errors: *PriceMissingError (ErrPriceMissing) when there is none.
 func (s Pricing) Plan(mode Mode) (PricePlan, error) {
-	for _, p := range s.Plans {
-		if p.Mode == mode {
-			return p, nil
+	p, err := s.plan(mode)
+	if err != nil {
+		return PricePlan{}, err
+	}
+	return *p, nil
+}
+
+// plan returns a pointer to the plan for mode in s.Plans.
+func (s *Pricing) plan(mode Mode) (*PricePlan, error) {
+	for i := range s.Plans {
+		if s.Plans[i].Mode == mode {
+			return &s.Plans[i], nil
 		}
 	}
-	return PricePlan{}, &PriceMissingError{Mode: mode}
+	return nil, &PriceMissingError{Mode: mode}
 }
 
 // Validate checks every plan, that the plans share one currency and one
@@ -300,15 +302,18 @@ func (s Pricing) Plan(mode Mode) (PricePlan, error) {
 //
 // Errors: *InputError (ErrInvalidInput), *CurrencyError,
 // *MismatchError (ErrCurrencyMismatch).
-func (s Pricing) Validate(cfg Config) error {
+func (s Pricing) Validate(cfg Config) error { return s.validate(&cfg) }
+
+func (s *Pricing) validate(cfg *Config) error {
 	if len(s.Plans) == 0 {
 		return &InputError{Field: "plans", Value: 0, Reason: "a specification needs at least one price plan"}
 	}
 	var seenBuf [4]Mode // at most four modes: no map, no allocation
 	seen := seenBuf[:0]
 	prepaid := false
-	for i, p := range s.Plans {
-		if err := p.Validate(); err != nil {
+	for i := range s.Plans {
+		p := &s.Plans[i]
+		if err := p.validate(); err != nil {
 			return err
 		}
 		if slices.Contains(seen, p.Mode) {
@@ -316,7 +321,7 @@ func (s Pricing) Validate(cfg Config) error {
 		}
 		seen = append(seen, p.Mode)
 		prepaid = prepaid || p.Mode.Prepaid()
-		if c0, c := s.Plans[0].Currency(), p.Currency(); c != c0 {
+		if c0, c := s.Plans[0].currency(), p.currency(); c != c0 {
 			return &MismatchError{Op: fmt.Sprintf("plans[%d]", i), Left: c0, Right: c}
 		}
 	}
@@ -337,7 +342,7 @@ func (s Pricing) TrialAllowed(mode Mode) bool {
 	if s.TrialDays == 0 || !mode.Prepaid() {
 		return false
 	}
-	_, err := s.Plan(mode)
+	_, err := s.plan(mode)
 	return err == nil
 }
 

@@ -32,31 +32,31 @@ type QuoteInput struct {
 }
 
 // Validate checks the input against cfg and returns the plan for the mode.
-func (in QuoteInput) validate(cfg Config) (PricePlan, error) {
-	if err := in.Pricing.Validate(cfg); err != nil {
-		return PricePlan{}, err
+func (in *QuoteInput) validate(cfg *Config) (*PricePlan, error) {
+	if err := in.Pricing.validate(cfg); err != nil {
+		return nil, err
 	}
 	if !in.Mode.Valid() {
-		return PricePlan{}, &InputError{Field: "mode", Value: in.Mode, Reason: "unknown billing mode"}
+		return nil, &InputError{Field: "mode", Value: in.Mode, Reason: "unknown billing mode"}
 	}
-	plan, err := in.Pricing.Plan(in.Mode)
+	plan, err := in.Pricing.plan(in.Mode)
 	if err != nil {
-		return PricePlan{}, err
+		return nil, err
 	}
-	if r := cfg.Counts(in.Mode, plan.Counts); !in.Mode.Prepaid() && in.Count == 0 {
+	if r := cfg.counts(in.Mode, plan.Counts); !in.Mode.Prepaid() && in.Count == 0 {
 		// pay-per-use and one-time may leave the count out
 	} else if !r.Contains(in.Count) {
-		return PricePlan{}, &InputError{Field: "duration", Value: in.Count, Reason: fmt.Sprintf("must be %d to %d %s(s)", r.Min, r.Max, in.Mode.Period())}
+		return nil, &InputError{Field: "duration", Value: in.Count, Reason: fmt.Sprintf("must be %d to %d %s(s)", r.Min, r.Max, in.Mode.Period())}
 	}
 	if err := plan.checkQuantity(in.Quantity); err != nil {
-		return PricePlan{}, err
+		return nil, err
 	}
 	if inf := in.Infrastructure; inf != nil {
-		if inf.Price.Currency != plan.Currency() {
-			return PricePlan{}, &MismatchError{Op: "infrastructure price", Left: plan.Currency(), Right: inf.Price.Currency}
+		if cur := plan.currency(); inf.Price.Currency != cur {
+			return nil, &MismatchError{Op: "infrastructure price", Left: cur, Right: inf.Price.Currency}
 		}
 		if inf.Price.IsNegative() {
-			return PricePlan{}, &InputError{Field: "infrastructure.price", Value: inf.Price, Reason: "must not be negative"}
+			return nil, &InputError{Field: "infrastructure.price", Value: inf.Price, Reason: "must not be negative"}
 		}
 	}
 	return plan, nil
@@ -68,7 +68,7 @@ func (in QuoteInput) validate(cfg Config) (PricePlan, error) {
 // *PriceMissingError (ErrPriceMissing), *CurrencyError (ErrUnknownCurrency),
 // *MismatchError (ErrCurrencyMismatch).
 func (in QuoteInput) Validate(cfg Config) error {
-	_, err := in.validate(cfg)
+	_, err := in.validate(&cfg)
 	return err
 }
 
@@ -182,12 +182,12 @@ func (q Quote) MarshalJSON() ([]byte, error) {
 // for the mode, *CurrencyError (ErrUnknownCurrency), *MismatchError
 // (ErrCurrencyMismatch).
 func NewQuote(cfg Config, in QuoteInput) (Quote, error) {
-	plan, err := in.validate(cfg)
+	plan, err := in.validate(&cfg)
 	if err != nil {
 		return Quote{}, err
 	}
 	count := max(in.Count, 1)
-	cur := plan.Currency()
+	cur := plan.currency()
 	cnt := decimal.NewFromInt(int64(count))
 	var bandBuf [4]band
 	var list decimal.Decimal
@@ -217,7 +217,7 @@ func NewQuote(cfg Config, in QuoteInput) (Quote, error) {
 	}
 	q := Quote{Mode: in.Mode, Count: count, Quantity: in.Quantity,
 		Software: Money{Amount: software, Currency: cur}, Infrastructure: Zero(cur),
-		plan: plan, label: in.Label, infra: in.Infrastructure, list: list, adj: adj, cnt: cnt}
+		plan: *plan, label: in.Label, infra: in.Infrastructure, list: list, adj: adj, cnt: cnt}
 	q.exact = q.Software
 	if inf := in.Infrastructure; inf != nil {
 		amt := inf.Price.Amount.Mul(cnt)

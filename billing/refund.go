@@ -154,7 +154,9 @@ type RefundInput struct {
 // Validate checks the input.
 //
 // Errors: *InputError (ErrInvalidInput), *CurrencyError (ErrUnknownCurrency).
-func (in RefundInput) Validate() error {
+func (in RefundInput) Validate() error { return in.validate() }
+
+func (in *RefundInput) validate() error {
 	if !in.Mode.Prepaid() {
 		return &InputError{Field: "mode", Value: in.Mode, Reason: "only yearly and monthly orders are refunded in use"}
 	}
@@ -260,7 +262,7 @@ func hourFloor(loc *time.Location, t time.Time) time.Time {
 // Errors: *InputError (ErrInvalidInput) for bad input; *NotRefundableError
 // (ErrNotRefundable, ReasonExpired) when At is after the expiry.
 func InUseRefund(cfg Config, in RefundInput) (Refund, error) {
-	if err := in.Validate(); err != nil {
+	if err := in.validate(); err != nil {
 		return Refund{}, err
 	}
 	if in.At.After(in.Expiry) {
@@ -321,7 +323,7 @@ func NegotiatedRefund(cfg Config, paid, amount Money) (Refund, error) {
 }
 
 // needsReview reports whether a refund must be reviewed before payment.
-func (c Config) needsReview(total Money) bool {
+func (c *Config) needsReview(total Money) bool {
 	t := c.RefundReviewThreshold
 	if total.Currency != t.Currency {
 		return total.IsPositive()

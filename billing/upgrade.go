@@ -25,6 +25,10 @@ import (
 // Errors: *InputError (ErrInvalidInput) when mode is not yearly or
 // monthly, a time is zero, or changeAt is after expiry.
 func RemainingPeriods(cfg Config, mode Mode, changeAt, expiry time.Time) (decimal.Decimal, error) {
+	return remainingPeriods(cfg.loc(), mode, changeAt, expiry)
+}
+
+func remainingPeriods(loc *time.Location, mode Mode, changeAt, expiry time.Time) (decimal.Decimal, error) {
 	if !mode.Prepaid() {
 		return decimal.Decimal{}, &InputError{Field: "mode", Value: mode, Reason: "only yearly and monthly terms are prorated"}
 	}
@@ -34,7 +38,6 @@ func RemainingPeriods(cfg Config, mode Mode, changeAt, expiry time.Time) (decima
 	if changeAt.After(expiry) {
 		return decimal.Decimal{}, &InputError{Field: "change_at", Value: changeAt, Reason: "must not be after the expiry"}
 	}
-	loc := cfg.loc()
 	cy, cm, cd := changeAt.In(loc).Date()
 	ey, em, ed := expiry.In(loc).Date()
 	if mode == Yearly {
@@ -110,14 +113,16 @@ type UpgradeInput struct {
 //
 // Errors: *InputError (ErrInvalidInput), *CurrencyError,
 // *MismatchError (ErrCurrencyMismatch).
-func (in UpgradeInput) Validate() error {
+func (in UpgradeInput) Validate() error { return in.validate() }
+
+func (in *UpgradeInput) validate() error {
 	if !in.Mode.Prepaid() {
 		return &InputError{Field: "mode", Value: in.Mode, Reason: "only yearly and monthly terms can be upgraded"}
 	}
-	if err := in.From.Validate(); err != nil {
+	if err := in.From.validate(); err != nil {
 		return err
 	}
-	if err := in.To.Validate(); err != nil {
+	if err := in.To.validate(); err != nil {
 		return err
 	}
 	if in.From.Mode != in.Mode || in.To.Mode != in.Mode {
@@ -129,7 +134,7 @@ func (in UpgradeInput) Validate() error {
 	if err := in.To.checkQuantity(in.ToQuantity); err != nil {
 		return err
 	}
-	if a, b := in.From.Currency(), in.To.Currency(); a != b {
+	if a, b := in.From.currency(), in.To.currency(); a != b {
 		return &MismatchError{Op: "upgrade", Left: a, Right: b}
 	}
 	return nil
@@ -197,22 +202,22 @@ func (u Upgrade) Lines() []LineItem {
 // (ErrDowngrade) when the target costs less per period, *MismatchError
 // (ErrCurrencyMismatch).
 func UpgradeCost(cfg Config, in UpgradeInput) (Upgrade, error) {
-	if err := in.Validate(); err != nil {
+	if err := in.validate(); err != nil {
 		return Upgrade{}, err
 	}
-	rem, err := RemainingPeriods(cfg, in.Mode, in.ChangeAt, in.Expiry)
+	rem, err := remainingPeriods(cfg.loc(), in.Mode, in.ChangeAt, in.Expiry)
 	if err != nil {
 		return Upgrade{}, err
 	}
 	var buf [4]band
-	cur := in.From.Currency()
+	cur := in.From.currency()
 	oldP := periodPrice(in.From.bands(in.FromQuantity, buf[:0]), cur)
 	var newP Money
 	d := in.To.Discount
 	switch {
 	case d.Kind == FixedPrice:
 		newP = d.Price.MulInt(in.ToQuantity)
-	case in.To.model() == Volume && in.ToQuantity > in.FromQuantity && samePrices(in.From, in.To):
+	case in.To.model() == Volume && in.ToQuantity > in.FromQuantity && samePrices(&in.From, &in.To):
 		unit := in.To.bands(in.ToQuantity, buf[:0])[0].price
 		newP = Money{Amount: oldP.Amount.Add(unit.Amount.Mul(decimal.NewFromInt(in.ToQuantity - in.FromQuantity))), Currency: cur}
 	default:
