@@ -47,7 +47,7 @@ const (
 	CodeInvalidTransition     Code = "invalid_transition"     // 409
 	CodeFlowFrozen            Code = "flow_frozen"            // 409: an appeal froze the flow
 	CodeTooEarly              Code = "too_early"              // 409: time or count condition not met yet
-	CodeActionNotAllowed      Code = "action_not_allowed"     // 409: the flow's status refuses the action
+	CodeActionNotAllowed      Code = "action_not_allowed"     // 403: the flow refuses this role's action in its status
 	CodeQuotaExceeded         Code = "quota_exceeded"         // 409
 	CodeNameConflict          Code = "name_conflict"          // 409
 	CodeDependencyUnavailable Code = "dependency_unavailable" // 503: a seller endpoint or deployer failed
@@ -68,12 +68,12 @@ type mapping struct {
 var errorTable = []mapping{
 	{marketplace.ErrNotFound, http.StatusNotFound, CodeNotFound, "Not found"},
 	{provisioning.ErrNotFound, http.StatusNotFound, CodeNotFound, "Not found"},
+	{supervision.ErrFrozen, http.StatusConflict, CodeFlowFrozen, "Flow frozen by an appeal"},
+	{supervision.ErrTooEarly, http.StatusConflict, CodeTooEarly, "Conditions not met yet"},
+	{supervision.ErrNotAllowed, http.StatusForbidden, CodeActionNotAllowed, "Action not allowed now"},
 	{marketplace.ErrNotAllowed, http.StatusForbidden, CodeForbidden, "Not allowed"},
 	{marketplace.ErrIdempotencyMismatch, http.StatusUnprocessableEntity, CodeIdempotencyMismatch, "Idempotency key reused"},
 	{marketplace.ErrPaymentFailed, http.StatusPaymentRequired, CodePaymentFailed, "Payment failed"},
-	{supervision.ErrFrozen, http.StatusConflict, CodeFlowFrozen, "Flow frozen by an appeal"},
-	{supervision.ErrTooEarly, http.StatusConflict, CodeTooEarly, "Conditions not met yet"},
-	{supervision.ErrNotAllowed, http.StatusConflict, CodeActionNotAllowed, "Action not allowed now"},
 	{billing.ErrUnknownCurrency, http.StatusBadRequest, CodeUnknownCurrency, "Unknown currency"},
 	{billing.ErrCurrencyMismatch, http.StatusBadRequest, CodeCurrencyMismatch, "Currency mismatch"},
 	{billing.ErrPriceMissing, http.StatusUnprocessableEntity, CodePriceMissing, "No price for this billing mode"},

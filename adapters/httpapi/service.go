@@ -34,6 +34,11 @@ type Service interface {
 	CancelOrder(ctx context.Context, actor marketplace.Actor, id string) (marketplace.Order, error)
 	PayOrder(ctx context.Context, actor marketplace.Actor, in marketplace.PayInput) (marketplace.Order, error)
 
+	// Supervision.
+	ListFlows(ctx context.Context, actor marketplace.Actor, in marketplace.ListFlowsInput) (marketplace.Page[marketplace.Flow], error)
+	GetFlow(ctx context.Context, actor marketplace.Actor, id string) (marketplace.FlowView, error)
+	Act(ctx context.Context, actor marketplace.Actor, in marketplace.FlowActionInput) (marketplace.Flow, error)
+
 	// Saved list.
 	SaveItem(ctx context.Context, actor marketplace.Actor, in marketplace.SavedInput) (marketplace.SavedItem, error)
 	RemoveSavedItem(ctx context.Context, actor marketplace.Actor, in marketplace.SavedInput) error
@@ -45,4 +50,5 @@ func (h *Handler) register() {
 	h.registerCatalog()
 	h.registerSaved()
 	h.registerOrders()
+	h.registerFlows()
 }
