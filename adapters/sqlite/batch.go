@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 )
 
@@ -10,7 +9,7 @@ import (
 // transaction.
 type writeReq struct {
 	ctx  context.Context
-	fn   func(ctx context.Context, tx *sql.Tx) error
+	fn   func(ctx context.Context, tx sqlTx) error
 	done chan writeResult // buffered: the loop never blocks on a caller
 }
 
@@ -24,7 +23,7 @@ type writeResult struct {
 // error, or the commit's). Once queued the call always waits for the
 // outcome, even if ctx is cancelled meanwhile: returning early could report
 // failure for a write that then commits.
-func (s *Store) write(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+func (s *Store) write(ctx context.Context, fn func(ctx context.Context, tx sqlTx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -112,13 +111,14 @@ func (s *Store) runBatch(batch []*writeReq) {
 		s.fail(batch, results, fmt.Errorf("sqlite: begin: %w", err))
 		return
 	}
+	q := sqlTx{tx: tx, cache: s.wc}
 	for i, r := range batch {
 		if !run[i] {
 			continue
 		}
 		if live == 1 {
 			// Alone: the transaction is the closure's; no savepoint needed.
-			results[i] = runClosure(r, tx)
+			results[i] = runClosure(r, sqlTx{tx: tx, cache: s.wc})
 			if results[i].failed() {
 				_ = tx.Rollback()
 				s.answer(batch, results)
@@ -126,20 +126,20 @@ func (s *Store) runBatch(batch []*writeReq) {
 			}
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, "SAVEPOINT og_batch"); err != nil {
+		if _, err := q.ExecContext(ctx, "SAVEPOINT og_batch"); err != nil {
 			_ = tx.Rollback()
 			s.fail(batch, results, fmt.Errorf("sqlite: savepoint: %w", err))
 			return
 		}
-		results[i] = runClosure(r, tx)
+		results[i] = runClosure(r, sqlTx{tx: tx, cache: s.wc})
 		if results[i].failed() {
-			if _, err := tx.ExecContext(ctx, "ROLLBACK TO og_batch"); err != nil {
+			if _, err := q.ExecContext(ctx, "ROLLBACK TO og_batch"); err != nil {
 				_ = tx.Rollback()
 				s.fail(batch, results, fmt.Errorf("sqlite: rollback to savepoint: %w", err))
 				return
 			}
 		}
-		if _, err := tx.ExecContext(ctx, "RELEASE og_batch"); err != nil {
+		if _, err := q.ExecContext(ctx, "RELEASE og_batch"); err != nil {
 			_ = tx.Rollback()
 			s.fail(batch, results, fmt.Errorf("sqlite: release savepoint: %w", err))
 			return
@@ -158,7 +158,7 @@ func (r writeResult) failed() bool { return r.err != nil || r.panicked != nil }
 // that the writer goroutine survives it. Statements use a context without
 // cancellation: cancelling a statement interrupts the connection, which
 // SQLite may answer by rolling back the whole shared transaction.
-func runClosure(r *writeReq, tx *sql.Tx) (res writeResult) {
+func runClosure(r *writeReq, tx sqlTx) (res writeResult) {
 	defer func() {
 		if p := recover(); p != nil {
 			res = writeResult{panicked: p}

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -42,8 +41,8 @@ func (s *Store) Migrate(ctx context.Context) error {
 		return fmt.Errorf("sqlite: list migrations: %w", err)
 	}
 	slices.Sort(names)
-	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS `+MigrationsTable+` (
+	err = s.write(ctx, func(ctx context.Context, q sqlTx) error {
+		_, err := q.tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS `+MigrationsTable+` (
 			name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`)
 		return err
 	})
@@ -55,19 +54,19 @@ func (s *Store) Migrate(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("sqlite: read migration %s: %w", name, err)
 		}
-		err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		err = s.write(ctx, func(ctx context.Context, q sqlTx) error {
 			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM `+MigrationsTable+` WHERE name = ?`, name).Scan(&n); err != nil {
+			if err := q.tx.QueryRowContext(ctx, `SELECT count(*) FROM `+MigrationsTable+` WHERE name = ?`, name).Scan(&n); err != nil {
 				return err
 			}
 			if n > 0 {
 				return nil
 			}
-			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			if _, err := q.tx.ExecContext(ctx, string(body)); err != nil {
 				return err
 			}
 			// The migration time is bookkeeping only, not domain time.
-			_, err := tx.ExecContext(ctx, `INSERT INTO `+MigrationsTable+` (name, applied_at) VALUES (?, ?)`,
+			_, err := q.tx.ExecContext(ctx, `INSERT INTO `+MigrationsTable+` (name, applied_at) VALUES (?, ?)`,
 				name, time.Now().UTC().UnixNano())
 			return err
 		})

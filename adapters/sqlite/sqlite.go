@@ -65,6 +65,8 @@ type Store struct {
 	opts options
 	w    *sql.DB // exactly one connection, BEGIN IMMEDIATE
 	r    *sql.DB // readers
+	wc   *stmtCache
+	rc   *stmtCache
 
 	queue     chan *writeReq
 	mu        sync.RWMutex // held shared while queueing, exclusively by Close
@@ -122,6 +124,8 @@ func Open(path string, opts ...Option) (*Store, error) {
 		opts:     o,
 		w:        w,
 		r:        r,
+		wc:       newStmtCache(w),
+		rc:       newStmtCache(r),
 		queue:    make(chan *writeReq, 1024),
 		closing:  make(chan struct{}),
 		loopDone: make(chan struct{}),
@@ -166,6 +170,8 @@ func (s *Store) Close() error {
 		s.mu.Unlock()
 		close(s.closing)
 		<-s.loopDone
+		s.wc.close()
+		s.rc.close()
 		s.closeErr = errors.Join(s.r.Close(), s.w.Close())
 	})
 	return s.closeErr

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -24,7 +23,7 @@ var _ marketplace.Store = (*Store)(nil)
 // (marketplace.ErrConflict) from a stale Put; ErrClosed; ctx.Err(); driver
 // errors when the commit fails.
 func (s *Store) Update(ctx context.Context, fn func(tx marketplace.Tx) error) error {
-	return s.write(ctx, func(ctx context.Context, q *sql.Tx) error {
+	return s.write(ctx, func(ctx context.Context, q sqlTx) error {
 		return fn(&tx{ctx: ctx, q: q})
 	})
 }
@@ -34,11 +33,11 @@ func (s *Store) Update(ctx context.Context, fn func(tx marketplace.Tx) error) er
 //
 // Errors: whatever fn returns; ctx.Err(); driver errors.
 func (s *Store) View(ctx context.Context, fn func(tx marketplace.ReadTx) error) error {
-	return s.read(ctx, func(q *sql.Tx) error { return fn(&tx{ctx: ctx, q: q}) })
+	return s.read(ctx, func(q sqlTx) error { return fn(&tx{ctx: ctx, q: q}) })
 }
 
 // read runs fn in a read transaction on a reader connection.
-func (s *Store) read(ctx context.Context, fn func(q *sql.Tx) error) error {
+func (s *Store) read(ctx context.Context, fn func(q sqlTx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -50,7 +49,7 @@ func (s *Store) read(ctx context.Context, fn func(q *sql.Tx) error) error {
 		return fmt.Errorf("sqlite: begin read: %w", err)
 	}
 	defer q.Rollback() //nolint:errcheck // read-only: nothing to keep
-	return fn(q)
+	return fn(sqlTx{tx: q, cache: s.rc})
 }
 
 func (s *Store) isClosed() bool {
@@ -141,7 +140,7 @@ func list[T any](ctx context.Context, s *Store, spec listSpec, cur string, limit
 		pageW.add(fmt.Sprintf("(%s %s ? OR (%s = ? AND id %s ?))", spec.timeCol, op, spec.timeCol, op), after.T, after.T, after.ID)
 	}
 	query := fmt.Sprintf("SELECT doc, %s, id FROM %s%s ORDER BY %s %s, id %s LIMIT ?", spec.timeCol, tbl, pageW.sql(), spec.timeCol, dir, dir)
-	err = s.read(ctx, func(q *sql.Tx) error {
+	err = s.read(ctx, func(q sqlTx) error {
 		if err := q.QueryRowContext(ctx, "SELECT count(*) FROM "+tbl+spec.w.sql(), spec.w.args...).Scan(&out.Total); err != nil {
 			return err
 		}
@@ -306,7 +305,7 @@ func (s *Store) SearchProducts(ctx context.Context, q marketplace.ProductQuery) 
 			after.R, after.R, after.T, after.T, after.ID)
 	}
 	query := "SELECT p.doc, p.sort_r, p.sort_t, p.name, p.id FROM og_products p" + pageW.sql() + " ORDER BY " + order + " LIMIT ?"
-	err = s.read(ctx, func(tx *sql.Tx) error {
+	err = s.read(ctx, func(tx sqlTx) error {
 		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM og_products p"+w.sql(), w.args...).Scan(&out.Total); err != nil {
 			return err
 		}
@@ -376,7 +375,7 @@ func (s *Store) ClaimDue(ctx context.Context, now time.Time, limit int, owner st
 		return nil, &marketplace.InputError{Field: "lease", Value: lease, Reason: "must be positive"}
 	}
 	var out []marketplace.DueItem
-	err := s.write(ctx, func(ctx context.Context, q *sql.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, q sqlTx) error {
 		out = out[:0]
 		rows, err := q.QueryContext(ctx, claimQuery, nanos(now), limit)
 		if err != nil {
@@ -425,7 +424,7 @@ func (s *Store) Events(ctx context.Context, after int64, limit int) ([]marketpla
 		return nil, &marketplace.InputError{Field: "after", Value: after, Reason: "must not be negative"}
 	}
 	out := []marketplace.Event{}
-	err := s.read(ctx, func(q *sql.Tx) error {
+	err := s.read(ctx, func(q sqlTx) error {
 		rows, err := q.QueryContext(ctx, `SELECT seq, doc FROM og_events WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
 		if err != nil {
 			return err

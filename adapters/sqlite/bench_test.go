@@ -1,0 +1,220 @@
+package sqlite_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/opengallery/opengallery/adapters/sqlite"
+	"github.com/opengallery/opengallery/marketplace"
+)
+
+// Each store benchmark sits beside its bare-SQLite baseline, on a file in
+// the same directory with the same pragmas (WAL, synchronous=FULL), so the
+// ratio between them is the figure to report:
+//
+//	go test -run '^$' -bench . -benchtime 1s ./adapters/sqlite/
+
+// bareDB opens a bare database/sql handle with the store's pragmas and one
+// table t(id INTEGER PRIMARY KEY, v TEXT).
+func bareDB(b *testing.B, conns int) *sql.DB {
+	b.Helper()
+	db, err := sql.Open("sqlite", sqlite.DSN(filepath.Join(b.TempDir(), "bare.db"), sqlite.SyncFull, 5*time.Second, true))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	db.SetMaxOpenConns(conns)
+	if _, err := db.Exec(`CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL, n INTEGER NOT NULL DEFAULT 0)`); err != nil {
+		b.Fatal(err)
+	}
+	return db
+}
+
+// parallel runs fn b.N times spread over clients goroutines.
+func parallel(b *testing.B, clients int, fn func(client, i int) error) {
+	b.Helper()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, clients)
+	b.ResetTimer()
+	for c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= b.N {
+					return
+				}
+				if err := fn(c, i); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.StopTimer()
+	close(errs)
+	for err := range errs {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkCommit compares placing and paying one order (two store
+// transactions: checkout, then payment) with the bare single-row INSERT
+// commit, both with synchronous=FULL. The bare baseline for 16 clients is
+// 16 goroutines sharing one connection, the usual way to write SQLite from
+// many goroutines; the store groups concurrent orders into shared commits.
+func BenchmarkCommit(b *testing.B) {
+	for _, clients := range []int{1, 16} {
+		b.Run(fmt.Sprintf("bare-insert/clients=%d", clients), func(b *testing.B) {
+			b.ReportAllocs()
+			db := bareDB(b, 1)
+			parallel(b, clients, func(_, i int) error {
+				tx, err := db.Begin()
+				if err != nil {
+					return err
+				}
+				if _, err := tx.Exec(`INSERT INTO t (id, v) VALUES (?, ?)`, i, "order"); err != nil {
+					tx.Rollback()
+					return err
+				}
+				return tx.Commit()
+			})
+		})
+		b.Run(fmt.Sprintf("place-pay/clients=%d", clients), func(b *testing.B) {
+			b.ReportAllocs()
+			st := openTemp(b)
+			seedBuyers(b, st, clients)
+			ctx := context.Background()
+			parallel(b, clients, func(c, i int) error {
+				return placePay(ctx, st, buyerID(c), fmt.Sprintf("o%08d", i))
+			})
+		})
+	}
+}
+
+// BenchmarkPointRead compares reading one order by id through View with a
+// bare primary-key SELECT of one row.
+func BenchmarkPointRead(b *testing.B) {
+	const n = 10000
+	b.Run("bare-pk-select", func(b *testing.B) {
+		b.ReportAllocs()
+		db := bareDB(b, 4)
+		tx, _ := db.Begin()
+		for i := range n {
+			if _, err := tx.Exec(`INSERT INTO t (id, v) VALUES (?, ?)`, i, "order"); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			b.Fatal(err)
+		}
+		b.ResetTimer()
+		for i := range b.N {
+			var v string
+			if err := db.QueryRow(`SELECT v FROM t WHERE id = ?`, i%n).Scan(&v); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("order-by-id", func(b *testing.B) {
+		b.ReportAllocs()
+		st := openTemp(b)
+		seedBuyers(b, st, 1)
+		ctx := context.Background()
+		err := st.Update(ctx, func(tx marketplace.Tx) error { return nil })
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i := range n / 500 {
+			err := st.Update(ctx, func(tx marketplace.Tx) error {
+				for j := range 500 {
+					o := benchOrder(i*500 + j)
+					if err := tx.PutOrder(&o); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ResetTimer()
+		for i := range b.N {
+			err := st.View(ctx, func(tx marketplace.ReadTx) error {
+				_, err := tx.Order(fmt.Sprintf("o%08d", i%n))
+				return err
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func benchOrder(i int) marketplace.Order {
+	o := marketplace.Order{ID: fmt.Sprintf("o%08d", i), Number: fmt.Sprintf("CS%08d", i), Kind: marketplace.OrderNew,
+		Status: marketplace.OrderProcessing, BuyerID: buyerID(i % 100), SellerID: "s1", ProductID: "p1", SpecID: "sp1",
+		ProductName: "Firewall", SpecName: "Basic", Delivery: marketplace.DeliverySaaS, Mode: "monthly", Duration: 1,
+		Quantity: 1, Amount: usd("5.00"), Lines: []marketplace.OrderLine{{Description: "Basic × 1 month", Amount: usd("5.00")}},
+		PaymentMethod: marketplace.PayBalance, TermsAgreedAt: t0, CreatedAt: t0, PayBy: t0, PaidAt: &t0, UpdatedAt: t0}
+	return o
+}
+
+// BenchmarkExpiry compares the runner's expiry transitions (claim a batch
+// of 500 due resources, then one update per item with its event, 16 at a
+// time so that the store groups them into shared commits) with bare batched
+// UPDATEs (500 rows per transaction). ns/op is per item.
+func BenchmarkExpiry(b *testing.B) {
+	const batch = 500
+	b.Run("bare-batched-update", func(b *testing.B) {
+		b.ReportAllocs()
+		db := bareDB(b, 1)
+		tx, _ := db.Begin()
+		for i := range b.N {
+			if _, err := tx.Exec(`INSERT INTO t (id, v) VALUES (?, 'active')`, i); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			b.Fatal(err)
+		}
+		b.ResetTimer()
+		for start := 0; start < b.N; start += batch {
+			tx, err := db.Begin()
+			if err != nil {
+				b.Fatal(err)
+			}
+			for i := start; i < min(start+batch, b.N); i++ {
+				if _, err := tx.Exec(`UPDATE t SET v = 'grace', n = n + 1 WHERE id = ?`, i); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if err := tx.Commit(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("runner-expire", func(b *testing.B) {
+		b.ReportAllocs()
+		st := openTemp(b)
+		seedDue(b, st, b.N, 1000, t0)
+		b.ResetTimer()
+		n, err := runDue(context.Background(), st, "bench", t0.Add(time.Hour), batch, 16, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n != b.N {
+			b.Fatalf("expired %d, want %d", n, b.N)
+		}
+	})
+}
