@@ -31,7 +31,7 @@ type QuoteInput struct {
 	Label string
 }
 
-// Validate checks the input against cfg and returns the plan for the mode.
+// validate checks the input against cfg and returns the plan for the mode.
 func (in *QuoteInput) validate(cfg *Config) (*PricePlan, error) {
 	if err := in.Pricing.validate(cfg); err != nil {
 		return nil, err
@@ -43,9 +43,8 @@ func (in *QuoteInput) validate(cfg *Config) (*PricePlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	if r := cfg.counts(in.Mode, plan.Counts); !in.Mode.Prepaid() && in.Count == 0 {
-		// pay-per-use and one-time may leave the count out
-	} else if !r.Contains(in.Count) {
+	// Pay-per-use and one-time may leave the count out (0).
+	if r := cfg.counts(in.Mode, plan.Counts); (in.Mode.Prepaid() || in.Count != 0) && !r.Contains(in.Count) {
 		return nil, &InputError{Field: "duration", Value: in.Count, Reason: fmt.Sprintf("must be %d to %d %s(s)", r.Min, r.Max, in.Mode.Period())}
 	}
 	if err := plan.checkQuantity(in.Quantity); err != nil {

@@ -279,6 +279,9 @@ func InUseRefund(cfg Config, in RefundInput) (Refund, error) {
 	end := hourFloor(loc, in.Expiry.Add(time.Second))
 	used := int64(hourFloor(loc, in.At).Sub(start) / time.Hour)
 	order := int64(end.Sub(start) / time.Hour)
+	if order < 1 {
+		return Refund{}, &InputError{Field: "expiry", Value: in.Expiry, Reason: "the order must last at least one whole hour"}
+	}
 	used = min(max(used, 0), order)
 
 	consumed := in.Paid.Amount.Mul(decimal.NewFromInt(used)).DivRound(decimal.NewFromInt(order), IntermediatePlaces)

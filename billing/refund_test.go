@@ -345,3 +345,41 @@ func BenchmarkRefundWithLines(b *testing.B) {
 		}
 	}
 }
+
+func TestInUseRefundShorterThanAnHour(t *testing.T) {
+	in := seedRefund()
+	in.EffectiveAt, in.Expiry, in.At = at(2024, 1, 1, 10, 10, 0), at(2024, 1, 1, 10, 40, 0), at(2024, 1, 1, 10, 20, 0)
+	if _, err := billing.InUseRefund(billing.DefaultConfig(), in); !errors.Is(err, billing.ErrInvalidInput) {
+		t.Errorf("err = %v, want ErrInvalidInput", err)
+	}
+}
+
+// FuzzInUseRefund feeds arbitrary times and amounts: the rule returns a
+// typed error or a refund in [0, paid] whose lines sum to it, never panics.
+func FuzzInUseRefund(f *testing.F) {
+	f.Add(int64(1704076200), int64(2764799), int64(1224000), int64(10000), uint8(0), uint8(1))
+	f.Add(int64(0), int64(3600), int64(-5), int64(1), uint8(1), uint8(3))
+	f.Add(int64(1704076200), int64(1800), int64(600), int64(99), uint8(1), uint8(2))
+	cfg := billing.DefaultConfig()
+	f.Fuzz(func(t *testing.T, start, length, unsub, cents int64, mode, count uint8) {
+		in := billing.RefundInput{Mode: billing.Monthly, Count: int(count % 10), Paid: billing.Money{Amount: decimal.New(cents, -2), Currency: billing.USD},
+			EffectiveAt: time.Unix(start%(1<<40), 0), Expiry: time.Unix(start%(1<<40), 0).Add(time.Duration(length%(1<<40)) * time.Second),
+			At: time.Unix(start%(1<<40), 0).Add(time.Duration(unsub%(1<<40)) * time.Second)}
+		if mode%2 == 1 {
+			in.Mode = billing.Yearly
+		}
+		r, err := billing.InUseRefund(cfg, in)
+		if err != nil {
+			if !errors.Is(err, billing.ErrInvalidInput) && !errors.Is(err, billing.ErrNotRefundable) {
+				t.Fatalf("untyped error %v", err)
+			}
+			return
+		}
+		if r.Total.IsNegative() || r.Total.Amount.GreaterThan(in.Paid.Amount) {
+			t.Fatalf("refund %s outside [0, %s]", r.Total, in.Paid)
+		}
+		if s := lineSum(t, r.Lines(), billing.USD); !s.Equal(r.Total) {
+			t.Fatalf("lines sum to %s, total %s", s, r.Total)
+		}
+	})
+}
