@@ -39,6 +39,39 @@ type Service interface {
 	GetFlow(ctx context.Context, actor marketplace.Actor, id string) (marketplace.FlowView, error)
 	Act(ctx context.Context, actor marketplace.Actor, in marketplace.FlowActionInput) (marketplace.Flow, error)
 
+	// Purchased apps and their lifecycle.
+	ListPurchasedApps(ctx context.Context, actor marketplace.Actor, in marketplace.ListAppsInput) (marketplace.Page[marketplace.PurchasedApp], error)
+	GetPurchasedApp(ctx context.Context, actor marketplace.Actor, id string) (marketplace.PurchasedApp, error)
+	GetResource(ctx context.Context, actor marketplace.Actor, id string) (marketplace.Resource, error)
+	RevealPassword(ctx context.Context, actor marketplace.Actor, resourceID string) (string, error)
+	ResourceContact(ctx context.Context, actor marketplace.Actor, resourceID string) (marketplace.Contact, error)
+	QuoteUpgrade(ctx context.Context, actor marketplace.Actor, in marketplace.UpgradeInput) (billing.Upgrade, error)
+	Upgrade(ctx context.Context, actor marketplace.Actor, in marketplace.UpgradeInput) (marketplace.Order, error)
+	Renew(ctx context.Context, actor marketplace.Actor, in marketplace.RenewInput) (marketplace.Order, error)
+	SetAutoRenew(ctx context.Context, actor marketplace.Actor, in marketplace.AutoRenewInput) (marketplace.Resource, error)
+	SetRenewalDay(ctx context.Context, actor marketplace.Actor, in marketplace.RenewalDayInput) ([]marketplace.Resource, error)
+
+	// Unsubscription.
+	UnsubscribeEligibility(ctx context.Context, actor marketplace.Actor, resourceID string) (marketplace.UnsubscribeCheck, error)
+	QuoteUnsubscribe(ctx context.Context, actor marketplace.Actor, resourceID string) (billing.Refund, error)
+	Unsubscribe(ctx context.Context, actor marketplace.Actor, resourceID string) (marketplace.Order, error)
+	ProposeUnsubscribe(ctx context.Context, actor marketplace.Actor, in marketplace.ProposeInput) (marketplace.UnsubscribeRequest, error)
+	DecideUnsubscribe(ctx context.Context, actor marketplace.Actor, in marketplace.DecideInput) (marketplace.UnsubscribeRequest, error)
+	ListUnsubscribeRequests(ctx context.Context, actor marketplace.Actor, status marketplace.UnsubscribeStatus, cursor string, limit int) (marketplace.Page[marketplace.UnsubscribeRequest], error)
+
+	// Invoices.
+	RequestInvoice(ctx context.Context, actor marketplace.Actor, in marketplace.InvoiceInput) (marketplace.Invoice, error)
+	IssueInvoice(ctx context.Context, actor marketplace.Actor, id string) (marketplace.Invoice, error)
+	ReturnInvoice(ctx context.Context, actor marketplace.Actor, id string) (marketplace.Invoice, error)
+	ListInvoices(ctx context.Context, actor marketplace.Actor, status marketplace.InvoiceStatus, cursor string, limit int) (marketplace.Page[marketplace.Invoice], error)
+
+	// Accounts and the event feed.
+	TopUp(ctx context.Context, actor marketplace.Actor, in marketplace.TopUpInput) (marketplace.Account, error)
+	SetCredit(ctx context.Context, actor marketplace.Actor, accountID string, credit bool) (marketplace.Account, error)
+	GetAccount(ctx context.Context, actor marketplace.Actor, id string) (marketplace.Account, error)
+	SettleCredit(ctx context.Context, actor marketplace.Actor, accountID string) (billing.Money, error)
+	Events(ctx context.Context, actor marketplace.Actor, after int64, limit int) ([]marketplace.Event, error)
+
 	// Saved list.
 	SaveItem(ctx context.Context, actor marketplace.Actor, in marketplace.SavedInput) (marketplace.SavedItem, error)
 	RemoveSavedItem(ctx context.Context, actor marketplace.Actor, in marketplace.SavedInput) error
@@ -51,4 +84,8 @@ func (h *Handler) register() {
 	h.registerSaved()
 	h.registerOrders()
 	h.registerFlows()
+	h.registerApps()
+	h.registerUnsubscribe()
+	h.registerInvoices()
+	h.registerAccounts()
 }
