@@ -110,11 +110,7 @@ func newApp(ctx context.Context, c config, log *slog.Logger) (*app, error) {
 		closeDB()
 		return nil, err
 	}
-	now := time.Now()
-	if a.clock != nil {
-		now = a.clock.Now()
-	}
-	if err := seed(ctx, a.svc, store, now); err != nil {
+	if err := seed(ctx, a.svc); err != nil {
 		closeDB()
 		return nil, fmt.Errorf("seed: %w", err)
 	}
@@ -142,17 +138,10 @@ func newApp(ctx context.Context, c config, log *slog.Logger) (*app, error) {
 	return a, nil
 }
 
-// runDue runs the due-work runner until nothing is left (bounded).
+// runDue runs the due-work runner once (it drains what is due now).
 func (a *app) runDue(ctx context.Context) (int, error) {
-	total := 0
-	for range 100 {
-		n, err := a.svc.RunDue(ctx)
-		total += n
-		if err != nil || n == 0 {
-			return total, err
-		}
-	}
-	return total, nil
+	rep, err := a.svc.RunDue(ctx)
+	return rep.Claimed, err
 }
 
 // advanceBody is POST /v1/clock/advance: a Go duration ("72h", "30m").

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/opengallery/opengallery/billing"
 	"github.com/opengallery/opengallery/marketplace"
@@ -80,7 +79,7 @@ func demoCatalog() []marketplace.ProductInput {
 // seed creates the demo seller, catalog and balance unless the seller
 // exists already (the store was seeded by an earlier start). It goes
 // through the use cases, as a seller and an operator would.
-func seed(ctx context.Context, svc *marketplace.Service, store marketplace.Store, now time.Time) error {
+func seed(ctx context.Context, svc *marketplace.Service) error {
 	op := marketplace.OperatorActor(demoOperator)
 	if _, err := svc.GetSeller(ctx, op, demoSeller); err == nil {
 		return nil
@@ -105,31 +104,6 @@ func seed(ctx context.Context, svc *marketplace.Service, store marketplace.Store
 			return err
 		}
 	}
-	return fundAccount(ctx, store, demoBuyer, demoBalance, now)
-}
-
-// fundAccount opens the buyer's prepaid account with a balance, recording
-// the event like every other change. The marketplace has no top-up use
-// case (money arrives through the host's payment system), so the portal,
-// as the host, writes the account itself.
-func fundAccount(ctx context.Context, store marketplace.Store, buyer string, amount billing.Money, now time.Time) error {
-	now = now.UTC().Truncate(time.Microsecond)
-	return store.Update(ctx, func(tx marketplace.Tx) error {
-		acc, err := tx.Account(buyer)
-		if err != nil && !errors.Is(err, marketplace.ErrNotFound) {
-			return err
-		}
-		if err != nil {
-			acc = marketplace.Account{ID: buyer, Balance: billing.Zero(amount.Currency), CreditUsed: billing.Zero(amount.Currency)}
-		}
-		if acc.Balance, err = acc.Balance.Add(amount); err != nil {
-			return err
-		}
-		acc.UpdatedAt = now
-		if err := tx.PutAccount(&acc); err != nil {
-			return err
-		}
-		return tx.AppendEvent(&marketplace.Event{At: now, Kind: marketplace.KindAccount, AggregateID: buyer,
-			Type: "account.funded", Actor: marketplace.SystemActor(), To: acc.Balance.String()})
-	})
+	_, err := svc.TopUp(ctx, marketplace.SystemActor(), marketplace.TopUpInput{AccountID: demoBuyer, Amount: demoBalance})
+	return err
 }
