@@ -6,8 +6,12 @@ import (
 
 	"github.com/opengallery/opengallery/billing"
 	"github.com/opengallery/opengallery/marketplace"
+	"github.com/opengallery/opengallery/provisioning"
+	"github.com/opengallery/opengallery/provisioning/fake"
 	"github.com/opengallery/opengallery/supervision"
 )
+
+func provisioningSecret(s string) provisioning.Secret { return provisioning.NewSecret(s) }
 
 // TestJourneyLicense: search → details → quote → order → pay → license
 // flow (seller delivers, buyer accepts) → completed 3 hours later →
@@ -199,7 +203,9 @@ func TestJourneySaaSPlain(t *testing.T) {
 	}
 }
 
-func containsBytes(b []byte, s string) bool { return len(s) > 0 && string(b) != "" && indexOf(string(b), s) >= 0 }
+func containsBytes(b []byte, s string) bool {
+	return len(s) > 0 && string(b) != "" && indexOf(string(b), s) >= 0
+}
 
 func indexOf(s, sub string) int {
 	for i := 0; i+len(sub) <= len(s); i++ {
@@ -248,4 +254,153 @@ func TestJourneySaaSSupervised(t *testing.T) {
 	if got := e.order(o.ID).Status; got != marketplace.OrderCompleted {
 		t.Fatalf("order 3 hours after acceptance: %s", got)
 	}
+}
+
+// TestJourneyProfessionalAppeals: a professional service; the buyer may
+// appeal after the seller rejected the request 3 times; an operator
+// completes the flow; a second purchase shows the appeal opening after 5
+// idle days.
+func TestJourneyProfessionalAppeals(t *testing.T) {
+	e := newEnv(t)
+	o := e.buy(buyer, marketplace.CreateOrderInput{QuoteInput: marketplace.QuoteInput{ProductID: e.pro.ID, SpecID: "std", Mode: billing.OneTime}}, nil)
+	if !o.Amount.Equal(usd("300.00")) {
+		t.Fatalf("amount %s", o.Amount)
+	}
+	desc := func(in *marketplace.FlowActionInput) { in.Description = "Migrate 2 TB" }
+	why := func(in *marketplace.FlowActionInput) { in.Reason = "need more detail" }
+	for i := range 3 {
+		e.act(buyer, o.FlowID, supervision.SubmitRequest, desc)
+		if i < 2 {
+			_, err := e.svc.Act(ctx, buyer, marketplace.FlowActionInput{FlowID: o.FlowID, Action: supervision.Appeal, Reason: "stuck"})
+			wantErr(t, err, supervision.ErrNotAllowed)
+		}
+		e.act(seller, o.FlowID, supervision.RejectRequest, why)
+	}
+	f := e.act(buyer, o.FlowID, supervision.Appeal, func(in *marketplace.FlowActionInput) { in.Reason = "rejected three times" })
+	if f.Supervision.Status != supervision.AwaitingOperations || !f.Supervision.Frozen {
+		t.Fatalf("after appeal: %+v", f.Supervision)
+	}
+	// Frozen: neither party acts; only operators resolve.
+	_, err := e.svc.Act(ctx, seller, marketplace.FlowActionInput{FlowID: o.FlowID, Action: supervision.Deliver, Result: "x"})
+	wantErr(t, err, supervision.ErrFrozen)
+	_, err = e.svc.Act(ctx, seller2, marketplace.FlowActionInput{FlowID: o.FlowID, Action: supervision.Complete, Reason: "x"})
+	wantErr(t, err, marketplace.ErrNotFound)
+	e.act(operator, o.FlowID, supervision.Complete, func(in *marketplace.FlowActionInput) { in.Reason = "verified by phone" })
+	e.advance(3 * time.Hour)
+	if got := e.order(o.ID).Status; got != marketplace.OrderCompleted {
+		t.Fatalf("order after operator completion: %s", got)
+	}
+
+	// Appeal after 5 idle days: the seller does not confirm a request.
+	o2 := e.buy(buyer, marketplace.CreateOrderInput{QuoteInput: marketplace.QuoteInput{ProductID: e.pro.ID, SpecID: "std", Mode: billing.OneTime}}, nil)
+	e.act(buyer, o2.FlowID, supervision.SubmitRequest, desc)
+	e.advance(5 * 24 * time.Hour)
+	_, err = e.svc.Act(ctx, buyer, marketplace.FlowActionInput{FlowID: o2.FlowID, Action: supervision.Appeal, Reason: "no answer"})
+	wantErr(t, err, supervision.ErrTooEarly)
+	if e.hasEvent(o2.FlowID, "flow.appeal_available") {
+		t.Fatal("appeal announced before 5 days passed")
+	}
+	e.advance(2 * time.Second)
+	if !e.hasEvent(o2.FlowID, "flow.appeal_available") {
+		t.Fatal("appeal availability not announced after 5 idle days")
+	}
+	fv := must(e.svc.GetFlow(ctx, buyer, o2.FlowID))(t)
+	if !containsAction(fv.Available, supervision.Appeal) {
+		t.Fatalf("appeal not available: %v", fv.Available)
+	}
+	// Termination with refund cancels and refunds the order.
+	e.act(buyer, o2.FlowID, supervision.Appeal, func(in *marketplace.FlowActionInput) { in.Reason = "no answer" })
+	before := e.balance("alice")
+	e.act(operator, o2.FlowID, supervision.Terminate, func(in *marketplace.FlowActionInput) { in.Reason = "seller unreachable"; in.Refund = true })
+	if got := e.order(o2.ID); got.Status != marketplace.OrderCancelled || got.RefundedAt == nil {
+		t.Fatalf("terminated order: %s refunded %v", got.Status, got.RefundedAt)
+	}
+	if got, _ := e.balance("alice").Sub(before); !got.Equal(usd("300.00")) {
+		t.Fatalf("refund %s, want 300.00", got)
+	}
+}
+
+func containsAction(as []supervision.Action, a supervision.Action) bool {
+	for _, x := range as {
+		if x == a {
+			return true
+		}
+	}
+	return false
+}
+
+var pw = marketplace.ImageLogin{Password: provisioningSecret("Str0ng!Pass"), ConfirmPassword: provisioningSecret("Str0ng!Pass")}
+
+// TestJourneyImage: quick and customized provisioning of an image, then
+// unsubscription with the formula refund.
+func TestJourneyImage(t *testing.T) {
+	e := newEnv(t)
+	quick := &marketplace.ImageChoice{Mode: "quick", Region: fake.Region, Flavor: "s6.xlarge.2", VPC: "vpc-1", Subnet: "subnet-1", SecurityGroup: "sg-open"}
+	in := marketplace.CreateOrderInput{QuoteInput: marketplace.QuoteInput{ProductID: e.image.ID, SpecID: "img", Mode: billing.Monthly, Duration: 1, Image: quick}}
+	q := must(e.svc.Quote(ctx, buyer, in.QuoteInput))(t)
+	if !q.Total.Equal(usd("90.37")) { // $20.00 image + $70.37 s6.xlarge.2 per month
+		t.Fatalf("image quote %s (%s)", q.Total, q.CostDetails())
+	}
+	// Paying without a password fails before anything is charged.
+	in.AgreeTerms, in.IdempotencyKey = true, "img-1"
+	o := must(e.svc.CreateOrder(ctx, buyer, in))(t)
+	_, err := e.svc.PayOrder(ctx, buyer, marketplace.PayInput{OrderID: o.ID})
+	wantErr(t, err, marketplace.ErrInvalidInput)
+	weak := marketplace.ImageLogin{Password: provisioningSecret("weak"), ConfirmPassword: provisioningSecret("weak")}
+	_, err = e.svc.PayOrder(ctx, buyer, marketplace.PayInput{OrderID: o.ID, Login: &weak})
+	wantErr(t, err, marketplace.ErrInvalidInput)
+	if got := e.balance("alice"); !got.Equal(usd("10000.00")) {
+		t.Fatalf("charged for a refused deployment: %s", got)
+	}
+	o = must(e.svc.PayOrder(ctx, buyer, marketplace.PayInput{OrderID: o.ID, Login: &pw}))(t)
+	if o.Status != marketplace.OrderCompleted {
+		t.Fatalf("quick image order: %s %s", o.Status, o.Provisioning.LastError)
+	}
+	r := e.resource(o.ResourceID)
+	if r.Status != marketplace.ResourceActive || len(r.App.Servers) != 1 {
+		t.Fatalf("image resource: %+v", r)
+	}
+	// Customized: 2 servers.
+	custom := &marketplace.ImageChoice{Mode: "customized", Region: fake.Region, Flavor: "s6.xlarge.2", VPC: "vpc-1", Subnet: "subnet-1",
+		SecurityGroup: "sg-open", Name: "web", Quantity: 2, SystemDisk: "SAS", SystemDiskGiB: 40}
+	o2 := e.buy(buyer, marketplace.CreateOrderInput{QuoteInput: marketplace.QuoteInput{ProductID: e.image.ID, SpecID: "img", Mode: billing.Monthly, Duration: 1, Image: custom}}, &pw)
+	if got := e.resource(o2.ResourceID); o2.Status != marketplace.OrderCompleted || len(got.App.Servers) != 2 {
+		t.Fatalf("customized order %s, servers %v", o2.Status, got.App.Servers)
+	}
+	// Unsubscribe the first after 10 days: paid − consumed − 10% fee.
+	e.advance(10 * 24 * time.Hour)
+	chk := must(e.svc.UnsubscribeEligibility(ctx, buyer, r.ID))(t)
+	if !chk.Allowed || chk.Kind != billing.InUse {
+		t.Fatalf("eligibility: %+v", chk)
+	}
+	ref := must(e.svc.QuoteUnsubscribe(ctx, buyer, r.ID))(t)
+	if !ref.Total.IsPositive() || ref.UsedHours == 0 {
+		t.Fatalf("refund quote: %+v", ref)
+	}
+	before := e.balance("alice")
+	uo := must(e.svc.Unsubscribe(ctx, buyer, r.ID))(t)
+	if uo.Kind != marketplace.OrderUnsubscription || uo.Status != marketplace.OrderCompleted || !uo.Amount.Equal(ref.Total) {
+		t.Fatalf("unsubscription order: %+v", uo)
+	}
+	if got, _ := e.balance("alice").Sub(before); !got.Equal(ref.Total) {
+		t.Fatalf("refunded %s, want %s", got, ref.Total)
+	}
+	if got := e.resource(r.ID).Status; got != marketplace.ResourceUnsubscribed {
+		t.Fatalf("after unsubscription: %s", got)
+	}
+	if n := countOp(e.dep.Calls(), string(fake.OpRelease)); n != 1 {
+		t.Fatalf("%d release calls", n)
+	}
+	_, err = e.svc.Unsubscribe(ctx, buyer, r.ID)
+	wantErr(t, err, billing.ErrNotRefundable)
+}
+
+func countOp(calls []fake.Call, op string) int {
+	n := 0
+	for _, c := range calls {
+		if string(c.Op) == op {
+			n++
+		}
+	}
+	return n
 }

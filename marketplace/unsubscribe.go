@@ -57,7 +57,41 @@ type UnsubscribeCheck struct {
 }
 
 // unsubscribeInput gathers what billing's eligibility rule needs.
-func (s *Service) unsubscribeInput(ctx context.Context, tx ReadTx, r Resource, now time.Time) (billing.UnsubscribeInput, error) {
+// unsubscribeFacts are what eligibility needs from queries, which cannot
+// run inside a transaction: an issued invoice on any of the resource's
+// orders, an open negotiated request. They are read just before the
+// transaction that uses them.
+type unsubscribeFacts struct {
+	invoice     billing.InvoiceState
+	openRequest bool
+}
+
+func (s *Service) factsFor(ctx context.Context, resourceID string) (unsubscribeFacts, error) {
+	var f unsubscribeFacts
+	var r Resource
+	if err := s.store.View(ctx, func(tx ReadTx) error { var err error; r, err = tx.Resource(resourceID); return err }); err != nil {
+		return f, err
+	}
+	for _, oid := range r.OrderIDs {
+		pg, err := s.store.ListInvoices(ctx, InvoiceQuery{OrderID: oid, Limit: 10})
+		if err != nil {
+			return f, err
+		}
+		for _, inv := range pg.Items {
+			if inv.Status == InvoiceIssued {
+				f.invoice = billing.InvoiceIssued
+			}
+		}
+	}
+	pg, err := s.store.ListUnsubscribeRequests(ctx, UnsubscribeQuery{ResourceID: r.ID, Status: UnsubscribeProposed, Limit: 1})
+	if err != nil {
+		return f, err
+	}
+	f.openRequest = pg.Total > 0
+	return f, nil
+}
+
+func (s *Service) unsubscribeInput(facts unsubscribeFacts, tx ReadTx, r Resource, now time.Time) (billing.UnsubscribeInput, error) {
 	in := billing.UnsubscribeInput{Delivery: r.Delivery, Supervised: r.Supervised, Mode: r.Mode, Trial: r.Trial, Paid: r.Paid,
 		Unsubscribed: r.Status == ResourceUnsubscribed || r.Status == ResourceReleased, Frozen: r.Status == ResourceRetention,
 		InProgress: r.PendingOrderID != "", Now: now}
@@ -82,24 +116,8 @@ func (s *Service) unsubscribeInput(ctx context.Context, tx ReadTx, r Resource, n
 			in.Accepted = f.Supervision.Accepted()
 		}
 	}
-	for _, oid := range r.OrderIDs {
-		pg, err := s.store.ListInvoices(ctx, InvoiceQuery{OrderID: oid, Limit: 10})
-		if err != nil {
-			return in, err
-		}
-		for _, inv := range pg.Items {
-			if inv.Status == InvoiceIssued {
-				in.Invoice = billing.InvoiceIssued
-			}
-		}
-	}
-	pg, err := s.store.ListUnsubscribeRequests(ctx, UnsubscribeQuery{ResourceID: r.ID, Status: UnsubscribeProposed, Limit: 1})
-	if err != nil {
-		return in, err
-	}
-	if pg.Total > 0 {
-		in.InProgress = true
-	}
+	in.Invoice = facts.invoice
+	in.InProgress = in.InProgress || facts.openRequest
 	return in, nil
 }
 
@@ -116,8 +134,12 @@ func (s *Service) UnsubscribeEligibility(ctx context.Context, actor Actor, resou
 	if err := checkActor(actor, "check unsubscription", RoleBuyer); err != nil {
 		return UnsubscribeCheck{}, err
 	}
+	facts, err := s.factsFor(ctx, resourceID)
+	if err != nil {
+		return UnsubscribeCheck{}, err
+	}
 	var out UnsubscribeCheck
-	err := s.store.View(ctx, func(tx ReadTx) error {
+	err = s.store.View(ctx, func(tx ReadTx) error {
 		r, err := tx.Resource(resourceID)
 		if err != nil {
 			return err
@@ -125,14 +147,14 @@ func (s *Service) UnsubscribeEligibility(ctx context.Context, actor Actor, resou
 		if !actor.IsBuyer(r.BuyerID) {
 			return notFound(KindResource, resourceID)
 		}
-		out, err = s.eligibility(ctx, tx, r)
+		out, err = s.eligibility(facts, tx, r)
 		return err
 	})
 	return out, err
 }
 
-func (s *Service) eligibility(ctx context.Context, tx ReadTx, r Resource) (UnsubscribeCheck, error) {
-	in, err := s.unsubscribeInput(ctx, tx, r, s.now())
+func (s *Service) eligibility(facts unsubscribeFacts, tx ReadTx, r Resource) (UnsubscribeCheck, error) {
+	in, err := s.unsubscribeInput(facts, tx, r, s.now())
 	if err != nil {
 		return UnsubscribeCheck{}, err
 	}
@@ -148,8 +170,8 @@ func (s *Service) eligibility(ctx context.Context, tx ReadTx, r Resource) (Unsub
 }
 
 // refundByFormula computes an image's refund.
-func (s *Service) refundByFormula(ctx context.Context, tx ReadTx, r Resource, now time.Time) (billing.Refund, error) {
-	chk, err := s.eligibility(ctx, tx, r)
+func (s *Service) refundByFormula(facts unsubscribeFacts, tx ReadTx, r Resource, now time.Time) (billing.Refund, error) {
+	chk, err := s.eligibility(facts, tx, r)
 	if err != nil {
 		return billing.Refund{}, err
 	}
@@ -179,8 +201,12 @@ func (s *Service) QuoteUnsubscribe(ctx context.Context, actor Actor, resourceID 
 	if err := checkActor(actor, "quote an unsubscription", RoleBuyer); err != nil {
 		return billing.Refund{}, err
 	}
+	facts, err := s.factsFor(ctx, resourceID)
+	if err != nil {
+		return billing.Refund{}, err
+	}
 	var out billing.Refund
-	err := s.store.View(ctx, func(tx ReadTx) error {
+	err = s.store.View(ctx, func(tx ReadTx) error {
 		r, err := tx.Resource(resourceID)
 		if err != nil {
 			return err
@@ -188,7 +214,7 @@ func (s *Service) QuoteUnsubscribe(ctx context.Context, actor Actor, resourceID 
 		if !actor.IsBuyer(r.BuyerID) {
 			return notFound(KindResource, resourceID)
 		}
-		out, err = s.refundByFormula(ctx, tx, r, s.now())
+		out, err = s.refundByFormula(facts, tx, r, s.now())
 		return err
 	})
 	return out, err
@@ -206,9 +232,13 @@ func (s *Service) Unsubscribe(ctx context.Context, actor Actor, resourceID strin
 	if err := checkID("resource_id", resourceID); err != nil {
 		return Order{}, err
 	}
+	facts, err := s.factsFor(ctx, resourceID)
+	if err != nil {
+		return Order{}, err
+	}
 	var out Order
 	var r Resource
-	err := s.update(ctx, func(tx Tx) error {
+	err = s.update(ctx, func(tx Tx) error {
 		var err error
 		if r, err = tx.Resource(resourceID); err != nil {
 			return err
@@ -217,7 +247,7 @@ func (s *Service) Unsubscribe(ctx context.Context, actor Actor, resourceID strin
 			return notFound(KindResource, resourceID)
 		}
 		now := s.now()
-		ref, err := s.refundByFormula(ctx, tx, r, now)
+		ref, err := s.refundByFormula(facts, tx, r, now)
 		if err != nil {
 			return err
 		}
@@ -307,8 +337,12 @@ func (s *Service) ProposeUnsubscribe(ctx context.Context, actor Actor, in Propos
 	if err := in.Validate(); err != nil {
 		return UnsubscribeRequest{}, err
 	}
+	facts, err := s.factsFor(ctx, in.ResourceID)
+	if err != nil {
+		return UnsubscribeRequest{}, err
+	}
 	var out UnsubscribeRequest
-	err := s.update(ctx, func(tx Tx) error {
+	err = s.update(ctx, func(tx Tx) error {
 		r, err := tx.Resource(in.ResourceID)
 		if err != nil {
 			return err
@@ -316,7 +350,7 @@ func (s *Service) ProposeUnsubscribe(ctx context.Context, actor Actor, in Propos
 		if !actor.IsBuyer(r.BuyerID) {
 			return notFound(KindResource, in.ResourceID)
 		}
-		chk, err := s.eligibility(ctx, tx, r)
+		chk, err := s.eligibility(facts, tx, r)
 		if err != nil {
 			return err
 		}
