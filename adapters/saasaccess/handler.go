@@ -19,7 +19,9 @@ import (
 // seller's side. Any provisioning.SaaS (such as provisioning/fake's) is a
 // Seller.
 //
-// Requests reach a Seller already authenticated, decoded and validated.
+// Requests reach a Seller already authenticated, decoded and validated
+// (a newInstance may lack orderLineId and businessId, reference ambiguity
+// 8: only orderId is required, and productId for pay-per-use).
 // Return nil for success; return a *provisioning.ResultError to answer a
 // specific code, or an error wrapping one of provisioning's sentinels
 // (provisioning.CodeOf maps it: ErrInstanceNotFound → 000003, ErrProcessing
@@ -221,7 +223,7 @@ func (h *Handler) dispatch(ctx context.Context, req *Request) answer {
 	switch req.Activity {
 	case ActivityNewInstance:
 		pr := h.createFromWire(req.NewInstance)
-		if err := pr.Validate(); err != nil {
+		if err := validateReceivedCreate(pr); err != nil {
 			return invalid(err)
 		}
 		res, err := h.seller.CreateInstance(ctx, pr)
@@ -319,6 +321,28 @@ func (h *Handler) dispatch(ctx context.Context, req *Request) answer {
 		return done(h.seller.ChangeCheck(ctx, pr))
 	}
 	return fail(provisioning.CodeInvalidParameter, "unknown activity")
+}
+
+// optionalOnReceipt are the newInstance fields the published table marks
+// required but the signature-page example does not carry at the top level
+// (reference ambiguity 8): a seller accepts a body without them, keyed on
+// what it has.
+var optionalOnReceipt = map[string]bool{"order_line_id": true, "business_id": true}
+
+// validateReceivedCreate applies CreateRequest.Validate with the reference's
+// reading of ambiguity 8: of the ids only orderId is required (and productId
+// for pay-per-use, which keys idempotency); lengths and every other rule
+// still apply. Without an order line id, Idempotent and any seller keying on
+// CreateRequest.Key give one instance per order.
+func validateReceivedCreate(r provisioning.CreateRequest) error {
+	var kept []error
+	for _, fe := range provisioning.FieldErrors(r.Validate()) {
+		if fe.Rule == provisioning.RuleRequired && optionalOnReceipt[fe.Field] {
+			continue
+		}
+		kept = append(kept, fe)
+	}
+	return errors.Join(kept...)
 }
 
 // decryptLenient decrypts an inbound buyer field; a value that does not

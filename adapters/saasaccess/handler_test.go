@@ -362,3 +362,81 @@ func FuzzHandler(f *testing.F) {
 		}
 	})
 }
+
+// TestHandlerAcceptsPublishedNewInstanceExample follows reference
+// ambiguity 8: the signature page's newInstance example carries buyerInfo
+// and orderInfo[] but no top-level orderLineId or businessId, and a seller
+// must accept it (only activity and orderId are required, and productId
+// for pay-per-use, whose idempotency it keys). Resends with another
+// businessId get the same instance.
+func TestHandlerAcceptsPublishedNewInstanceExample(t *testing.T) {
+	example := func(businessID, chargingMode, productInfo string) []byte {
+		return []byte(`{"activity":"newInstance","testFlag":"1",
+			"buyerInfo":{"customerId":"68cbc86abc2018ab880d92f36422fa0e","customerName":"huaweicloud","userId":"6c9b1d8f","userName":"huaweicloud"},
+			"orderInfo":[{"businessId":"` + businessID + `","orderId":"CS2210241640FAOJA","trialFlag":"0","orderAmount":100.00,
+			"chargingMode":"` + chargingMode + `","periodType":"month","periodNumber":5,"provisionType":1,
+			"productInfo":[` + productInfo + `],
+			"createTime":"20221024164003","expireTime":"20221224235959","extendParams":[{"name":"emailDomainName","value":"example.com"}]}]}`)
+	}
+	const product = `{"skuCode":"c5a0b6d8-sku","productId":"00301-666666-0--0","linearValue":10}`
+	tests := []struct {
+		name    string
+		bodies  [][]byte
+		want    []string // result code per body
+		wantKey provisioning.CreateKey
+	}{
+		{"periodic order, resent with a new businessId",
+			[][]byte{example("biz-1", "PERIOD", product), example("biz-2", "PERIOD", product)},
+			[]string{"000000", "000000"}, provisioning.CreateKey{OrderID: "CS2210241640FAOJA"}},
+		{"pay-per-use keyed on the product of orderInfo",
+			[][]byte{example("biz-3", "ONDEMAND", product)},
+			[]string{"000000"}, provisioning.CreateKey{OrderID: "CS2210241640FAOJA", ProductID: "00301-666666-0--0"}},
+		{"pay-per-use without any product id is refused",
+			[][]byte{example("biz-4", "ONDEMAND", "")},
+			[]string{"000002"}, provisioning.CreateKey{}},
+		{"no orderId anywhere is refused",
+			[][]byte{[]byte(`{"activity":"newInstance","orderLineId":"l","businessId":"b"}`)},
+			[]string{"000002"}, provisioning.CreateKey{}},
+		{"an over-long orderLineId is still refused",
+			[][]byte{[]byte(`{"activity":"newInstance","orderId":"o","orderLineId":"` + strings.Repeat("l", 65) + `"}`)},
+			[]string{"000002"}, provisioning.CreateKey{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newFakePair(t)
+			var ids []string
+			for i, body := range tc.bodies {
+				a := p.send(t, rawCall{body: body})
+				if a.code != tc.want[i] {
+					t.Fatalf("body %d answered %s %q, want %s", i, a.code, a.msg, tc.want[i])
+				}
+				var r saasaccess.NewInstanceResponse
+				if err := json.Unmarshal(a.body, &r); err != nil {
+					t.Fatal(err)
+				}
+				if a.code == "000000" {
+					ids = append(ids, string(r.InstanceID))
+				}
+			}
+			got := p.seller.recorded()
+			if tc.wantKey == (provisioning.CreateKey{}) {
+				if len(got) != 0 {
+					t.Fatalf("seller called with %+v", got)
+				}
+				return
+			}
+			if len(got) != 1 {
+				t.Fatalf("seller called %d times, want once (resends answered from the idempotency store)", len(got))
+			}
+			cr := got[0].(provisioning.CreateRequest)
+			if cr.Key() != tc.wantKey || cr.BusinessID != "biz-1" && cr.BusinessID != "biz-3" || cr.OrderLineID != "" || !cr.Test {
+				t.Errorf("seller got key %v, request %+v", cr.Key(), cr)
+			}
+			for _, id := range ids[1:] {
+				if id != ids[0] {
+					t.Errorf("resend answered instance %s, want %s", id, ids[0])
+				}
+			}
+		})
+	}
+}
