@@ -3,6 +3,7 @@ package marketplace_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -53,6 +54,7 @@ func newEnv(t testing.TB, opts ...marketplace.Option) *env {
 		marketplace.WithClock(e.clock), marketplace.WithIDGenerator(&marketplace.SequentialIDs{}),
 		marketplace.WithSaaS(e.saas), marketplace.WithDeployer(e.dep, fake.Catalog()),
 		marketplace.WithCredentialKey([]byte("0123456789abcdef0123456789abcdef")),
+		marketplace.WithLogger(slog.New(slog.DiscardHandler)),
 	}, opts...)
 	svc, err := marketplace.New(e.store, all...)
 	if err != nil {
