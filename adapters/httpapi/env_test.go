@@ -3,6 +3,8 @@ package httpapi_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -15,7 +17,22 @@ import (
 	"github.com/opengallery/opengallery/adapters/postgres"
 	"github.com/opengallery/opengallery/adapters/sqlite"
 	"github.com/opengallery/opengallery/marketplace"
+	"github.com/opengallery/opengallery/provisioning/fake"
 )
+
+// advance moves simulated time in steps of at most an hour, running the
+// due work after each, as the portal's clock endpoint does.
+func (e *env) advance(d time.Duration) {
+	e.T.Helper()
+	for d > 0 {
+		step := min(d, time.Hour)
+		e.clock.Advance(step)
+		d -= step
+		if _, err := e.svc.RunDue(context.Background()); err != nil {
+			e.T.Fatalf("RunDue: %v", err)
+		}
+	}
+}
 
 // The actors of the end-to-end suite and their bearer tokens.
 const (
@@ -84,7 +101,11 @@ func stores(t *testing.T) map[string]func(t *testing.T) marketplace.Store {
 func newEnv(t *testing.T, store marketplace.Store, opts ...marketplace.Option) *env {
 	t.Helper()
 	clock := marketplace.NewSimClock(start)
-	svc, err := marketplace.New(store, append([]marketplace.Option{marketplace.WithClock(clock)}, opts...)...)
+	base := []marketplace.Option{marketplace.WithClock(clock), marketplace.WithSaaS(fake.NewSaaS()),
+		marketplace.WithDeployer(fake.NewDeployer(fake.WithSecurityGroups(fake.OpenSecurityGroup())), fake.Catalog()),
+		marketplace.WithCredentialKey([]byte("0123456789abcdef0123456789abcdef")),
+		marketplace.WithLogger(slog.New(slog.DiscardHandler))}
+	svc, err := marketplace.New(store, append(base, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,10 +117,14 @@ func newEnv(t *testing.T, store marketplace.Store, opts ...marketplace.Option) *
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := httpapi.NewHandler(svc, httpapi.WithAuthenticator(auth), httpapi.WithBlobStore(blobs))
+	h := httpapi.NewHandler(svc, httpapi.WithAuthenticator(auth), httpapi.WithBlobStore(blobs),
+		httpapi.WithLogger(slog.New(slog.DiscardHandler)))
 	srv := httptest.NewServer(apitest.Conforming(t, h))
 	t.Cleanup(srv.Close)
-	return &env{Client: &apitest.Client{T: t, Base: srv.URL}, svc: svc, clock: clock, store: store}
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	hc := &http.Client{Transport: tr, Timeout: time.Minute}
+	return &env{Client: &apitest.Client{T: t, Base: srv.URL, HTTP: hc}, svc: svc, clock: clock, store: store}
 }
 
 // eachStore runs fn once per store.
