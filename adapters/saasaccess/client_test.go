@@ -300,3 +300,57 @@ func TestClientRefusesOversizedRequest(t *testing.T) {
 		t.Errorf("oversized request was sent")
 	}
 }
+
+// deadlineRecorder is a transport that records each request's deadline and
+// answers success without a network.
+type deadlineRecorder struct {
+	deadline time.Duration // how far ahead of the send the deadline was
+	ok       bool
+}
+
+func (d *deadlineRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
+	dl, ok := r.Context().Deadline()
+	d.deadline, d.ok = time.Until(dl), ok
+	return &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(`{"resultCode":"000000"}`)), Request: r}, nil
+}
+
+// TestClientDefaultTimeoutIsFiveSeconds checks KooGallery's 5-second
+// request timeout is applied without any option, and that a caller's
+// tighter deadline still wins.
+func TestClientDefaultTimeoutIsFiveSeconds(t *testing.T) {
+	if saasaccess.DefaultTimeout != 5*time.Second {
+		t.Fatalf("DefaultTimeout = %s", saasaccess.DefaultTimeout)
+	}
+	tests := []struct {
+		name     string
+		opts     []saasaccess.Option
+		ctx      time.Duration // caller's deadline; 0 for none
+		min, max time.Duration
+	}{
+		{"default", nil, 0, 4 * time.Second, 5 * time.Second},
+		{"WithTimeout", []saasaccess.Option{saasaccess.WithTimeout(2 * time.Second)}, 0, time.Second, 2 * time.Second},
+		{"caller's deadline is shorter", nil, time.Second, 0, time.Second},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := &deadlineRecorder{}
+			opts := append([]saasaccess.Option{saasaccess.WithHTTPClient(&http.Client{Transport: rec})}, tc.opts...)
+			c, err := saasaccess.NewClient("https://isv.example/saasproduce", testKey, opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			if tc.ctx > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, tc.ctx)
+				defer cancel()
+			}
+			if err := c.UpdateStatus(ctx, freezeI1); err != nil {
+				t.Fatal(err)
+			}
+			if !rec.ok || rec.deadline <= tc.min || rec.deadline > tc.max {
+				t.Errorf("request deadline %s ahead (set %v), want in (%s, %s]", rec.deadline, rec.ok, tc.min, tc.max)
+			}
+		})
+	}
+}

@@ -36,7 +36,10 @@
 // the default; needs a 32- or 16-byte key) or as Huawei's Java sample does
 // (JavaSHA1PRNG: KeyGenerator seeded through SHA1PRNG). Which one
 // KooGallery uses is not published; confirm with the Seller Console's
-// debugging tool and pick with WithKeyDerivation.
+// debugging tool and pick with WithKeyDerivation. Both derivations are
+// tested against values printed by the Java programs in testdata (the
+// SHA1PRNG one by Huawei's sample code, the raw one by javax.crypto keyed
+// with the access key's bytes).
 //
 // # Time
 //
