@@ -40,7 +40,9 @@ func TestAuthorization(t *testing.T) {
 	e2 := func(_ any, err error) error { return err }
 	cases := []uc{
 		{"GetOrder", func(a marketplace.Actor) error { return e2(e.svc.GetOrder(ctx, a, lic.ID)) }, map[string]error{"other": nf, "seller2": nf}},
-		{"PayOrder", func(a marketplace.Actor) error { return e2(e.svc.PayOrder(ctx, a, marketplace.PayInput{OrderID: pending.ID})) },
+		{"PayOrder", func(a marketplace.Actor) error {
+			return e2(e.svc.PayOrder(ctx, a, marketplace.PayInput{OrderID: pending.ID}))
+		},
 			map[string]error{"other": nf, "seller": na, "operator": na, "system": na}},
 		{"CancelOrder", func(a marketplace.Actor) error { return e2(e.svc.CancelOrder(ctx, a, pending.ID)) }, map[string]error{"other": nf, "seller": na, "operator": na}},
 		{"ListOrders", func(a marketplace.Actor) error { return e2(e.svc.ListOrders(ctx, a, marketplace.ListOrdersInput{})) }, map[string]error{"system": na}},
@@ -51,7 +53,9 @@ func TestAuthorization(t *testing.T) {
 		{"ListFlows", func(a marketplace.Actor) error { return e2(e.svc.ListFlows(ctx, a, marketplace.ListFlowsInput{})) }, map[string]error{"system": na}},
 		{"GetPurchasedApp", func(a marketplace.Actor) error { return e2(e.svc.GetPurchasedApp(ctx, a, sa.ResourceID)) },
 			map[string]error{"other": nf, "seller": na, "seller2": na}},
-		{"ListPurchasedApps", func(a marketplace.Actor) error { return e2(e.svc.ListPurchasedApps(ctx, a, marketplace.ListAppsInput{})) },
+		{"ListPurchasedApps", func(a marketplace.Actor) error {
+			return e2(e.svc.ListPurchasedApps(ctx, a, marketplace.ListAppsInput{}))
+		},
 			map[string]error{"seller": na, "operator": na}},
 		{"GetResource", func(a marketplace.Actor) error { return e2(e.svc.GetResource(ctx, a, sa.ResourceID)) }, map[string]error{"other": nf, "seller2": nf}},
 		{"RevealPassword", func(a marketplace.Actor) error { return e2(e.svc.RevealPassword(ctx, a, sa.ResourceID)) },
@@ -99,7 +103,9 @@ func TestAuthorization(t *testing.T) {
 		}, map[string]error{"seller": na, "buyer": na}},
 		{"DelistProduct", func(a marketplace.Actor) error { return e2(e.svc.DelistProduct(ctx, a, e.license.ID)) }, map[string]error{"seller2": nf, "buyer": na}},
 		{"DiscontinueSpec", func(a marketplace.Actor) error { return e2(e.svc.DiscontinueSpec(ctx, a, e.license.ID, "std")) }, map[string]error{"seller2": nf, "buyer": na}},
-		{"CreateProduct", func(a marketplace.Actor) error { return e2(e.svc.CreateProduct(ctx, a, licenseInput("Y", billing.Yearly, "1.00"))) },
+		{"CreateProduct", func(a marketplace.Actor) error {
+			return e2(e.svc.CreateProduct(ctx, a, licenseInput("Y", billing.Yearly, "1.00")))
+		},
 			map[string]error{"buyer": na, "operator": na}},
 		{"RegisterSeller", func(a marketplace.Actor) error {
 			return e2(e.svc.RegisterSeller(ctx, a, marketplace.SellerInput{ID: "isv1", Name: "x", SupportEmail: "a@b.c"}))
@@ -112,7 +118,9 @@ func TestAuthorization(t *testing.T) {
 		{"SetCredit", func(a marketplace.Actor) error { return e2(e.svc.SetCredit(ctx, a, "alice", false)) }, map[string]error{"buyer": na, "system": na}},
 		{"SettleCredit", func(a marketplace.Actor) error { return e2(e.svc.SettleCredit(ctx, a, "alice")) }, map[string]error{"buyer": na, "seller": na}},
 		{"GetAccount", func(a marketplace.Actor) error { return e2(e.svc.GetAccount(ctx, a, "alice")) }, map[string]error{"other": nf, "seller": na}},
-		{"SaveItem", func(a marketplace.Actor) error { return e2(e.svc.SaveItem(ctx, a, marketplace.SavedInput{ProductID: e.license.ID})) },
+		{"SaveItem", func(a marketplace.Actor) error {
+			return e2(e.svc.SaveItem(ctx, a, marketplace.SavedInput{ProductID: e.license.ID}))
+		},
 			map[string]error{"seller": na, "operator": na}},
 		{"SavedList", func(a marketplace.Actor) error { return e2(e.svc.SavedList(ctx, a)) }, map[string]error{"seller": na}},
 		{"RemoveSavedItem", func(a marketplace.Actor) error {
