@@ -3,6 +3,7 @@ package marketplace_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"testing"
 	"time"
@@ -42,6 +43,7 @@ type env struct {
 	clock *marketplace.SimClock
 	saas  *fake.SaaS
 	dep   *fake.Deployer
+	n     int // idempotency keys made by buy
 	// products by name
 	license, licenseMonthly, saasPlain, saasSup, pro, image marketplace.Product
 }
@@ -120,7 +122,8 @@ func (e *env) buy(as marketplace.Actor, in marketplace.CreateOrderInput, login *
 	e.t.Helper()
 	in.AgreeTerms = true
 	if in.IdempotencyKey == "" {
-		in.IdempotencyKey = "k-" + in.ProductID + "-" + e.clock.Now().String()
+		e.n++
+		in.IdempotencyKey = fmt.Sprintf("k-%d", e.n)
 	}
 	o := must(e.svc.CreateOrder(ctx, as, in))(e.t)
 	return must(e.svc.PayOrder(ctx, as, marketplace.PayInput{OrderID: o.ID, Login: login}))(e.t)
