@@ -104,29 +104,17 @@ func (c Catalog) Validate() error {
 	regions := map[string]bool{}
 	for i, r := range c.Regions {
 		f := fmt.Sprintf("regions[%d]", i)
-		k.id(f+".id", r.ID, MaxIDLength)
-		if regions[r.ID] {
-			k.add(f+".id", RuleDuplicate, r.ID, "is repeated")
-		}
-		regions[r.ID] = true
+		k.uniqueID(f+".id", r.ID, regions)
 		zones := map[string]bool{}
 		for j, z := range r.Zones {
 			zf := fmt.Sprintf("%s.zones[%d].id", f, j)
-			k.id(zf, z.ID, MaxIDLength)
-			if zones[z.ID] {
-				k.add(zf, RuleDuplicate, z.ID, "is repeated")
-			}
-			zones[z.ID] = true
+			k.uniqueID(zf, z.ID, zones)
 		}
 	}
 	flavors := map[string]bool{}
 	for i, fl := range c.Flavors {
 		f := fmt.Sprintf("flavors[%d]", i)
-		k.id(f+".name", fl.Name, MaxIDLength)
-		if flavors[fl.Name] {
-			k.add(f+".name", RuleDuplicate, fl.Name, "is repeated")
-		}
-		flavors[fl.Name] = true
+		k.uniqueID(f+".name", fl.Name, flavors)
 		if fl.VCPUs < 1 {
 			k.add(f+".vcpus", RuleRange, fl.VCPUs, "must be at least 1")
 		}
@@ -143,11 +131,7 @@ func (c Catalog) Validate() error {
 	disks := map[string]bool{}
 	for i, d := range c.DiskTypes {
 		f := fmt.Sprintf("disk_types[%d]", i)
-		k.id(f+".id", d.ID, MaxIDLength)
-		if disks[d.ID] {
-			k.add(f+".id", RuleDuplicate, d.ID, "is repeated")
-		}
-		disks[d.ID] = true
+		k.uniqueID(f+".id", d.ID, disks)
 		if d.MinGiB < 1 || d.MaxGiB < d.MinGiB {
 			k.add(f+".max_gib", RuleRange, d.MaxGiB, "sizes must satisfy 1 <= min_gib <= max_gib")
 		}

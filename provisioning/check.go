@@ -28,7 +28,17 @@ func (c *checker) id(field, v string, maxLen int) {
 	c.maxLen(field, v, maxLen)
 }
 
-// optional checks an optional string of at most maxLen characters.
+// uniqueID checks a required identifier of at most MaxIDLength characters
+// that must not repeat among those already seen, and records it.
+func (c *checker) uniqueID(field, v string, seen map[string]bool) {
+	c.id(field, v, MaxIDLength)
+	if seen[v] {
+		c.add(field, RuleDuplicate, v, "is repeated")
+	}
+	seen[v] = true
+}
+
+// maxLen checks an optional string of at most maxLen characters.
 func (c *checker) maxLen(field, v string, maxLen int) {
 	if n := utf8.RuneCountInString(v); n > maxLen {
 		c.add(field, RuleMaxLength, truncate(v), fmt.Sprintf("must be at most %d characters, got %d", maxLen, n))

@@ -150,33 +150,16 @@ func (r DeployRequest) Key() DeployKey {
 }
 
 // Validate checks what a Deployer relies on: ids, 1..MaxQuantity valid and
-// distinct names, a flavor and image, the billing mode, network, at least
-// one security group, disks, and the login credential (the password rules
-// again, so a hand-built request gets the same protection).
+// distinct names, and everything CustomRequest.Validate checks of the VMs
+// (billing, flavor and image, disks, network, security groups, EIP, the
+// login credential with the password rules again), so a hand-built request
+// gets the same protection as a planned one.
 //
 // Errors: *FieldError (ErrInvalidInput), all failures joined; never
 // contains the password.
 func (r DeployRequest) Validate() error {
 	var c checker
-	c.id("account", r.Account, MaxIDLength)
-	c.id("order_id", r.OrderID, MaxIDLength)
-	c.id("order_line_id", r.OrderLineID, MaxIDLength)
-	checkBilling(&c, r.Mode, r.Spot, r.Duration)
-	c.id("region", r.Region, MaxIDLength)
-	c.maxLen("zone", r.Zone, MaxIDLength)
-	c.id("flavor", r.Flavor, MaxIDLength)
-	c.id("image", r.Image, MaxIDLength)
-	r.SystemDisk.check(&c, "system_disk.")
-	for i, d := range r.DataDisks {
-		d.check(&c, fmt.Sprintf("data_disks[%d].", i))
-	}
-	r.Network.check(&c, "network.", len(r.Names))
-	if len(r.SecurityGroups) == 0 {
-		c.add("security_groups", RuleRequired, nil, "at least one security group is required")
-	}
-	for i, sg := range r.SecurityGroups {
-		sg.check(&c, fmt.Sprintf("security_groups[%d]", i))
-	}
+	r.checkVMs(&c, len(r.Names))
 	checkQuantity(&c, len(r.Names))
 	seen := make(map[string]bool, len(r.Names))
 	for i, n := range r.Names {
@@ -187,6 +170,5 @@ func (r DeployRequest) Validate() error {
 		}
 		seen[n] = true
 	}
-	r.Login.check(&c, "login.")
 	return c.err()
 }

@@ -139,20 +139,11 @@ func PlanCustom(r CustomRequest, env Environment) (Plan, error) {
 	if err != nil {
 		return Plan{}, err
 	}
-	login := r.Login
-	if login.Mode == "" {
-		login.Mode = LoginPassword
+	req := r.deployRequest(names)
+	if req.Login.Mode == "" {
+		req.Login.Mode = LoginPassword
 	}
-	login.Username = login.User()
-	req := DeployRequest{
-		Account: r.Account, OrderID: r.OrderID, OrderLineID: r.OrderLineID,
-		Mode: r.Mode, Spot: r.Spot, Duration: r.Duration,
-		Region: r.Region, Zone: r.Zone, Flavor: r.Flavor, Image: r.Image,
-		SystemDisk: r.SystemDisk, DataDisks: r.DataDisks,
-		Network: r.Network, SecurityGroups: r.SecurityGroups, EIP: r.EIP,
-		Names: names, Login: login,
-		AutoRecovery: r.AutoRecovery, ServerGroup: r.ServerGroup, EnterpriseProject: r.EnterpriseProject,
-	}
+	req.Login.Username = req.Login.User()
 	return Plan{Request: req, Warnings: SecurityGroupWarnings(req.SecurityGroups, env.Inventory)}, nil
 }
 

@@ -268,9 +268,20 @@ func TestDeployRequestValidate(t *testing.T) {
 		}), []string{"login.password:password_chars"}},
 		"empty": {provisioning.DeployRequest{}, []string{"account:required", "order_id:required", "order_line_id:required",
 			"mode:one_of", "region:required", "flavor:required", "image:required", "system_disk.type:required", "system_disk.size_gib:range",
-			"network.vpc:required", "network.subnet:required", "security_groups:required", "quantity:range", "login.password:required"}},
+			"network.vpc:required", "network.subnet:required", "security_groups:required", "login.password:required", "quantity:range"}},
 		"bad group":     {with(func(r *provisioning.DeployRequest) { r.SecurityGroups = []provisioning.SecurityGroupChoice{{}} }), []string{"security_groups[0]:required"}},
 		"bad data disk": {with(func(r *provisioning.DeployRequest) { r.DataDisks = []provisioning.Disk{{Type: "SSD"}} }), []string{"data_disks[0].size_gib:range"}},
+		// The rules a customized request obeys hold for a hand-built deploy
+		// request too.
+		"EIP bandwidth": {with(func(r *provisioning.DeployRequest) {
+			r.EIP = &provisioning.EIP{BandwidthMbps: provisioning.MaxEIPMbps + 1}
+		}),
+			[]string{"eip.bandwidth_mbps:range"}},
+		"repeated group": {with(func(r *provisioning.DeployRequest) {
+			r.SecurityGroups = []provisioning.SecurityGroupChoice{{ID: "sg-open"}, {ID: "sg-open"}}
+		}), []string{"security_groups[1]:duplicate"}},
+		"long VM group and enterprise project": {with(func(r *provisioning.DeployRequest) { r.ServerGroup, r.EnterpriseProject = long65, long65 }),
+			[]string{"server_group:max_length", "enterprise_project:max_length"}},
 	})
 }
 

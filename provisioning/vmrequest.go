@@ -340,26 +340,55 @@ type CustomRequest struct {
 // contains the password.
 func (r CustomRequest) Validate() error {
 	var c checker
+	r.deployRequest(nil).checkVMs(&c, r.Quantity)
+	checkName(&c, "name", r.Name)
+	checkQuantity(&c, r.Quantity)
+	if !r.TermsAgreed {
+		c.add("terms_agreed", RuleAgree, false, "the terms must be agreed")
+	}
+	return c.err()
+}
+
+// deployRequest carries r's VM settings over to a DeployRequest named
+// names, so that validation and planning read them from one place.
+func (r CustomRequest) deployRequest(names []string) DeployRequest {
+	return DeployRequest{
+		Account: r.Account, OrderID: r.OrderID, OrderLineID: r.OrderLineID,
+		Mode: r.Mode, Spot: r.Spot, Duration: r.Duration,
+		Region: r.Region, Zone: r.Zone, Flavor: r.Flavor, Image: r.Image,
+		SystemDisk: r.SystemDisk, DataDisks: r.DataDisks,
+		Network: r.Network, SecurityGroups: r.SecurityGroups, EIP: r.EIP,
+		Names: names, Login: r.Login,
+		AutoRecovery: r.AutoRecovery, ServerGroup: r.ServerGroup, EnterpriseProject: r.EnterpriseProject,
+	}
+}
+
+// checkVMs applies the rules that need no catalog to the VMs of r, for
+// quantity VMs (quantity matters here only for fixed IP addresses; the
+// caller checks its range). CustomRequest.Validate and
+// DeployRequest.Validate share it, so a hand-built DeployRequest gets
+// exactly the protection of a planned one.
+func (r DeployRequest) checkVMs(c *checker, quantity int) {
 	c.id("account", r.Account, MaxIDLength)
 	c.id("order_id", r.OrderID, MaxIDLength)
 	c.id("order_line_id", r.OrderLineID, MaxIDLength)
-	checkBilling(&c, r.Mode, r.Spot, r.Duration)
+	checkBilling(c, r.Mode, r.Spot, r.Duration)
 	c.id("region", r.Region, MaxIDLength)
 	c.maxLen("zone", r.Zone, MaxIDLength)
 	c.id("flavor", r.Flavor, MaxIDLength)
 	c.id("image", r.Image, MaxIDLength)
-	r.SystemDisk.check(&c, "system_disk.")
+	r.SystemDisk.check(c, "system_disk.")
 	for i, d := range r.DataDisks {
-		d.check(&c, fmt.Sprintf("data_disks[%d].", i))
+		d.check(c, fmt.Sprintf("data_disks[%d].", i))
 	}
-	r.Network.check(&c, "network.", r.Quantity)
+	r.Network.check(c, "network.", quantity)
 	if len(r.SecurityGroups) == 0 {
 		c.add("security_groups", RuleRequired, nil, "at least one security group is required")
 	}
 	seen := map[string]bool{}
 	for i, sg := range r.SecurityGroups {
 		f := fmt.Sprintf("security_groups[%d]", i)
-		sg.check(&c, f)
+		sg.check(c, f)
 		if sg.ID != "" && seen[sg.ID] {
 			c.add(f, RuleDuplicate, sg.ID, "is repeated")
 		}
@@ -369,13 +398,7 @@ func (r CustomRequest) Validate() error {
 		c.add("eip.bandwidth_mbps", RuleRange, r.EIP.BandwidthMbps,
 			fmt.Sprintf("must be %d to %d Mbit/s", MinEIPMbps, MaxEIPMbps))
 	}
-	checkName(&c, "name", r.Name)
-	r.Login.check(&c, "login.")
+	r.Login.check(c, "login.")
 	c.maxLen("server_group", r.ServerGroup, MaxIDLength)
 	c.maxLen("enterprise_project", r.EnterpriseProject, MaxIDLength)
-	checkQuantity(&c, r.Quantity)
-	if !r.TermsAgreed {
-		c.add("terms_agreed", RuleAgree, false, "the terms must be agreed")
-	}
-	return c.err()
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"sync"
-	"time"
 
 	"github.com/opengallery/opengallery/provisioning"
 )
@@ -26,9 +25,9 @@ const (
 // Deployment call without one). The login password is checked and then
 // dropped: neither the recorded calls nor any returned value hold it.
 type Deployer struct {
+	faults[DeployOp] // Inject, Fail, Processing, Slow, ClearFaults, Calls, CallsTo
+
 	mu          sync.Mutex
-	faults      faults[DeployOp]
-	calls       []Call
 	deployments map[string]*provisioning.Deployment
 	byKey       map[provisioning.DeployKey]string
 	servers     map[string][]provisioning.Server // by account, including released
@@ -75,7 +74,6 @@ func WithZone(region, zone string) DeployerOption {
 // NewDeployer returns a fake deployer.
 func NewDeployer(opts ...DeployerOption) *Deployer {
 	d := &Deployer{
-		faults:      faults[DeployOp]{},
 		deployments: map[string]*provisioning.Deployment{},
 		byKey:       map[provisioning.DeployKey]string{},
 		servers:     map[string][]provisioning.Server{},
@@ -85,62 +83,6 @@ func NewDeployer(opts ...DeployerOption) *Deployer {
 		o(d)
 	}
 	return d
-}
-
-// Inject queues f for the next calls of op.
-func (d *Deployer) Inject(op DeployOp, f Fault) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.faults[op] = append(d.faults[op], f)
-}
-
-// Fail makes the next times calls of op return err (every call when times
-// is 0).
-func (d *Deployer) Fail(op DeployOp, err error, times int) {
-	d.Inject(op, Fault{Err: err, Times: times})
-}
-
-// Processing makes the next times calls of op answer "processing".
-func (d *Deployer) Processing(op DeployOp, times int) {
-	d.Inject(op, Fault{Processing: true, Times: times})
-}
-
-// Slow makes the next times calls of op wait dur first.
-func (d *Deployer) Slow(op DeployOp, dur time.Duration, times int) {
-	d.Inject(op, Fault{Delay: dur, Times: times})
-}
-
-// ClearFaults removes every queued fault.
-func (d *Deployer) ClearFaults() {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.faults = faults[DeployOp]{}
-}
-
-// Calls returns every call so far, in order.
-func (d *Deployer) Calls() []Call {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return slices.Clone(d.calls)
-}
-
-func (d *Deployer) record(op DeployOp, req any, err error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.calls = append(d.calls, Call{Op: string(op), Request: req, Err: err})
-}
-
-func (d *Deployer) begin(ctx context.Context, op DeployOp) (Fault, error) {
-	d.mu.Lock()
-	ft, _ := d.faults.take(op)
-	d.mu.Unlock()
-	if err := wait(ctx, ft.Delay); err != nil {
-		return Fault{}, err
-	}
-	if ft.Err != nil {
-		return Fault{}, ft.Err
-	}
-	return ft, nil
 }
 
 // InventoryRequest is what a recorded Inventory call asked for.
@@ -154,7 +96,7 @@ func (d *Deployer) Inventory(ctx context.Context, account, region string) (inv p
 	if account == "" {
 		return provisioning.Inventory{}, &provisioning.FieldError{Field: "account", Rule: provisioning.RuleRequired, Reason: "is required"}
 	}
-	if _, err := d.begin(ctx, OpInventory); err != nil {
+	if _, err := d.apply(ctx, OpInventory); err != nil {
 		return provisioning.Inventory{}, err
 	}
 	d.mu.Lock()
@@ -191,7 +133,7 @@ func (d *Deployer) Deploy(ctx context.Context, req provisioning.DeployRequest) (
 	if err := req.Validate(); err != nil {
 		return provisioning.Deployment{}, err
 	}
-	ft, err := d.begin(ctx, OpDeploy)
+	ft, err := d.apply(ctx, OpDeploy)
 	if err != nil {
 		return provisioning.Deployment{}, err
 	}
@@ -231,7 +173,7 @@ func (d *Deployer) Deploy(ctx context.Context, req provisioning.DeployRequest) (
 // Errors: *provisioning.NotFoundError; injected faults.
 func (d *Deployer) Deployment(ctx context.Context, id string) (dep provisioning.Deployment, err error) {
 	defer func() { d.record(OpDeployment, id, err) }()
-	ft, err := d.begin(ctx, OpDeployment)
+	ft, err := d.apply(ctx, OpDeployment)
 	if err != nil {
 		return provisioning.Deployment{}, err
 	}
@@ -252,7 +194,7 @@ func (d *Deployer) Deployment(ctx context.Context, id string) (dep provisioning.
 // Errors: *provisioning.NotFoundError; injected faults.
 func (d *Deployer) Release(ctx context.Context, id string) (err error) {
 	defer func() { d.record(OpRelease, id, err) }()
-	if _, err := d.begin(ctx, OpRelease); err != nil {
+	if _, err := d.apply(ctx, OpRelease); err != nil {
 		return err
 	}
 	d.mu.Lock()

@@ -43,9 +43,9 @@ type Call struct {
 // SaaS is an in-memory seller SaaS endpoint implementing
 // provisioning.SaaS. The zero value is not usable; call NewSaaS.
 type SaaS struct {
+	faults[provisioning.Operation] // Inject, Fail, Processing, Slow, ClearFaults, Calls, CallsTo
+
 	mu        sync.Mutex
-	faults    faults[provisioning.Operation]
-	calls     []Call
 	instances map[string]*Instance
 	byKey     map[provisioning.CreateKey]string
 	next      int
@@ -70,7 +70,6 @@ func WithIDPrefix(p string) SaaSOption { return func(s *SaaS) { s.prefix = p } }
 // NewSaaS returns an empty fake SaaS endpoint.
 func NewSaaS(opts ...SaaSOption) *SaaS {
 	s := &SaaS{
-		faults:    faults[provisioning.Operation]{},
 		instances: map[string]*Instance{},
 		byKey:     map[provisioning.CreateKey]string{},
 		prefix:    "inst-",
@@ -87,56 +86,6 @@ func NewSaaS(opts ...SaaSOption) *SaaS {
 		o(s)
 	}
 	return s
-}
-
-// Inject queues f for the next calls of op (after any fault already queued).
-func (s *SaaS) Inject(op provisioning.Operation, f Fault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults[op] = append(s.faults[op], f)
-}
-
-// Fail makes the next times calls of op return err (every call when times
-// is 0).
-func (s *SaaS) Fail(op provisioning.Operation, err error, times int) {
-	s.Inject(op, Fault{Err: err, Times: times})
-}
-
-// Processing makes the next times calls of op answer "processing".
-func (s *SaaS) Processing(op provisioning.Operation, times int) {
-	s.Inject(op, Fault{Processing: true, Times: times})
-}
-
-// Slow makes the next times calls of op wait d before answering.
-func (s *SaaS) Slow(op provisioning.Operation, d time.Duration, times int) {
-	s.Inject(op, Fault{Delay: d, Times: times})
-}
-
-// ClearFaults removes every queued fault.
-func (s *SaaS) ClearFaults() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = faults[provisioning.Operation]{}
-}
-
-// Calls returns every call so far, in order.
-func (s *SaaS) Calls() []Call {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.calls)
-}
-
-// CallsTo returns the calls of op, in order.
-func (s *SaaS) CallsTo(op provisioning.Operation) []Call {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []Call
-	for _, c := range s.calls {
-		if c.Op == string(op) {
-			out = append(out, c)
-		}
-	}
-	return out
 }
 
 // Instance returns a copy of the instance with id.
@@ -177,28 +126,13 @@ func (in *Instance) clone() Instance {
 	return c
 }
 
-// begin validates, records nothing yet, and applies the op's fault: it
-// returns the fault to honour (Processing) or the error to return.
+// begin validates req and applies the op's fault: it returns the fault to
+// honour (Processing) or the error to return.
 func (s *SaaS) begin(ctx context.Context, op provisioning.Operation, validate func() error) (Fault, error) {
 	if err := validate(); err != nil {
 		return Fault{}, err
 	}
-	s.mu.Lock()
-	ft, _ := s.faults.take(op)
-	s.mu.Unlock()
-	if err := wait(ctx, ft.Delay); err != nil {
-		return Fault{}, err
-	}
-	if ft.Err != nil {
-		return Fault{}, ft.Err
-	}
-	return ft, nil
-}
-
-func (s *SaaS) record(op provisioning.Operation, req any, err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.calls = append(s.calls, Call{Op: string(op), Request: req, Err: err})
+	return s.apply(ctx, op)
 }
 
 func processing() error { return provisioning.CodeProcessing.Err("fake: processing") }
@@ -269,102 +203,77 @@ func (s *SaaS) QueryInstances(ctx context.Context, req provisioning.QueryRequest
 	return out, nil
 }
 
+// change runs an operation that changes one instance and answers only
+// success or failure: it validates, applies op's fault (Processing answers
+// 000004), finds the instance (000003 when unknown, or released unless
+// released is allowed) and applies f under the lock. The call is recorded
+// with its outcome.
+func (s *SaaS) change(ctx context.Context, op provisioning.Operation, req interface{ Validate() error }, id string,
+	released bool, f func(*Instance)) (err error) {
+	defer func() { s.record(op, req, err) }()
+	ft, err := s.begin(ctx, op, req.Validate)
+	if err != nil {
+		return err
+	}
+	if ft.Processing {
+		return processing()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	in, ok := s.instances[id]
+	if !ok || (in.State == InstanceReleased && !released) {
+		return notFound(id)
+	}
+	f(in)
+	return nil
+}
+
 // Refresh implements provisioning.SaaS: records the new expiry and, when
 // given, the new product.
 //
 // Errors: *provisioning.FieldError; *provisioning.ResultError 000003 for
 // an unknown or released instance, 000004 under a Processing fault;
 // injected faults.
-func (s *SaaS) Refresh(ctx context.Context, req provisioning.RefreshRequest) (err error) {
-	defer func() { s.record(provisioning.OpRefresh, req, err) }()
-	ft, err := s.begin(ctx, provisioning.OpRefresh, req.Validate)
-	if err != nil {
-		return err
-	}
-	if ft.Processing {
-		return processing()
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	in, err := s.live(req.InstanceID)
-	if err != nil {
-		return err
-	}
-	in.ExpiresAt = req.ExpiresAt
-	if req.ProductID != "" {
-		in.ProductID = req.ProductID
-	}
-	in.Refreshes = append(in.Refreshes, req)
-	return nil
+func (s *SaaS) Refresh(ctx context.Context, req provisioning.RefreshRequest) error {
+	return s.change(ctx, provisioning.OpRefresh, req, req.InstanceID, false, func(in *Instance) {
+		in.ExpiresAt = req.ExpiresAt
+		if req.ProductID != "" {
+			in.ProductID = req.ProductID
+		}
+		in.Refreshes = append(in.Refreshes, req)
+	})
 }
 
 // UpdateStatus implements provisioning.SaaS: FREEZE and UNFREEZE are
 // idempotent.
 //
 // Errors: as Refresh.
-func (s *SaaS) UpdateStatus(ctx context.Context, req provisioning.StatusRequest) (err error) {
-	defer func() { s.record(provisioning.OpUpdateStatus, req, err) }()
-	ft, err := s.begin(ctx, provisioning.OpUpdateStatus, req.Validate)
-	if err != nil {
-		return err
-	}
-	if ft.Processing {
-		return processing()
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	in, err := s.live(req.InstanceID)
-	if err != nil {
-		return err
-	}
-	if req.Status == provisioning.StatusFreeze {
-		in.State = InstanceFrozen
-	} else {
-		in.State = InstanceActive
-	}
-	return nil
+func (s *SaaS) UpdateStatus(ctx context.Context, req provisioning.StatusRequest) error {
+	return s.change(ctx, provisioning.OpUpdateStatus, req, req.InstanceID, false, func(in *Instance) {
+		if req.Status == provisioning.StatusFreeze {
+			in.State = InstanceFrozen
+		} else {
+			in.State = InstanceActive
+		}
+	})
 }
 
 // Upgrade implements provisioning.SaaS: records the upgrade order; the
 // instance id does not change.
 //
 // Errors: as Refresh.
-func (s *SaaS) Upgrade(ctx context.Context, req provisioning.UpgradeRequest) (err error) {
-	defer func() { s.record(provisioning.OpUpgrade, req, err) }()
-	ft, err := s.begin(ctx, provisioning.OpUpgrade, req.Validate)
-	if err != nil {
-		return err
-	}
-	if ft.Processing {
-		return processing()
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	in, err := s.live(req.InstanceID)
-	if err != nil {
-		return err
-	}
-	in.Upgrades = append(in.Upgrades, req)
-	return nil
+func (s *SaaS) Upgrade(ctx context.Context, req provisioning.UpgradeRequest) error {
+	return s.change(ctx, provisioning.OpUpgrade, req, req.InstanceID, false, func(in *Instance) {
+		in.Upgrades = append(in.Upgrades, req)
+	})
 }
 
 // ChangeCheck implements provisioning.SaaS: every change of a live
 // instance is allowed unless a fault says otherwise.
 //
 // Errors: as Refresh.
-func (s *SaaS) ChangeCheck(ctx context.Context, req provisioning.ChangeCheckRequest) (err error) {
-	defer func() { s.record(provisioning.OpChangeCheck, req, err) }()
-	ft, err := s.begin(ctx, provisioning.OpChangeCheck, req.Validate)
-	if err != nil {
-		return err
-	}
-	if ft.Processing {
-		return processing()
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	_, err = s.live(req.InstanceID)
-	return err
+func (s *SaaS) ChangeCheck(ctx context.Context, req provisioning.ChangeCheckRequest) error {
+	return s.change(ctx, provisioning.OpChangeCheck, req, req.InstanceID, false, func(*Instance) {})
 }
 
 // Release implements provisioning.SaaS: releasing a released instance
@@ -372,21 +281,8 @@ func (s *SaaS) ChangeCheck(ctx context.Context, req provisioning.ChangeCheckRequ
 //
 // Errors: *provisioning.FieldError; *provisioning.ResultError 000003 for
 // an unknown instance, 000004 under a Processing fault; injected faults.
-func (s *SaaS) Release(ctx context.Context, req provisioning.ReleaseRequest) (err error) {
-	defer func() { s.record(provisioning.OpRelease, req, err) }()
-	ft, err := s.begin(ctx, provisioning.OpRelease, req.Validate)
-	if err != nil {
-		return err
-	}
-	if ft.Processing {
-		return processing()
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	in, ok := s.instances[req.InstanceID]
-	if !ok {
-		return notFound(req.InstanceID)
-	}
-	in.State = InstanceReleased
-	return nil
+func (s *SaaS) Release(ctx context.Context, req provisioning.ReleaseRequest) error {
+	return s.change(ctx, provisioning.OpRelease, req, req.InstanceID, true, func(in *Instance) {
+		in.State = InstanceReleased
+	})
 }
