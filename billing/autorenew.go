@@ -50,12 +50,16 @@ type AutoRenewState struct {
 	LastFailure time.Time
 }
 
-// Validate checks the settings and that the term has an expiry.
+// Validate checks the settings, the delivery method and that the term has
+// an expiry.
 //
 // Errors: *InputError (ErrInvalidInput).
 func (st AutoRenewState) Validate() error {
 	if err := st.Settings.Validate(); err != nil {
 		return err
+	}
+	if !st.Delivery.Valid() {
+		return &InputError{Field: "delivery", Value: st.Delivery, Reason: "unknown delivery method"}
 	}
 	if st.Term.Expiry.IsZero() {
 		return &InputError{Field: "term.expiry", Value: st.Term.Expiry, Reason: "must be set"}
@@ -80,13 +84,18 @@ type Attempt struct {
 // offers it for, and not on a delisted product (whose existing auto-renewal
 // nevertheless continues).
 //
-// Errors: *NotAllowedError (ErrNotAllowed) with the reason.
+// Errors: *InputError (ErrInvalidInput) for an unknown mode or delivery
+// method; *NotAllowedError (ErrNotAllowed) with the reason.
 func CanChangeAutoRenew(cfg Config, mode Mode, d Delivery, st RenewalStatus) error {
 	const op = "change auto-renewal"
 	switch {
+	case !mode.Valid():
+		return &InputError{Field: "mode", Value: mode, Reason: "unknown billing mode"}
+	case !d.Valid():
+		return &InputError{Field: "delivery", Value: d, Reason: "unknown delivery method"}
 	case mode == PayPerUse:
 		return &NotAllowedError{Op: op, Reason: ReasonPayPerUse}
-	case !mode.Prepaid():
+	case mode == OneTime:
 		return &NotAllowedError{Op: op, Reason: ReasonOneTime}
 	case !slices.Contains(cfg.AutoRenewDeliveries, d):
 		return &NotAllowedError{Op: op, Reason: ReasonAutoRenewDisabled}
@@ -108,10 +117,14 @@ func CanChangeAutoRenew(cfg Config, mode Mode, d Delivery, st RenewalStatus) err
 // used up, not offered for the delivery method, not yearly/monthly, expired,
 // unsubscribed, a frozen account, or every retry used up.
 //
-// Errors: *InputError (ErrInvalidInput) for bad settings or a zero expiry.
+// Errors: *InputError (ErrInvalidInput) for bad settings, an unknown
+// delivery method, a zero expiry or a zero now.
 func NextAutoRenewAttempt(cfg Config, st AutoRenewState, now time.Time) (Attempt, bool, error) {
 	if err := st.Validate(); err != nil {
 		return Attempt{}, false, err
+	}
+	if now.IsZero() {
+		return Attempt{}, false, &InputError{Field: "now", Value: now, Reason: "must be set"}
 	}
 	s := st.Settings
 	expiry := st.Term.Expiry

@@ -121,13 +121,18 @@ func TestNextAutoRenewAttemptBadInput(t *testing.T) {
 	cfg := billing.DefaultConfig()
 	term := billing.Term{Mode: billing.Monthly, Count: 1, Expiry: at(2024, 5, 31, 23, 59, 59)}
 	for name, s := range map[string]billing.AutoRenewState{
-		"8 days before":  {Delivery: billing.License, Term: term, Settings: billing.AutoRenewal{Enabled: true, DaysBefore: intp(8)}},
-		"negative limit": {Delivery: billing.License, Term: term, Settings: billing.AutoRenewal{Enabled: true, Limit: -1}},
-		"no expiry":      {Delivery: billing.License, Settings: billing.AutoRenewal{Enabled: true}},
+		"8 days before":    {Delivery: billing.License, Term: term, Settings: billing.AutoRenewal{Enabled: true, DaysBefore: intp(8)}},
+		"negative limit":   {Delivery: billing.License, Term: term, Settings: billing.AutoRenewal{Enabled: true, Limit: -1}},
+		"no expiry":        {Delivery: billing.License, Settings: billing.AutoRenewal{Enabled: true}},
+		"unknown delivery": {Delivery: "drone", Term: term, Settings: billing.AutoRenewal{Enabled: true}},
 	} {
 		if _, _, err := billing.NextAutoRenewAttempt(cfg, s, at(2024, 5, 1, 0, 0, 0)); !errors.Is(err, billing.ErrInvalidInput) {
 			t.Errorf("%s: err = %v", name, err)
 		}
+	}
+	ok := billing.AutoRenewState{Delivery: billing.License, Term: term, Settings: billing.AutoRenewal{Enabled: true}}
+	if _, _, err := billing.NextAutoRenewAttempt(cfg, ok, time.Time{}); !errors.Is(err, billing.ErrInvalidInput) {
+		t.Errorf("zero now: err = %v", err)
 	}
 }
 
@@ -163,6 +168,18 @@ func TestCanChangeAutoRenew(t *testing.T) {
 				t.Errorf("err = %v, want reason %q", err, tt.reason)
 			}
 		})
+	}
+	for name, f := range map[string]func() error{
+		"unknown mode": func() error {
+			return billing.CanChangeAutoRenew(cfg, "weekly", billing.License, billing.RenewalStatus{})
+		},
+		"unknown delivery": func() error {
+			return billing.CanChangeAutoRenew(cfg, billing.Monthly, "drone", billing.RenewalStatus{})
+		},
+	} {
+		if err := f(); !errors.Is(err, billing.ErrInvalidInput) {
+			t.Errorf("%s: err = %v, want ErrInvalidInput", name, err)
+		}
 	}
 	cfg.AutoRenewDeliveries = append(cfg.AutoRenewDeliveries, billing.SaaS)
 	if err := billing.CanChangeAutoRenew(cfg, billing.Monthly, billing.SaaS, billing.RenewalStatus{}); err != nil {

@@ -99,6 +99,30 @@ func ExampleUpgradeCost() {
 	// upgrade cost: $751.23 USD
 }
 
+// The remaining duration of the two published proration examples. The
+// monthly one is printed as "2.75 months" in the source, but its own terms,
+// 7/31 + 2 + 15/30, add up to 2.7258...: 7/31 is 0.2258, not 0.25. The
+// rule's value is kept.
+func ExampleRemainingPeriods() {
+	cfg := billing.DefaultConfig()
+	loc := cfg.Location
+	m, err := billing.RemainingPeriods(cfg, billing.Monthly,
+		time.Date(2021, 8, 24, 10, 0, 0, 0, loc), time.Date(2021, 11, 15, 23, 59, 59, 0, loc))
+	if err != nil {
+		panic(err)
+	}
+	y, err := billing.RemainingPeriods(cfg, billing.Yearly,
+		time.Date(2024, 5, 1, 10, 0, 0, 0, loc), time.Date(2026, 11, 1, 23, 59, 59, 0, loc))
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("2021-08-15→2021-11-15 changed 08-24:", m, "months ≈", m.StringFixed(2))
+	fmt.Println("2023-11-01→2026-11-01 changed 2024-05-01:", y, "years ≈", y.StringFixed(2))
+	// Output:
+	// 2021-08-15→2021-11-15 changed 08-24: 2.72580645 months ≈ 2.73
+	// 2023-11-01→2026-11-01 changed 2024-05-01: 2.50410959 years ≈ 2.50
+}
+
 // In-use refund: paid − paid × used hours / order hours − handling fee.
 func ExampleInUseRefund() {
 	cfg := billing.DefaultConfig()

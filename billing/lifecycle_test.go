@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/opengallery/opengallery/billing"
 )
 
@@ -39,6 +40,30 @@ func TestLifecycle(t *testing.T) {
 				t.Errorf("state at the change time is not %s", next)
 			}
 		})
+	}
+}
+
+func TestLifecyclePayPerUseArrears(t *testing.T) {
+	// Pay-per-use in arrears from 2024-06-01 14:00: the same 15 days of
+	// grace and 15 of retention, counted from the arrears time.
+	cfg := billing.DefaultConfig()
+	arrears := at(2024, 6, 1, 14, 0, 0)
+	want := billing.Lifecycle{Expiry: arrears.UTC(), GraceEnd: at(2024, 6, 16, 14, 0, 0).UTC(), RetentionEnd: at(2024, 7, 1, 14, 0, 0).UTC()}
+	if d := cmp.Diff(want, billing.NewLifecycle(cfg, arrears)); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+	for _, tc := range []struct {
+		now  time.Time
+		want billing.State
+	}{
+		{at(2024, 6, 1, 14, 0, 0), billing.Active},
+		{at(2024, 6, 1, 14, 0, 1), billing.Grace},
+		{at(2024, 6, 16, 14, 0, 1), billing.Retention},
+		{at(2024, 7, 1, 14, 0, 1), billing.Released},
+	} {
+		if got := billing.LifecycleState(cfg, arrears, tc.now); got != tc.want {
+			t.Errorf("at %v: %s, want %s", tc.now, got, tc.want)
+		}
 	}
 }
 

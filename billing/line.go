@@ -146,27 +146,10 @@ func (l LineItem) String() string { return l.Description() + " = " + l.Amount.Di
 
 func percent(r decimal.Decimal) string { return r.Mul(hundred).String() + "%" }
 
-// sumLines adds the line amounts; they share cur.
-func sumLines(cur Currency, lines []LineItem) Money {
-	t := Zero(cur)
-	for _, l := range lines {
-		t.Amount = t.Amount.Add(l.Amount.Amount)
-	}
-	return t
-}
-
-// roundTotal appends a rounding line when rounding the exact total half-up
-// to the minor unit changes it, and returns the rounded total.
-func roundTotal(lines []LineItem, exact Money) ([]LineItem, Money) {
-	r := exact.RoundHalfUp()
-	if d := r.Amount.Sub(exact.Amount); !d.IsZero() {
-		lines = append(lines, LineItem{Kind: LineRounding, Price: exact, Amount: Money{Amount: d, Currency: exact.Currency}})
-	}
-	return lines, r
-}
-
 // MarshalJSON encodes the line with its rendered description and formula,
 // amounts as strings.
+//
+// Errors: none of its own; only encoding/json's.
 func (l LineItem) MarshalJSON() ([]byte, error) {
 	type input struct {
 		Price    *Money `json:"price,omitempty"`

@@ -236,11 +236,16 @@ func (m Money) minor() int32 {
 // Sum adds amounts, which must share one currency. The sum of nothing is
 // zero in fallback.
 //
-// Errors: *MismatchError (ErrCurrencyMismatch).
+// Errors: *CurrencyError (ErrUnknownCurrency) when that currency (the
+// first amount's, or fallback for none) is unknown; *MismatchError
+// (ErrCurrencyMismatch) when the amounts' currencies differ.
 func Sum(fallback Currency, ms ...Money) (Money, error) {
 	total := Zero(fallback)
 	if len(ms) > 0 {
 		total = Zero(ms[0].Currency)
+	}
+	if !total.Valid() {
+		return Money{}, &CurrencyError{Code: string(total.Currency)}
 	}
 	for _, m := range ms {
 		var err error
@@ -258,6 +263,8 @@ type moneyJSON struct {
 
 // MarshalJSON encodes {"amount":"5.00","currency":"USD"}; the amount is a
 // string so that no JSON reader turns it into a float.
+//
+// Errors: none of its own; only encoding/json's.
 func (m Money) MarshalJSON() ([]byte, error) {
 	return json.Marshal(moneyJSON{Amount: m.AmountString(), Currency: m.Currency})
 }

@@ -100,6 +100,15 @@ func TestMoneyArithmetic(t *testing.T) {
 	if s, err := billing.Sum(billing.CNY); err != nil || s.Currency != billing.CNY || !s.IsZero() {
 		t.Errorf("empty Sum = %v, %v", s, err)
 	}
+	for name, f := range map[string]func() error{
+		"unknown fallback": func() error { _, err := billing.Sum("QQQ"); return err },
+		"zero Money":       func() error { _, err := billing.Sum(billing.USD, billing.Money{}, a); return err },
+	} {
+		var ce *billing.CurrencyError
+		if err := f(); !errors.Is(err, billing.ErrUnknownCurrency) || !errors.As(err, &ce) {
+			t.Errorf("Sum %s: err = %v, want *CurrencyError", name, err)
+		}
+	}
 	if !billing.Zero(billing.USD).Valid() || (billing.Money{}).Valid() {
 		t.Error("Valid")
 	}

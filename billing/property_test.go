@@ -31,6 +31,28 @@ func randTime(r *rand.Rand) time.Time {
 	return time.Unix(1546300800+r.Int64N(11*365*24*3600), 0).UTC()
 }
 
+// randPrepaid returns monthly with 1–9 months or yearly with 1–3 years, the
+// default allowed durations.
+func randPrepaid(r *rand.Rand) (billing.Mode, int) {
+	if count := 1 + r.IntN(9); r.IntN(2) != 0 {
+		return billing.Monthly, count
+	}
+	return billing.Yearly, 1 + r.IntN(3)
+}
+
+// randTerm returns a random prepaid term: its mode and count, a start
+// between 2019 and 2030, and its expiry.
+func randTerm(t *testing.T, cfg billing.Config, r *rand.Rand) (billing.Mode, int, time.Time, time.Time) {
+	t.Helper()
+	mode, count := randPrepaid(r)
+	start := randTime(r)
+	exp, err := billing.ExpiryAfter(cfg, start, mode, count, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mode, count, start, exp
+}
+
 func randDiscount(r *rand.Rand) billing.Discount {
 	switch r.IntN(4) {
 	case 1:
@@ -54,10 +76,9 @@ func randPlan(r *rand.Rand, mode billing.Mode) billing.PricePlan {
 			p.Model = billing.Volume
 		}
 		up := int64(0)
-		for i := range 1 + r.IntN(3) {
+		for range 1 + r.IntN(3) {
 			up += 1 + r.Int64N(20)
 			p.Tiers = append(p.Tiers, billing.Tier{UpTo: up, UnitPrice: randPrice(r)})
-			_ = i
 		}
 		p.Tiers = append(p.Tiers, billing.Tier{UnitPrice: randPrice(r)})
 	}
@@ -97,16 +118,7 @@ func TestPropertyQuoteLinesSumToTotal(t *testing.T) {
 func TestPropertyRefundWithinPaid(t *testing.T) {
 	cfg, r := billing.DefaultConfig(), newRand()
 	for i := range propertyCases {
-		mode := billing.Monthly
-		count := 1 + r.IntN(9)
-		if r.IntN(2) == 0 {
-			mode, count = billing.Yearly, 1+r.IntN(3)
-		}
-		start := randTime(r)
-		exp, err := billing.ExpiryAfter(cfg, start, mode, count, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
+		mode, count, start, exp := randTerm(t, cfg, r)
 		span := exp.Sub(start)
 		unsub := start.Add(time.Duration(r.Int64N(int64(span)+int64(48*time.Hour))) - 24*time.Hour)
 		in := billing.RefundInput{Mode: mode, Count: count, Paid: randMoney(r, 2_000_000), EffectiveAt: start, Expiry: exp, At: unsub, FeeWaived: r.IntN(5) == 0}
@@ -136,16 +148,7 @@ func TestPropertyUpgradeNeverNegative(t *testing.T) {
 	cfg, r := billing.DefaultConfig(), newRand()
 	downgrades := 0
 	for i := range propertyCases {
-		mode := billing.Monthly
-		count := 1 + r.IntN(9)
-		if r.IntN(2) == 0 {
-			mode, count = billing.Yearly, 1+r.IntN(3)
-		}
-		start := randTime(r)
-		exp, err := billing.ExpiryAfter(cfg, start, mode, count, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
+		mode, count, start, exp := randTerm(t, cfg, r)
 		change := start.Add(time.Duration(r.Int64N(int64(exp.Sub(start)))))
 		from := randPlan(r, mode)
 		to := from
@@ -180,11 +183,7 @@ func TestPropertyUpgradeNeverNegative(t *testing.T) {
 func TestPropertyExpiryAt235959(t *testing.T) {
 	cfg, r := billing.DefaultConfig(), newRand()
 	for i := range propertyCases {
-		mode := billing.Monthly
-		count := 1 + r.IntN(9)
-		if r.IntN(2) == 0 {
-			mode, count = billing.Yearly, 1+r.IntN(3)
-		}
+		mode, count := randPrepaid(r)
 		anchor := r.IntN(33) - 1 // LastDay, 0 (start's day) or 1–31
 		start := randTime(r)
 		exp, err := billing.ExpiryAfter(cfg, start, mode, count, anchor)
@@ -204,11 +203,7 @@ func TestPropertyExpiryAt235959(t *testing.T) {
 func TestPropertyRenewalStartsAtOriginalExpiry(t *testing.T) {
 	cfg, r := billing.DefaultConfig(), newRand()
 	for i := range propertyCases {
-		mode := billing.Monthly
-		count := 1 + r.IntN(9)
-		if r.IntN(2) == 0 {
-			mode, count = billing.Yearly, 1+r.IntN(3)
-		}
+		mode, count := randPrepaid(r)
 		term, err := billing.NewTerm(cfg, randTime(r), mode, count)
 		if err != nil {
 			t.Fatal(err)

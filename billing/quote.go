@@ -158,6 +158,8 @@ func (q Quote) CostDetails() string {
 }
 
 // MarshalJSON encodes the quote with its lines, cost details and total.
+//
+// Errors: none of its own; only encoding/json's.
 func (q Quote) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
 		Mode        Mode       `json:"mode"`
@@ -189,18 +191,9 @@ func NewQuote(cfg Config, in QuoteInput) (Quote, error) {
 	cur := plan.currency()
 	cnt := decimal.NewFromInt(int64(count))
 	var bandBuf [4]band
-	var list decimal.Decimal
-	for i, b := range plan.bands(in.Quantity, bandBuf[:0]) {
-		amt := b.price.Amount.Mul(cnt)
-		if units := b.to - b.from + 1; units != 1 {
-			amt = amt.Mul(decimal.NewFromInt(units))
-		}
-		if i == 0 {
-			list = amt
-		} else {
-			list = list.Add(amt)
-		}
-	}
+	// The list price of one period for the whole quantity, times the
+	// duration: exact, so it equals the sum of the per-band lines.
+	list := periodPrice(plan.bands(in.Quantity, bandBuf[:0]), cur).Amount.Mul(cnt)
 	software, adj := list, decimal.Zero
 	d := plan.Discount
 	switch d.Kind {

@@ -352,6 +352,8 @@ func intDigits(d decimal.Decimal) int {
 }
 
 // MarshalJSON encodes the refund with its lines.
+//
+// Errors: none of its own; only encoding/json's.
 func (r Refund) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
 		Kind        RefundKind `json:"kind"`

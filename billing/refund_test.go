@@ -76,6 +76,44 @@ func TestInUseRefund(t *testing.T) {
 			used: 790 * 24, order: 1096*24 + 14, fee: "0.05",
 		},
 		{
+			name: "3-year term, used exactly 1 year: still the first year's 15%",
+			in:   threeYears(at(2025, 1, 1, 10, 30, 0)), kind: billing.InUse,
+			used: 366 * 24, order: 1096*24 + 14, fee: "0.15",
+		},
+		{
+			name: "3-year term, used 1 year + 1 s: 10%",
+			in:   threeYears(at(2025, 1, 1, 10, 30, 1)), kind: billing.InUse,
+			used: 366 * 24, order: 1096*24 + 14, fee: "0.10",
+		},
+		{
+			name: "3-year term, used exactly 2 years: 10%",
+			in:   threeYears(at(2026, 1, 1, 10, 30, 0)), kind: billing.InUse,
+			used: 731 * 24, order: 1096*24 + 14, fee: "0.10",
+		},
+		{
+			name: "3-year term, used 2 years + 1 s: 5%",
+			in:   threeYears(at(2026, 1, 1, 10, 30, 1)), kind: billing.InUse,
+			used: 731 * 24, order: 1096*24 + 14, fee: "0.05",
+		},
+		{
+			name: "2-year term, used under a year: 15%",
+			in: billing.RefundInput{Mode: billing.Yearly, Count: 2, Paid: usd("2000.00"),
+				EffectiveAt: at(2024, 1, 1, 10, 30, 0), Expiry: at(2026, 1, 1, 23, 59, 59), At: at(2024, 7, 1, 10, 0, 0)},
+			kind: billing.InUse, used: 182 * 24, order: 731*24 + 14, fee: "0.15",
+		},
+		{
+			name: "2-year term, used 1–2 years: 10%",
+			in: billing.RefundInput{Mode: billing.Yearly, Count: 2, Paid: usd("2000.00"),
+				EffectiveAt: at(2024, 1, 1, 10, 30, 0), Expiry: at(2026, 1, 1, 23, 59, 59), At: at(2025, 7, 1, 10, 0, 0)},
+			kind: billing.InUse, used: 547 * 24, order: 731*24 + 14, fee: "0.10",
+		},
+		{
+			name: "1-year term: 10% whatever the use",
+			in: billing.RefundInput{Mode: billing.Yearly, Count: 1, Paid: usd("900.00"),
+				EffectiveAt: at(2024, 1, 1, 10, 30, 0), Expiry: at(2025, 1, 1, 23, 59, 59), At: at(2024, 12, 1, 10, 0, 0)},
+			kind: billing.InUse, used: 335 * 24, order: 366*24 + 14, fee: "0.10",
+		},
+		{
 			name: "large refund needs review",
 			in: billing.RefundInput{Mode: billing.Yearly, Count: 1, Paid: usd("9000.00"),
 				EffectiveAt: at(2024, 1, 1, 10, 0, 0), Expiry: at(2025, 1, 1, 23, 59, 59), At: at(2024, 1, 2, 10, 0, 0)},

@@ -19,14 +19,23 @@ type RenewalStatus struct {
 // unsubscribed, delisted, being changed to pay-per-use or with an unpaid
 // specification-change order. One-time purchases do not expire.
 //
-// Errors: *NotRenewableError (ErrNotRenewable) with the first reason that
-// applies.
+// A zero expiry (a prepaid resource whose term never started) counts as
+// released.
+//
+// Errors: *InputError (ErrInvalidInput) for an unknown mode or a zero now;
+// *NotRenewableError (ErrNotRenewable) with the first reason that applies.
 func Renewable(cfg Config, mode Mode, expiry, now time.Time, st RenewalStatus) error {
+	if !mode.Valid() {
+		return &InputError{Field: "mode", Value: mode, Reason: "unknown billing mode"}
+	}
+	if now.IsZero() {
+		return &InputError{Field: "now", Value: now, Reason: "must be set"}
+	}
 	var r Reason
 	switch {
 	case mode == PayPerUse:
 		r = ReasonPayPerUse
-	case mode == OneTime || !mode.Prepaid():
+	case mode == OneTime:
 		r = ReasonOneTime
 	case st.Unsubscribed:
 		r = ReasonUnsubscribed

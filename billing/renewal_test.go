@@ -120,6 +120,22 @@ func TestRenewChained(t *testing.T) {
 	}
 }
 
+func TestRenewableBadInput(t *testing.T) {
+	cfg := billing.DefaultConfig()
+	exp := at(2024, 4, 30, 23, 59, 59)
+	if err := billing.Renewable(cfg, "weekly", exp, at(2024, 4, 1, 0, 0, 0), billing.RenewalStatus{}); !errors.Is(err, billing.ErrInvalidInput) {
+		t.Errorf("unknown mode: err = %v", err)
+	}
+	if err := billing.Renewable(cfg, billing.Monthly, exp, time.Time{}, billing.RenewalStatus{}); !errors.Is(err, billing.ErrInvalidInput) {
+		t.Errorf("zero now: err = %v", err)
+	}
+	// A pay-per-use resource has no term: no expiry is needed for its reason.
+	var nr *billing.NotRenewableError
+	if err := billing.Renewable(cfg, billing.PayPerUse, time.Time{}, at(2024, 4, 1, 0, 0, 0), billing.RenewalStatus{}); !errors.As(err, &nr) || nr.Reason != billing.ReasonPayPerUse {
+		t.Errorf("pay-per-use without a term: err = %v", err)
+	}
+}
+
 func TestRenewRefused(t *testing.T) {
 	cfg := billing.DefaultConfig()
 	term := evsTerm(t)
@@ -149,6 +165,7 @@ func TestRenewRefused(t *testing.T) {
 		{"bad anchor", with(func(in *billing.RenewalInput) { in.Term.AnchorDay = 40 }), "", billing.ErrInvalidInput},
 		{"no now", with(func(in *billing.RenewalInput) { in.Now = time.Time{} }), "", billing.ErrInvalidInput},
 		{"no expiry", with(func(in *billing.RenewalInput) { in.Term.Expiry = time.Time{} }), "", billing.ErrInvalidInput},
+		{"unknown mode", with(func(in *billing.RenewalInput) { in.Term.Mode = "weekly" }), "", billing.ErrInvalidInput},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

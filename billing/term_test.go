@@ -172,6 +172,53 @@ func TestTermStart(t *testing.T) {
 	}
 }
 
+// TestTermStartSeedExamples runs the reference's supervised-term examples
+// through TermStart and ExpiryAfter: the term, and so the expiry, runs from
+// acceptance or from the seller's stated enabling time, never from payment.
+func TestTermStartSeedExamples(t *testing.T) {
+	cfg := billing.DefaultConfig()
+	tests := []struct {
+		name       string
+		in         billing.StartInput
+		mode       billing.Mode
+		start, exp time.Time
+	}{
+		{
+			name: "yearly, paid 2020-01-01, accepted 2020-03-01: one year from 1 Mar",
+			in:   billing.StartInput{PaidAt: at(2020, 1, 1, 10, 0, 0), Supervised: true, AcceptedAt: at(2020, 3, 1, 16, 0, 0)},
+			mode: billing.Yearly, start: at(2020, 3, 1, 16, 0, 0), exp: at(2021, 3, 1, 23, 59, 59),
+		},
+		{
+			name: "monthly, bought and used from 01-01, accepted 02-01, no enabling time: 02-01 to 03-01",
+			in:   billing.StartInput{PaidAt: at(2024, 1, 1, 9, 0, 0), Supervised: true, AcceptedAt: at(2024, 2, 1, 9, 0, 0)},
+			mode: billing.Monthly, start: at(2024, 2, 1, 9, 0, 0), exp: at(2024, 3, 1, 23, 59, 59),
+		},
+		{
+			name: "monthly, accepted 02-01 with the enabling time set to 01-01: 01-01 to 02-01",
+			in: billing.StartInput{PaidAt: at(2024, 1, 1, 9, 0, 0), Supervised: true, AcceptedAt: at(2024, 2, 1, 9, 0, 0),
+				EnabledAt: at(2024, 1, 1, 9, 30, 0)},
+			mode: billing.Monthly, start: at(2024, 1, 1, 9, 30, 0), exp: at(2024, 2, 1, 23, 59, 59),
+		},
+		{
+			name: "unsupervised: from payment, acceptance ignored",
+			in:   billing.StartInput{PaidAt: at(2020, 1, 1, 10, 0, 0), AcceptedAt: at(2020, 3, 1, 16, 0, 0)},
+			mode: billing.Yearly, start: at(2020, 1, 1, 10, 0, 0), exp: at(2021, 1, 1, 23, 59, 59),
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			start, ok, err := billing.TermStart(tt.in)
+			if err != nil || !ok || !start.Equal(tt.start) {
+				t.Fatalf("TermStart = %v, %v, %v; want %v", start, ok, err, tt.start)
+			}
+			exp, err := billing.ExpiryAfter(cfg, start, tt.mode, 1, 0)
+			if err != nil || !exp.Equal(tt.exp) {
+				t.Errorf("expiry = %v, %v; want %v", exp, err, tt.exp.UTC())
+			}
+		})
+	}
+}
+
 func TestTrialExpiry(t *testing.T) {
 	cfg := billing.DefaultConfig()
 	got, err := billing.TrialExpiry(cfg, at(2024, 1, 30, 10, 0, 0), 3)

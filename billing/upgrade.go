@@ -15,7 +15,13 @@ import (
 //   - monthly: the days left in the change month / its days, plus the whole
 //     months between, plus the days of the final month up to the expiry
 //     date / its days (2021-08-15→2021-11-15 changed 08-24:
-//     7/31 + 2 + 15/30);
+//     7/31 + 2 + 15/30 = 2.72580645, about 2.73). The published example
+//     prints this sum as "2.75 months", but its own terms do not add up
+//     to that: 7/31 is 0.2258, not 0.25 (only 7/28 would give 2.75, and
+//     August has 31 days), and no other day count (8/31 with the change
+//     day: 2.76) or rounding of the terms (2.73, 2.7) gives 2.75 either.
+//     We follow the stated rule and its terms, not the printed total;
+//     ExampleRemainingPeriods shows both seed cases;
 //   - yearly: the days after the change day up to the expiry date, Feb 29
 //     not counted, / 365 (2023-11-01→2026-11-01 changed 2024-05-01:
 //     914/365 = 2.50410959).
@@ -248,6 +254,8 @@ func UpgradeCost(cfg Config, in UpgradeInput) (Upgrade, error) {
 }
 
 // MarshalJSON encodes the upgrade cost with its lines.
+//
+// Errors: none of its own; only encoding/json's.
 func (u Upgrade) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
 		Mode      Mode       `json:"mode"`

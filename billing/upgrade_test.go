@@ -81,6 +81,13 @@ func TestRemainingPeriodsSeedSums(t *testing.T) {
 	if !m.Equal(monthly) {
 		t.Errorf("monthly = %s, want 7/31 + 2 + 15/30 = %s", m, monthly)
 	}
+	// The source prints "2.75 months" for these very terms; they add up to
+	// 2.73 at two places. 2.75 would need 7/28 for August (31 days), or 8/31
+	// with the change day counted (2.76): neither is the rule. Keep the
+	// rule's value, and fail if the printed slip is ever "matched".
+	if m.Round(2).String() != "2.73" || m.Round(2).Equal(dec("2.75")) {
+		t.Errorf("monthly = %s ≈ %s, want ≈ 2.73 (the source's 2.75 is its own rounding slip)", m, m.Round(2))
+	}
 	if y.Round(2).String() != "2.5" || y.Sub(yearly).Abs().GreaterThan(dec("0.00000001")) {
 		t.Errorf("yearly = %s, want 244/365 + 1 + 305/365 = %s ≈ 2.50", y, yearly)
 	}

@@ -20,14 +20,7 @@ func Roles() []Role { return append([]Role(nil), allRoles...) }
 // ParseRole returns the role whose code is s.
 //
 // Errors: *InputError (ErrInvalidInput) for an unknown code.
-func ParseRole(s string) (Role, error) {
-	for _, r := range allRoles {
-		if string(r) == s {
-			return r, nil
-		}
-	}
-	return "", &InputError{Field: "Role", Value: quoteShort(s), Reason: "unknown role"}
-}
+func ParseRole(s string) (Role, error) { return parseCode("Role", "role", s, allRoles) }
 
 // Action is something a party does to a flow. Which role may take it in
 // which status is each template's transition table.
@@ -86,14 +79,7 @@ func Actions() []Action { return append([]Action(nil), allActions...) }
 // ParseAction returns the action whose code is s.
 //
 // Errors: *InputError (ErrInvalidInput) for an unknown code.
-func ParseAction(s string) (Action, error) {
-	for _, a := range allActions {
-		if string(a) == s {
-			return a, nil
-		}
-	}
-	return "", &InputError{Field: "Action", Value: quoteShort(s), Reason: "unknown action"}
-}
+func ParseAction(s string) (Action, error) { return parseCode("Action", "action", s, allActions) }
 
 func validAction(a Action) bool { return actionIdx(a) >= 0 }
 

@@ -1,7 +1,6 @@
 package supervision_test
 
 import (
-	"errors"
 	"strings"
 	"testing"
 
@@ -36,17 +35,7 @@ func TestAttachmentValidate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := tt.a.Validate()
-			if tt.field == "" {
-				if err != nil {
-					t.Errorf("err = %v", err)
-				}
-				return
-			}
-			var ie *sv.InputError
-			if !errors.As(err, &ie) || ie.Field != tt.field || !errors.Is(err, sv.ErrInvalidInput) {
-				t.Errorf("err = %v, want InputError on %s", err, tt.field)
-			}
+			checkInputError(t, tt.a.Validate(), tt.field)
 		})
 	}
 	for _, ext := range []string{"bmp", "jpg", "jpeg", "png", "gif", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "pdf", "rar", "zip"} {

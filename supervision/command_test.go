@@ -38,17 +38,7 @@ func TestCommandValidate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := tt.c.Validate()
-			if tt.field == "" {
-				if err != nil {
-					t.Errorf("err = %v", err)
-				}
-				return
-			}
-			var ie *sv.InputError
-			if !errors.As(err, &ie) || ie.Field != tt.field {
-				t.Errorf("err = %v, want InputError on %s", err, tt.field)
-			}
+			checkInputError(t, tt.c.Validate(), tt.field)
 		})
 	}
 }

@@ -83,6 +83,44 @@ func ExampleApply_standard() {
 	// seller rejections: 1 term starts: 2026-03-01 12:00:00
 }
 
+// Website deployment has the Standard shape under its own tab. Here the
+// buyer rejects the delivery three times; the third rejection opens an
+// appeal at once (no idle time needed), and an operator ends the flow with
+// a refund for the order.
+func ExampleApply_websiteDeployment() {
+	paid := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	f, _ := supervision.New("order-6/line-1", supervision.WebsiteDeployment, paid)
+	buyer := supervision.Actor{ID: "buyer-1", Role: supervision.Buyer}
+	seller := supervision.Actor{ID: "isv-1", Role: supervision.Seller}
+	ops := supervision.Actor{ID: "ops-1", Role: supervision.Operator}
+	deliver := supervision.Command{Actor: seller, Action: supervision.Deliver, Result: "Site live at https://shop.example.com"}
+	reject := supervision.Command{Actor: buyer, Action: supervision.RejectDelivery, Reason: "Checkout page fails"}
+	f = run(f, paid,
+		supervision.Command{Actor: buyer, Action: supervision.SubmitRequest, Description: "Deploy the shop on our domain"},
+		supervision.Command{Actor: seller, Action: supervision.ConfirmRequest},
+		deliver, reject, deliver, reject,
+		supervision.Command{Actor: buyer, Action: supervision.Appeal, Reason: "Still broken"},
+		deliver, reject,
+		supervision.Command{Actor: buyer, Action: supervision.Appeal, Reason: "Broken after three deliveries"},
+		supervision.Command{Actor: ops, Action: supervision.Terminate, Reason: "Seller cannot deliver", Refund: true},
+	)
+	fmt.Println("buyer rejections:", f.BuyerRejections, "refund:", f.Refund, "accepted:", f.Accepted())
+	// Output:
+	// Waiting for the user to submit the request
+	// #1 buyer submit_request -> Waiting for the seller to confirm the request
+	// #2 seller confirm_request -> Waiting for the seller to deliver the service
+	// #3 seller deliver -> Waiting for the user to confirm acceptance
+	// #4 buyer reject_delivery -> Waiting for the seller to deliver the service
+	// #5 seller deliver -> Waiting for the user to confirm acceptance
+	// #6 buyer reject_delivery -> Waiting for the seller to deliver the service
+	// error: supervision: buyer may not appeal in status awaiting_delivery: needs 3 rejections either way (seller 0, buyer 2) or the other party idle for more than 120h0m0s
+	// #7 seller deliver -> Waiting for the user to confirm acceptance
+	// #8 buyer reject_delivery -> Waiting for the seller to deliver the service
+	// #9 buyer appeal -> Waiting for the operations team to handle
+	// #10 operator terminate -> Service terminated
+	// buyer rejections: 3 refund: true accepted: false
+}
+
 // A SaaS product with the platform review on: the request needs an
 // attachment, and an operator checks the delivery before the buyer sees it.
 func ExampleApply_saas() {

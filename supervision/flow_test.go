@@ -78,17 +78,7 @@ func TestFlowValidate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := tt.f.Validate()
-			if tt.field == "" {
-				if err != nil {
-					t.Errorf("err = %v", err)
-				}
-				return
-			}
-			var ie *sv.InputError
-			if !errors.As(err, &ie) || ie.Field != tt.field {
-				t.Errorf("err = %v, want InputError on %s", err, tt.field)
-			}
+			checkInputError(t, tt.f.Validate(), tt.field)
 		})
 	}
 }

@@ -1,6 +1,8 @@
 package supervision_test
 
 import (
+	"errors"
+	"testing"
 	"time"
 
 	sv "github.com/opengallery/opengallery/supervision"
@@ -62,4 +64,20 @@ func mustApply(f sv.Flow, c sv.Command, now time.Time, p sv.Policy) sv.Flow {
 		panic(err)
 	}
 	return n
+}
+
+// checkInputError fails t unless err is nil when field is "", or else an
+// *InputError on field that wraps ErrInvalidInput.
+func checkInputError(t *testing.T, err error, field string) {
+	t.Helper()
+	if field == "" {
+		if err != nil {
+			t.Errorf("err = %v, want nil", err)
+		}
+		return
+	}
+	var ie *sv.InputError
+	if !errors.As(err, &ie) || ie.Field != field || !errors.Is(err, sv.ErrInvalidInput) {
+		t.Errorf("err = %v, want InputError on %s", err, field)
+	}
 }

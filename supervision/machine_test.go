@@ -54,7 +54,7 @@ func BenchmarkFSMEventBaseline(b *testing.B) {
 
 // BenchmarkApply is one complete action through the public API: validation,
 // guards, a pooled machine reset with SetState, the event, and the new flow
-// value with its operation record (copying the 3 earlier records).
+// value with its operation record.
 func BenchmarkApply(b *testing.B) {
 	f, now := benchFlow(b)
 	p := DefaultPolicy()

@@ -1,7 +1,6 @@
 package supervision_test
 
 import (
-	"errors"
 	"testing"
 	"time"
 
@@ -42,10 +41,7 @@ func TestPolicyValidate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var ie *sv.InputError
-			if err := tt.p.Validate(); !errors.As(err, &ie) || ie.Field != tt.field {
-				t.Errorf("err = %v, want InputError on %s", err, tt.field)
-			}
+			checkInputError(t, tt.p.Validate(), tt.field)
 			if sv.Available(mustNew(sv.Standard), sv.Buyer, t0, tt.p) != nil || sv.Timers(mustNew(sv.Standard), t0, tt.p) != nil {
 				t.Error("invalid policy still yields actions or timers")
 			}

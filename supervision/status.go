@@ -56,13 +56,17 @@ func (s Status) Terminal() bool { return s == Completed || s == Terminated }
 // ParseStatus returns the status whose code is s.
 //
 // Errors: *InputError (ErrInvalidInput) for an unknown code.
-func ParseStatus(s string) (Status, error) {
-	for _, st := range allStatuses {
-		if string(st) == s {
-			return st, nil
+func ParseStatus(s string) (Status, error) { return parseCode("Status", "status", s, allStatuses) }
+
+// parseCode returns the member of all spelled s, or an *InputError on field
+// naming it an unknown what.
+func parseCode[T ~string](field, what, s string, all []T) (T, error) {
+	for _, v := range all {
+		if string(v) == s {
+			return v, nil
 		}
 	}
-	return "", &InputError{Field: "Status", Value: quoteShort(s), Reason: "unknown status"}
+	return "", &InputError{Field: field, Value: quoteShort(s), Reason: "unknown " + what}
 }
 
 // defaultLabels are the seed's exact strings (chapter 4, SaaS status filter).
