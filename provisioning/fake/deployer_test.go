@@ -112,6 +112,9 @@ func TestDeployerNeverKeepsPasswords(t *testing.T) {
 		t.Fatal(err)
 	}
 	calls := d.Calls()
+	if deploys := d.CallsTo(fake.OpDeploy); len(calls) != 1 || len(deploys) != 1 || len(d.CallsTo(fake.OpRelease)) != 0 {
+		t.Fatalf("calls %+v, deploys %+v", calls, deploys)
+	}
 	recorded := calls[0].Request.(provisioning.DeployRequest)
 	if !recorded.Login.Password.IsZero() || !recorded.Login.ConfirmPassword.IsZero() {
 		t.Error("the recorded request keeps the password")
