@@ -16,8 +16,12 @@ import (
 // Store is an in-memory marketplace.Store. The zero value is not usable;
 // call New.
 type Store struct {
-	mu     sync.RWMutex
-	docs   map[marketplace.Kind]map[string]*entry
+	mu   sync.RWMutex
+	docs map[marketplace.Kind]map[string]*entry
+	// list keeps each kind's entries in a slice (creation order) so that
+	// queries scan contiguous memory; pos is an entry's index in it.
+	list   map[marketplace.Kind][]*entry
+	pos    map[marketplace.Kind]map[string]int
 	saved  map[string]map[savedKey]marketplace.SavedItem
 	idem   map[string]marketplace.IdempotencyRecord
 	events []marketplace.Event
@@ -43,6 +47,8 @@ type savedKey struct{ product, spec string }
 func New() *Store {
 	return &Store{
 		docs:  map[marketplace.Kind]map[string]*entry{},
+		list:  map[marketplace.Kind][]*entry{},
+		pos:   map[marketplace.Kind]map[string]int{},
 		saved: map[string]map[savedKey]marketplace.SavedItem{},
 		idem:  map[string]marketplace.IdempotencyRecord{},
 	}
@@ -66,8 +72,17 @@ func (s *Store) Update(ctx context.Context, fn func(tx marketplace.Tx) error) er
 	for kind, m := range tx.staged {
 		if s.docs[kind] == nil {
 			s.docs[kind] = map[string]*entry{}
+			s.pos[kind] = map[string]int{}
 		}
 		for id, e := range m {
+			if old := s.docs[kind][id]; old != nil {
+				s.list[kind][s.pos[kind][id]] = e
+				// A claim lives on the entry; writing ends it (the new
+				// entry has none).
+			} else {
+				s.pos[kind][id] = len(s.list[kind])
+				s.list[kind] = append(s.list[kind], e)
+			}
 			s.docs[kind][id] = e
 		}
 	}
@@ -163,12 +178,12 @@ func put[T any](t *tx, kind marketplace.Kind, id string, v *T, version *int64, d
 		*version = old
 		return fmt.Errorf("memory: decode %s %q: %w", kind, id, err)
 	}
-	e := &entry{data: data, version: next, val: cp}
+	e := &entry{data: data, version: next, val: &cp}
 	if due != nil {
 		d := *due
 		e.due = &d
 	}
-	if p, ok := any(cp).(marketplace.Product); ok {
+	if p, ok := any(&cp).(*marketplace.Product); ok {
 		e.words = marketplace.Words(p.Name + " " + p.Description + " " + p.SellerName)
 	}
 	if t.staged[kind] == nil {
@@ -338,7 +353,7 @@ func decodeCursor(c string) (cursorKey, error) {
 
 // page sorts the matching entries, skips to the cursor and decodes one page.
 func page[T any](s *Store, ctx context.Context, kind marketplace.Kind, limit int, cursor string,
-	match func(v T, e *entry) bool, key func(v T) cursorKey, less func(a, b cursorKey) int) (marketplace.Page[T], error) {
+	match func(v *T, e *entry) bool, key func(v *T) cursorKey, less func(a, b cursorKey) int) (marketplace.Page[T], error) {
 	var out marketplace.Page[T]
 	if err := marketplace.CheckLimit(limit); err != nil {
 		return out, err
@@ -361,8 +376,8 @@ func page[T any](s *Store, ctx context.Context, kind marketplace.Kind, limit int
 		e *entry
 	}
 	var hits []hit
-	for _, e := range s.docs[kind] {
-		v := e.val.(T)
+	for _, e := range s.list[kind] {
+		v := e.val.(*T)
 		if match(v, e) {
 			hits = append(hits, hit{key(v), e})
 		}
@@ -404,7 +419,7 @@ func (s *Store) SearchProducts(ctx context.Context, q marketplace.ProductQuery) 
 		return marketplace.Page[marketplace.Product]{}, err
 	}
 	terms := marketplace.SearchTerms(q.Text)
-	match := func(p marketplace.Product, e *entry) bool {
+	match := func(p *marketplace.Product, e *entry) bool {
 		if q.Category != "" && p.Category != q.Category ||
 			q.Delivery != "" && p.Delivery != q.Delivery ||
 			q.SellerID != "" && p.SellerID != q.SellerID ||
@@ -417,11 +432,11 @@ func (s *Store) SearchProducts(ctx context.Context, q marketplace.ProductQuery) 
 	}
 	if q.Sort == marketplace.SortName {
 		return page(s, ctx, marketplace.KindProduct, q.Limit, q.Cursor, match,
-			func(p marketplace.Product) cursorKey { return cursorKey{S: p.Name, ID: p.ID} },
+			func(p *marketplace.Product) cursorKey { return cursorKey{S: p.Name, ID: p.ID} },
 			func(a, b cursorKey) int { return cmp.Or(cmp.Compare(a.S, b.S), cmp.Compare(a.ID, b.ID)) })
 	}
 	return page(s, ctx, marketplace.KindProduct, q.Limit, q.Cursor, match,
-		func(p marketplace.Product) cursorKey {
+		func(p *marketplace.Product) cursorKey {
 			if p.ListedAt != nil {
 				return cursorKey{T: p.ListedAt.UTC(), ID: p.ID}
 			}
@@ -435,62 +450,62 @@ func (s *Store) SearchProducts(ctx context.Context, q marketplace.ProductQuery) 
 // ListOrders implements marketplace.Store.
 func (s *Store) ListOrders(ctx context.Context, q marketplace.OrderQuery) (marketplace.Page[marketplace.Order], error) {
 	return page(s, ctx, marketplace.KindOrder, q.Limit, q.Cursor,
-		func(o marketplace.Order, _ *entry) bool {
+		func(o *marketplace.Order, _ *entry) bool {
 			return (q.BuyerID == "" || o.BuyerID == q.BuyerID) && (q.SellerID == "" || o.SellerID == q.SellerID) &&
 				(q.ResourceID == "" || o.ResourceID == q.ResourceID) && (q.Status == "" || o.Status == q.Status) &&
 				(q.Kind == "" || o.Kind == q.Kind)
 		},
-		func(o marketplace.Order) cursorKey { return cursorKey{T: o.CreatedAt.UTC(), ID: o.ID} }, newestFirst)
+		func(o *marketplace.Order) cursorKey { return cursorKey{T: o.CreatedAt.UTC(), ID: o.ID} }, newestFirst)
 }
 
 // ListResources implements marketplace.Store.
 func (s *Store) ListResources(ctx context.Context, q marketplace.ResourceQuery) (marketplace.Page[marketplace.Resource], error) {
 	return page(s, ctx, marketplace.KindResource, q.Limit, q.Cursor,
-		func(r marketplace.Resource, _ *entry) bool {
+		func(r *marketplace.Resource, _ *entry) bool {
 			return (q.BuyerID == "" || r.BuyerID == q.BuyerID) && (q.SellerID == "" || r.SellerID == q.SellerID) &&
 				(q.Status == "" || r.Status == q.Status) && (!q.VisibleOnly || r.Visible)
 		},
-		func(r marketplace.Resource) cursorKey { return cursorKey{T: r.PurchasedAt.UTC(), ID: r.ID} }, newestFirst)
+		func(r *marketplace.Resource) cursorKey { return cursorKey{T: r.PurchasedAt.UTC(), ID: r.ID} }, newestFirst)
 }
 
 // ListFlows implements marketplace.Store.
 func (s *Store) ListFlows(ctx context.Context, q marketplace.FlowQuery) (marketplace.Page[marketplace.Flow], error) {
 	return page(s, ctx, marketplace.KindFlow, q.Limit, q.Cursor,
-		func(f marketplace.Flow, _ *entry) bool {
+		func(f *marketplace.Flow, _ *entry) bool {
 			return (q.BuyerID == "" || f.BuyerID == q.BuyerID) && (q.SellerID == "" || f.SellerID == q.SellerID) &&
 				(q.Status == "" || f.Status == q.Status)
 		},
-		func(f marketplace.Flow) cursorKey { return cursorKey{T: f.CreatedAt.UTC(), ID: f.ID} }, newestFirst)
+		func(f *marketplace.Flow) cursorKey { return cursorKey{T: f.CreatedAt.UTC(), ID: f.ID} }, newestFirst)
 }
 
 // ListInvoices implements marketplace.Store.
 func (s *Store) ListInvoices(ctx context.Context, q marketplace.InvoiceQuery) (marketplace.Page[marketplace.Invoice], error) {
 	return page(s, ctx, marketplace.KindInvoice, q.Limit, q.Cursor,
-		func(v marketplace.Invoice, _ *entry) bool {
+		func(v *marketplace.Invoice, _ *entry) bool {
 			return (q.BuyerID == "" || v.BuyerID == q.BuyerID) && (q.SellerID == "" || v.SellerID == q.SellerID) &&
 				(q.OrderID == "" || v.OrderID == q.OrderID) && (q.Status == "" || v.Status == q.Status)
 		},
-		func(v marketplace.Invoice) cursorKey { return cursorKey{T: v.RequestedAt.UTC(), ID: v.ID} }, newestFirst)
+		func(v *marketplace.Invoice) cursorKey { return cursorKey{T: v.RequestedAt.UTC(), ID: v.ID} }, newestFirst)
 }
 
 // ListUnsubscribeRequests implements marketplace.Store.
 func (s *Store) ListUnsubscribeRequests(ctx context.Context, q marketplace.UnsubscribeQuery) (marketplace.Page[marketplace.UnsubscribeRequest], error) {
 	return page(s, ctx, marketplace.KindUnsubscribe, q.Limit, q.Cursor,
-		func(v marketplace.UnsubscribeRequest, _ *entry) bool {
+		func(v *marketplace.UnsubscribeRequest, _ *entry) bool {
 			return (q.BuyerID == "" || v.BuyerID == q.BuyerID) && (q.SellerID == "" || v.SellerID == q.SellerID) &&
 				(q.ResourceID == "" || v.ResourceID == q.ResourceID) && (q.Status == "" || v.Status == q.Status)
 		},
-		func(v marketplace.UnsubscribeRequest) cursorKey { return cursorKey{T: v.CreatedAt.UTC(), ID: v.ID} }, newestFirst)
+		func(v *marketplace.UnsubscribeRequest) cursorKey { return cursorKey{T: v.CreatedAt.UTC(), ID: v.ID} }, newestFirst)
 }
 
 // ListPayments implements marketplace.Store.
 func (s *Store) ListPayments(ctx context.Context, q marketplace.PaymentQuery) (marketplace.Page[marketplace.Payment], error) {
 	return page(s, ctx, marketplace.KindPayment, q.Limit, q.Cursor,
-		func(v marketplace.Payment, _ *entry) bool {
+		func(v *marketplace.Payment, _ *entry) bool {
 			return (q.BuyerID == "" || v.BuyerID == q.BuyerID) && (q.OrderID == "" || v.OrderID == q.OrderID) &&
 				(q.Method == "" || v.Method == q.Method) && (!q.Unsettled || v.SettledAt == nil)
 		},
-		func(v marketplace.Payment) cursorKey { return cursorKey{T: v.CreatedAt.UTC(), ID: v.ID} },
+		func(v *marketplace.Payment) cursorKey { return cursorKey{T: v.CreatedAt.UTC(), ID: v.ID} },
 		func(a, b cursorKey) int { return cmp.Or(a.T.Compare(b.T), cmp.Compare(a.ID, b.ID)) })
 }
 
