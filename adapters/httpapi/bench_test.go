@@ -135,4 +135,3 @@ func BenchmarkPostOrder(b *testing.B) {
 	b.Run("handler", func(b *testing.B) { benchOrder(b, w.api, "/v1/orders", w.product) })
 	b.Run("bare", func(b *testing.B) { benchOrder(b, w.bare, "/orders", w.product) })
 }
-
