@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -52,6 +53,7 @@ const (
 	CodeNameConflict          Code = "name_conflict"          // 409
 	CodeDependencyUnavailable Code = "dependency_unavailable" // 503: a seller endpoint or deployer failed
 	CodeInternal              Code = "internal"               // 500: a fault on our side, logged
+	CodeRequestCancelled      Code = "request_cancelled"      // 408: the client went away mid-request
 )
 
 // mapping is one row of the error table.
@@ -175,6 +177,12 @@ func fieldOf(err error) string {
 
 // writeError is the single error writer.
 func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		// The client hung up: not our fault, and nobody is listening.
+		writeProblem(w, Problem{Type: "https://opengallery.dev/problems/" + string(CodeRequestCancelled), Title: "Request cancelled",
+			Status: http.StatusRequestTimeout, Code: CodeRequestCancelled, Instance: r.URL.Path})
+		return
+	}
 	p, internal := problemFor(err)
 	if internal {
 		h.log.ErrorContext(r.Context(), "httpapi: internal error", slog.String("method", r.Method),

@@ -1,9 +1,14 @@
 package httpapi
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -69,5 +74,23 @@ func TestProblemFor(t *testing.T) {
 				t.Errorf("404 detail %q names what was asked for", p.Detail)
 			}
 		})
+	}
+}
+
+func TestWriteErrorCancelledIsNotAFault(t *testing.T) {
+	var logged bytes.Buffer
+	h := &Handler{log: slog.New(slog.NewTextHandler(&logged, nil))}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r := httptest.NewRequest("GET", "/v1/products", nil).WithContext(ctx)
+	rec := httptest.NewRecorder()
+	h.writeError(rec, r, fmt.Errorf("search: %w", context.Canceled))
+	if rec.Code != http.StatusRequestTimeout || logged.Len() != 0 {
+		t.Errorf("cancelled request: %d, logged %q", rec.Code, logged.String())
+	}
+	rec = httptest.NewRecorder()
+	h.writeError(rec, httptest.NewRequest("GET", "/v1/products", nil), errors.New("disk on fire"))
+	if rec.Code != http.StatusInternalServerError || !strings.Contains(logged.String(), "disk on fire") || strings.Contains(rec.Body.String(), "disk on fire") {
+		t.Errorf("fault: %d %s, logged %q", rec.Code, rec.Body, logged.String())
 	}
 }
