@@ -144,3 +144,43 @@ func TestRefundsByPaymentMethod(t *testing.T) {
 	_, err = e.svc.Act(ctx, buyer, marketplace.FlowActionInput{FlowID: "nope", Action: supervision.Accept})
 	wantErr(t, err, marketplace.ErrNotFound)
 }
+
+// TestLateAppInfo: a supervised SaaS flow accepted before the seller's app
+// info arrives completes once it does; app info that never arrives stalls
+// the order for an operator after the polling budget.
+func TestLateAppInfo(t *testing.T) {
+	e := newEnv(t)
+	e.saas.Processing(provisioning.OpQuery, 0)
+	o := e.buy(buyer, marketplace.CreateOrderInput{QuoteInput: marketplace.QuoteInput{ProductID: e.saasSup.ID, SpecID: "basic", Mode: billing.Yearly, Duration: 1}}, nil)
+	attach := []supervision.Attachment{{Name: "req.pdf", Size: 10, BlobRef: "b"}}
+	e.act(buyer, o.FlowID, supervision.SubmitRequest, func(in *marketplace.FlowActionInput) { in.Description = "x"; in.Attachments = attach })
+	e.act(seller, o.FlowID, supervision.ConfirmRequest)
+	e.act(seller, o.FlowID, supervision.Deliver, func(in *marketplace.FlowActionInput) { in.Result = "done" })
+	e.act(operator, o.FlowID, supervision.ApproveDelivery)
+	e.act(buyer, o.FlowID, supervision.Accept)
+	e.advanceTo(e.clock.Now().Add(3*time.Hour+time.Minute), time.Minute)
+	if got := e.order(o.ID); got.Status != marketplace.OrderProcessing || got.Provisioning.Phase != marketplace.PhaseStalled {
+		t.Fatalf("without app info: %s %s", got.Status, got.Provisioning.Phase)
+	}
+	if !e.hasEvent(o.ID, "order.provisioning_stalled") {
+		t.Fatal("stall not recorded")
+	}
+	// A second order whose app info arrives after acceptance.
+	e.saas.ClearFaults()
+	e.saas.Processing(provisioning.OpQuery, 2)
+	o2 := e.buy(buyer, marketplace.CreateOrderInput{QuoteInput: marketplace.QuoteInput{ProductID: e.saasSup.ID, SpecID: "basic", Mode: billing.Yearly, Duration: 1}}, nil)
+	e.act(buyer, o2.FlowID, supervision.SubmitRequest, func(in *marketplace.FlowActionInput) { in.Description = "x"; in.Attachments = attach })
+	e.act(seller, o2.FlowID, supervision.ConfirmRequest)
+	e.act(seller, o2.FlowID, supervision.Deliver, func(in *marketplace.FlowActionInput) { in.Result = "done" })
+	e.act(operator, o2.FlowID, supervision.ApproveDelivery)
+	e.act(buyer, o2.FlowID, supervision.Accept)
+	e.advance(time.Minute)
+	e.advance(time.Minute)
+	if got := e.order(o2.ID); got.Provisioning.Phase != marketplace.PhaseDone || got.Status != marketplace.OrderProcessing {
+		t.Fatalf("app info after acceptance: %s %s %+v", got.Provisioning.Phase, got.Status, got.Provisioning)
+	}
+	e.advance(3 * time.Hour)
+	if got := e.order(o2.ID); got.Status != marketplace.OrderCompleted {
+		t.Fatalf("order: %s", got.Status)
+	}
+}

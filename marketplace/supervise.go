@@ -162,8 +162,11 @@ func (s *Service) flowAccepted(tx Tx, f *Flow, now time.Time) error {
 	acc := f.Supervision.AcceptedAt.UTC()
 	o.AcceptedAt, o.UpdatedAt = &acc, now
 	if at, ok := f.Supervision.OrderCompletionAt(s.policy); ok {
-		at = at.UTC()
-		o.NextDueAt = &at
+		// Keep an earlier timer (a provisioning poll): the runner looks at
+		// the order then, and delivery reschedules the completion.
+		if at = at.UTC(); o.NextDueAt == nil || at.Before(*o.NextDueAt) {
+			o.NextDueAt = &at
+		}
 	}
 	if err := tx.PutOrder(&o); err != nil {
 		return err

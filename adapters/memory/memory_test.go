@@ -1,6 +1,8 @@
 package memory_test
 
 import (
+	"context"
+	"errors"
 	"testing"
 
 	"github.com/opengallery/opengallery/adapters/memory"
@@ -17,4 +19,19 @@ func TestStore(t *testing.T) {
 func TestReopen(t *testing.T) {
 	storetest.RunWithOptions(t, func(t *testing.T) marketplace.Store { return memory.New() },
 		storetest.Options{Reopen: func(t *testing.T, s marketplace.Store) marketplace.Store { return s }})
+}
+
+// FuzzCursor: any cursor string is either one the store issued or an
+// invalid-input error, never a panic.
+func FuzzCursor(f *testing.F) {
+	st := memory.New()
+	f.Add("")
+	f.Add("eyJ0IjoiMjAyNi0wMS0wMVQwMDowMDowMFoiLCJpZCI6InAxIn0")
+	f.Add("!!")
+	f.Fuzz(func(t *testing.T, c string) {
+		_, err := st.SearchProducts(context.Background(), marketplace.ProductQuery{Cursor: c, Limit: 10})
+		if err != nil && !errors.Is(err, marketplace.ErrInvalidInput) {
+			t.Fatalf("cursor %q: %v", c, err)
+		}
+	})
 }
