@@ -51,16 +51,28 @@ type UnsubscribeInput struct {
 	Now          time.Time
 }
 
-// Validate checks that Now is set and the delivery method is known (Expiry
-// is checked once the rules get that far: a refusal needs no expiry).
+// Validate checks that Now is set, the delivery method and billing mode are
+// known, and a nonzero Paid is a non-negative amount in a known currency
+// (Expiry is checked once the rules get that far: a refusal needs no
+// expiry).
 //
-// Errors: *InputError (ErrInvalidInput).
+// Errors: *InputError (ErrInvalidInput), *CurrencyError
+// (ErrUnknownCurrency).
 func (in UnsubscribeInput) Validate() error {
 	if in.Now.IsZero() {
 		return &InputError{Field: "now", Value: in.Now, Reason: "must be set"}
 	}
 	if !in.Delivery.Valid() {
 		return &InputError{Field: "delivery", Value: in.Delivery, Reason: "unknown delivery method"}
+	}
+	if !in.Mode.Valid() {
+		return &InputError{Field: "mode", Value: in.Mode, Reason: "unknown billing mode"}
+	}
+	if !in.Paid.IsZero() && !in.Paid.Valid() {
+		return &CurrencyError{Code: string(in.Paid.Currency)}
+	}
+	if in.Paid.IsNegative() {
+		return &InputError{Field: "paid", Value: in.Paid, Reason: "must not be negative"}
 	}
 	return nil
 }
@@ -75,8 +87,9 @@ func (in UnsubscribeInput) Validate() error {
 // progress, frozen, or after expiry.
 //
 // Errors: *NotRefundableError (ErrNotRefundable) with the first reason that
-// applies; *InputError (ErrInvalidInput) for a zero Now or Expiry or an
-// unknown delivery method.
+// applies; *InputError (ErrInvalidInput) for a zero Now or Expiry, an
+// unknown delivery method or billing mode, or a negative Paid;
+// *CurrencyError (ErrUnknownCurrency) for a Paid in an unknown currency.
 func UnsubscribeEligibility(cfg Config, in UnsubscribeInput) (RefundKind, error) {
 	if err := in.Validate(); err != nil {
 		return "", err

@@ -336,10 +336,22 @@ func TestUnsubscribeEligibility(t *testing.T) {
 		"no now":           mod(func(in *billing.UnsubscribeInput) { in.Now = time.Time{} }),
 		"unknown delivery": mod(func(in *billing.UnsubscribeInput) { in.Delivery = "drone" }),
 		"no expiry":        mod(func(in *billing.UnsubscribeInput) { in.Expiry = time.Time{} }),
+		"unknown mode":     mod(func(in *billing.UnsubscribeInput) { in.Mode = "weekly" }),
+		"negative paid":    mod(func(in *billing.UnsubscribeInput) { in.Paid = usd("-1") }),
 	} {
 		if _, err := billing.UnsubscribeEligibility(cfg, in); !errors.Is(err, billing.ErrInvalidInput) {
 			t.Errorf("%s: err = %v, want ErrInvalidInput", name, err)
 		}
+	}
+	bad := mod(func(in *billing.UnsubscribeInput) { in.Paid = billing.Money{Amount: dec("5"), Currency: "QQQ"} })
+	if _, err := billing.UnsubscribeEligibility(cfg, bad); !errors.Is(err, billing.ErrUnknownCurrency) {
+		t.Errorf("unknown currency: err = %v", err)
+	}
+	// A free order may leave Paid unset: it is refused as free, not invalid.
+	free := mod(func(in *billing.UnsubscribeInput) { in.Paid = billing.Money{} })
+	var nr *billing.NotRefundableError
+	if _, err := billing.UnsubscribeEligibility(cfg, free); !errors.As(err, &nr) || nr.Reason != billing.ReasonFree {
+		t.Errorf("unset Paid: err = %v, want ReasonFree", err)
 	}
 }
 
