@@ -40,7 +40,11 @@ type app struct {
 // openStore opens and migrates the configured store.
 func openStore(ctx context.Context, c config) (marketplace.Store, func(), error) {
 	if c.postgres != "" {
-		s, err := postgres.Open(ctx, c.postgres)
+		var opts []postgres.Option
+		if c.pgSchema != "" {
+			opts = append(opts, postgres.WithSchema(c.pgSchema))
+		}
+		s, err := postgres.Open(ctx, c.postgres, opts...)
 		if err != nil {
 			return nil, nil, err
 		}

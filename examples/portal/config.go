@@ -12,6 +12,7 @@ type config struct {
 	addr         string
 	db           string
 	postgres     string
+	pgSchema     string
 	sim          bool
 	saasEndpoint string
 	saasKey      string
@@ -27,6 +28,7 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "listen address")
 	fs.StringVar(&c.db, "db", "opengallery.db", "SQLite database file")
 	fs.StringVar(&c.postgres, "postgres", "", "PostgreSQL DSN (instead of SQLite)")
+	fs.StringVar(&c.pgSchema, "postgres-schema", "", "PostgreSQL schema for the tables (default: the DSN's search path)")
 	fs.StringVar(&clock, "clock", "real", "real, or sim for simulated time moved by POST /v1/clock/advance")
 	fs.StringVar(&c.saasEndpoint, "saas-endpoint", "", "seller SaaS endpoint URL for SaaS products (default: an in-process fake)")
 	fs.StringVar(&c.saasKey, "saas-key", "opengallery-demo-access-key-0001", "access key of -saas-endpoint")

@@ -10,6 +10,7 @@
 //	-addr 127.0.0.1:8080      listen address
 //	-db opengallery.db        SQLite file
 //	-postgres DSN             use PostgreSQL instead of SQLite
+//	-postgres-schema NAME     the PostgreSQL schema (default: the DSN's search path)
 //	-clock=sim                simulated time: POST /v1/clock/advance moves it
 //	-saas-endpoint URL        a seller SaaS endpoint (see examples/isv) for SaaS products
 //	-saas-key KEY             that endpoint's access key

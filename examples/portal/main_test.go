@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -16,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/opengallery/opengallery/adapters/postgres"
 )
 
 // syncBuffer is a goroutine-safe output sink.
@@ -351,4 +354,33 @@ func startBinary(t *testing.T, path, dir string, re *regexp.Regexp, args ...stri
 		t.Fatalf("%s did not start\n%s", path, p.out)
 	}
 	return nil, ""
+}
+
+// TestPostgres starts the portal on PostgreSQL when
+// OPENGALLERY_TEST_POSTGRES_DSN is set, in a schema of its own.
+func TestPostgres(t *testing.T) {
+	dsn := os.Getenv("OPENGALLERY_TEST_POSTGRES_DSN")
+	if dsn == "" {
+		t.Skip("OPENGALLERY_TEST_POSTGRES_DSN is not set")
+	}
+	schema := fmt.Sprintf("portal_%d", time.Now().UnixNano())
+	t.Cleanup(func() {
+		s, err := postgres.Open(context.Background(), dsn, postgres.WithSchema(schema))
+		if err == nil {
+			_ = s.DropSchema(context.Background())
+			s.Close()
+		}
+	})
+	base, out, stop := startPortal(t, "-postgres", dsn, "-postgres-schema", schema)
+	c := client{t, base}
+	tok := tokens(t, out.String())
+	if page := c.must(200, "GET", "/v1/products", tok["buyer"], nil); page["total"] != float64(5) {
+		t.Errorf("seeded catalog on Postgres: %v", page["total"])
+	}
+	if !strings.Contains(out.String(), "store: PostgreSQL") {
+		t.Errorf("store line missing:\n%s", out)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
 }
