@@ -404,3 +404,31 @@ func countOp(calls []fake.Call, op string) int {
 	}
 	return n
 }
+
+// TestRenewalInRetention: renewing a frozen SaaS subscription starts from
+// the original expiry, refreshes and unfreezes it at the seller.
+func TestRenewalInRetention(t *testing.T) {
+	e := newEnv(t)
+	o := e.buy(buyer, marketplace.CreateOrderInput{QuoteInput: marketplace.QuoteInput{ProductID: e.saasPlain.ID, SpecID: "basic", Mode: billing.Monthly, Duration: 1}}, nil)
+	r := e.resource(o.ResourceID)
+	expiry := *r.ExpiresAt
+	e.advanceTo(expiry.Add(20*24*time.Hour), 5*24*time.Hour)
+	if got := e.resource(r.ID).Status; got != marketplace.ResourceRetention {
+		t.Fatalf("20 days after expiry: %s", got)
+	}
+	ro := must(e.svc.Renew(ctx, buyer, marketplace.RenewInput{ResourceID: r.ID, Duration: 2, IdempotencyKey: "late"}))(t)
+	must(e.svc.PayOrder(ctx, buyer, marketplace.PayInput{OrderID: ro.ID}))(t)
+	got := e.resource(r.ID)
+	if got.Status != marketplace.ResourceActive || !got.Term.Start.Equal(expiry) {
+		t.Fatalf("renewed in retention: %s from %v (want %v)", got.Status, got.Term.Start, expiry)
+	}
+	var unfreeze int
+	for _, c := range e.saas.CallsTo(provisioning.OpUpdateStatus) {
+		if req, ok := c.Request.(provisioning.StatusRequest); ok && req.Status == provisioning.StatusUnfreeze {
+			unfreeze++
+		}
+	}
+	if unfreeze != 1 {
+		t.Fatalf("%d unfreeze calls", unfreeze)
+	}
+}

@@ -165,6 +165,9 @@ type Order struct {
 	// UnsubscribeRequestID links an unsubscription order to the negotiated
 	// request it pays.
 	UnsubscribeRequestID string `json:"unsubscribe_request_id,omitempty"`
+	// Unfreeze is set on a renewal paid while the resource was frozen in
+	// retention: the seller is told to unfreeze the instance.
+	Unfreeze bool `json:"unfreeze,omitempty"`
 	// NextDueAt is when the due-work runner next needs to look at the order
 	// (unpaid expiry, provisioning retry, completion); nil for never.
 	NextDueAt *time.Time `json:"next_due_at,omitempty"`

@@ -392,6 +392,9 @@ func (s *Service) notifySeller(ctx context.Context, orderID string) {
 				req.ExpiresAt = *r.ExpiresAt
 			}
 			err = ep.Refresh(ctx, req)
+			if err == nil && o.Unfreeze {
+				err = ep.UpdateStatus(ctx, provisioning.StatusRequest{InstanceID: r.App.InstanceID, Status: provisioning.StatusUnfreeze})
+			}
 		case OrderUpgrade:
 			err = ep.Upgrade(ctx, provisioning.UpgradeRequest{InstanceID: r.App.InstanceID, OrderID: o.ID, OrderLineID: o.ID + "-1"})
 		}

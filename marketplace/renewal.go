@@ -163,6 +163,7 @@ func (s *Service) applyRenewal(tx Tx, o *Order, now time.Time) error {
 		return wrapBilling(KindResource, r.ID, "renew", err)
 	}
 	from := r.Status
+	o.Unfreeze = from == ResourceRetention
 	term := ren.Term
 	r.Term, r.ExpiresAt, r.Duration = &term, &term.Expiry, o.Duration
 	r.Status, r.Paid, r.PendingOrderID, r.AutoRenewFailedAt, r.UpdatedAt = ResourceActive, o.Amount, "", nil, now
