@@ -53,7 +53,7 @@ type UnsubscribeInput struct {
 
 // Validate checks that Now is set, the delivery method and billing mode are
 // known, and a nonzero Paid is a non-negative amount in a known currency
-// (Expiry is checked once the rules get that far: a refusal needs no
+// (Expiry is checked only once the rules get that far: a refusal needs no
 // expiry).
 //
 // Errors: *InputError (ErrInvalidInput), *CurrencyError
