@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/opengallery/opengallery/billing"
 )
@@ -160,6 +159,10 @@ type CreateOrderInput struct {
 	QuoteInput
 	// AutoRenew asks for auto-renewal (yearly/monthly, where offered).
 	AutoRenew bool `json:"auto_renew,omitempty"`
+	// Trial asks for the specification's free trial (yearly/monthly specs
+	// that offer one): nothing is charged and the term lasts the trial's
+	// days; renewing it converts it to a paid term.
+	Trial bool `json:"trial,omitempty"`
 	// AgreeTerms must be true: the buyer read and agreed to the terms.
 	AgreeTerms bool `json:"agree_terms"`
 	// IdempotencyKey makes repeated creation return the same order: the
@@ -184,6 +187,9 @@ func (in CreateOrderInput) Validate() error {
 	if in.AutoRenew && !in.Mode.Prepaid() {
 		return inputErr("auto_renew", true, "only yearly and monthly purchases auto-renew")
 	}
+	if in.Trial && in.AutoRenew {
+		return inputErr("auto_renew", true, "a trial does not auto-renew")
+	}
 	return nil
 }
 
@@ -205,7 +211,7 @@ func (s *Service) CreateOrder(ctx context.Context, actor Actor, in CreateOrderIn
 		return Order{}, err
 	}
 	body, _ := json.Marshal(in.QuoteInput)
-	hash := fingerprint(string(body), fmt.Sprint(in.AutoRenew))
+	hash := fingerprint(string(body), fmt.Sprint(in.AutoRenew), fmt.Sprint(in.Trial))
 	key := "order:" + actor.ID + ":" + in.IdempotencyKey
 	var out Order
 	err := s.update(ctx, func(tx Tx) error {
@@ -223,6 +229,9 @@ func (s *Service) CreateOrder(ctx context.Context, actor Actor, in CreateOrderIn
 		if in.AutoRenew && !s.cfg.AutoRenewOffered(p.Delivery) {
 			return inputErr("auto_renew", true, "auto-renewal is not offered for "+string(p.Delivery))
 		}
+		if in.Trial && !sp.Pricing.TrialAllowed(in.Mode) {
+			return inputErr("trial", true, "the specification offers no trial for "+string(in.Mode))
+		}
 		q, err := s.quote(p, sp, in.QuoteInput)
 		if err != nil {
 			return err
@@ -236,6 +245,11 @@ func (s *Service) CreateOrder(ctx context.Context, actor Actor, in CreateOrderIn
 			IdempotencyKey: in.IdempotencyKey, TermsAgreedAt: now, CreatedAt: now, PayBy: now.Add(s.payWindow), UpdatedAt: now,
 		}
 		o.Amount, o.Lines = orderAmount(q)
+		if in.Trial {
+			o.Trial = true
+			o.Amount = billing.Zero(q.Total.Currency)
+			o.Lines = []OrderLine{{Description: fmt.Sprintf("%d-day free trial", sp.Pricing.TrialDays), Amount: o.Amount}}
+		}
 		if actor.ResellerID != "" {
 			o.PaymentMethod = PayReseller
 		}
@@ -402,5 +416,3 @@ func (s *Service) cancelUnpaid(tx Tx, actor Actor, o Order, reason string) (Orde
 	}
 	return o, emit(tx, now, actor, KindOrder, o.ID, "order.cancelled", string(OrderPendingPayment), string(OrderCancelled), map[string]string{"reason": reason})
 }
-
-var _ = strings.TrimSpace

@@ -388,3 +388,38 @@ func TestPaymentDeclined(t *testing.T) {
 	wantErr(t, err, marketplace.ErrPaymentFailed)
 	_ = fmt.Sprint()
 }
+
+// TestTrial: a free trial of a SaaS specification is provisioned at no
+// charge, expires after its days, and a renewal converts it to a paid term.
+func TestTrial(t *testing.T) {
+	in := saasInput("Trial CRM", false, false)
+	in.Specs[0].Pricing.TrialDays = 7
+	e := newEnv(t)
+	p := e.publish(seller, in)
+	order := marketplace.CreateOrderInput{QuoteInput: marketplace.QuoteInput{ProductID: p.ID, SpecID: "basic", Mode: billing.Monthly, Duration: 1}, Trial: true}
+	o := e.buy(buyer, order, nil)
+	if !o.Amount.IsZero() || !o.Trial || o.Status != marketplace.OrderCompleted {
+		t.Fatalf("trial order: %s %v %s", o.Amount, o.Trial, o.Status)
+	}
+	if got := e.balance("alice"); !got.Equal(usd("10000.00")) {
+		t.Fatalf("trial charged: %s", got)
+	}
+	r := e.resource(o.ResourceID)
+	// Started 2026-01-05 18:30 GMT+08:00: 7 days → 2026-01-12 23:59:59.
+	if want := time.Date(2026, 1, 12, 15, 59, 59, 0, time.UTC); !r.ExpiresAt.Equal(want) {
+		t.Fatalf("trial expiry %v, want %v", r.ExpiresAt, want)
+	}
+	chk := must(e.svc.UnsubscribeEligibility(ctx, buyer, r.ID))(t)
+	if chk.Allowed {
+		t.Fatalf("a trial is refundable: %+v", chk)
+	}
+	ro := must(e.svc.Renew(ctx, buyer, marketplace.RenewInput{ResourceID: r.ID, Duration: 1, IdempotencyKey: "convert"}))(t)
+	must(e.svc.PayOrder(ctx, buyer, marketplace.PayInput{OrderID: ro.ID}))(t)
+	if got := e.resource(r.ID); got.Trial || !got.ExpiresAt.After(*r.ExpiresAt) {
+		t.Fatalf("converted: trial %v expiry %v", got.Trial, got.ExpiresAt)
+	}
+	// No trial offered for the yearly plan of a spec without trial days.
+	order.ProductID, order.IdempotencyKey, order.AgreeTerms = e.saasPlain.ID, "t2", true
+	_, err := e.svc.CreateOrder(ctx, buyer, order)
+	wantErr(t, err, marketplace.ErrInvalidInput)
+}

@@ -207,12 +207,16 @@ func (s *Service) fulfil(tx Tx, o *Order, now time.Time, deployImage bool) error
 		ProductID: o.ProductID, SpecID: o.SpecID, ProductName: o.ProductName, SpecName: o.SpecName, Delivery: o.Delivery,
 		Status: ResourcePending, Mode: o.Mode, Duration: o.Duration, Quantity: o.Quantity, OrderID: o.ID,
 		OrderIDs: []string{o.ID}, Paid: o.Amount, PurchasedAt: now, Supervised: p.Supervised,
-		AutoRenew: billing.AutoRenewal{Enabled: o.AutoRenew}, UpdatedAt: now,
+		AutoRenew: billing.AutoRenewal{Enabled: o.AutoRenew}, Trial: o.Trial, UpdatedAt: now,
 		// A supervised SaaS product appears in Purchased Apps only once
 		// supervision completes; everything else at once.
 		Visible: !(p.Delivery == DeliverySaaS && p.Supervised),
 	}
 	r.App.GuideURL = p.GuideURL
+	if o.Trial {
+		sp, _ := p.Spec(o.SpecID)
+		r.TrialDays = sp.Pricing.TrialDays
+	}
 	o.ResourceID = r.ID
 	if p.Supervised {
 		f, err := s.startFlow(tx, o, p, r.ID, now)
@@ -267,7 +271,19 @@ func (s *Service) complete(o *Order, now time.Time) {
 // purchases, its lifecycle timers.
 func (s *Service) activate(r *Resource, start, now time.Time) error {
 	r.Status, r.EffectiveAt, r.UpdatedAt = ResourceActive, &start, now
-	if r.Mode.Prepaid() {
+	if r.Trial && r.TrialDays > 0 {
+		exp, err := billing.TrialExpiry(s.cfg, start, r.TrialDays)
+		if err != nil {
+			return wrapBilling(KindResource, r.ID, "start the trial", err)
+		}
+		term, err := billing.NewTerm(s.cfg, start, r.Mode, 1)
+		if err != nil {
+			return wrapBilling(KindResource, r.ID, "start the trial", err)
+		}
+		// The trial's own end; renewals count on from it like any term.
+		term.Expiry = exp
+		r.Term, r.ExpiresAt = &term, &term.Expiry
+	} else if r.Mode.Prepaid() {
 		term, err := billing.NewTerm(s.cfg, start, r.Mode, r.Duration)
 		if err != nil {
 			return wrapBilling(KindResource, r.ID, "start the term", err)

@@ -230,7 +230,7 @@ func (s *Service) createRequest(o Order, p Product) provisioning.CreateRequest {
 	req := provisioning.CreateRequest{
 		OrderID: o.ID, OrderLineID: o.ID + "-1", BusinessID: s.ids.NewID("business"), ProductID: p.ID, Mode: o.Mode,
 		Buyer: provisioning.Buyer{CustomerID: o.BuyerID},
-		Order: provisioning.OrderDetails{Amount: o.Amount, PeriodCount: o.Duration, CreatedAt: o.CreatedAt,
+		Order: provisioning.OrderDetails{Trial: o.Trial, Amount: o.Amount, PeriodCount: o.Duration, CreatedAt: o.CreatedAt,
 			Products: []provisioning.ProductInfo{{ProductID: p.ID, SKUCode: o.SpecID, LinearValue: int64(o.Quantity)}}},
 	}
 	switch o.Mode {

@@ -167,6 +167,7 @@ func (s *Service) applyRenewal(tx Tx, o *Order, now time.Time) error {
 	term := ren.Term
 	r.Term, r.ExpiresAt, r.Duration = &term, &term.Expiry, o.Duration
 	r.Status, r.Paid, r.PendingOrderID, r.AutoRenewFailedAt, r.UpdatedAt = ResourceActive, o.Amount, "", nil, now
+	r.Trial, r.TrialDays = false, 0 // a renewed trial is a paid term
 	r.OrderIDs = append(r.OrderIDs, o.ID)
 	if o.BuyerID == "" || o.TermsAgreedAt.IsZero() {
 		r.AutoRenew.Done++

@@ -85,7 +85,9 @@ type Resource struct {
 	// depend on it).
 	Supervised bool `json:"supervised,omitempty"`
 	// Trial is set for a trial purchase (never refunded).
-	Trial           bool       `json:"trial,omitempty"`
+	Trial bool `json:"trial,omitempty"`
+	// TrialDays is the length of the trial term.
+	TrialDays       int        `json:"trial_days,omitempty"`
 	App             AppInfo    `json:"app"`
 	GraceEndsAt     *time.Time `json:"grace_ends_at,omitempty"`
 	RetentionEndsAt *time.Time `json:"retention_ends_at,omitempty"`
