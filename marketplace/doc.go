@@ -48,5 +48,46 @@
 //   - Store.Events(ctx, after, limit) is the change feed hosts follow.
 //
 // Values are copied in and out of every store: nothing a caller holds
-// aliases stored state.
+// aliases stored state. The Service never calls the store's query methods
+// inside an Update or View closure (the memory store would deadlock, and
+// SQL stores would hold a connection twice).
+//
+// # The service
+//
+// New(store, options...) builds a Service. Options: WithClock (nil is real
+// time; SimClock for tests and simulations), WithBillingConfig,
+// WithSupervisionPolicy, WithDeliveryPolicy, WithPayments (default
+// BalancePayments: prepaid balances in the store), WithSaaS /
+// WithSaaSResolver, WithDeployer (with the infrastructure catalog),
+// WithCredentialKey (AES-GCM key for stored SaaS passwords),
+// WithIDGenerator, WithPaymentWindow, WithRunner, WithLogger.
+//
+// Every use case takes (ctx, actor, input) and validates the input first;
+// inputs are structs with Validate. By concept:
+//
+//   - catalog: RegisterSeller, GetSeller, CreateProduct, UpdateProduct,
+//     SubmitProduct, ReviewProduct, DelistProduct, DiscontinueSpec,
+//     GetProduct, ProductContact, SellerProducts; search: Search;
+//   - saved list: SaveItem, RemoveSavedItem, SavedList;
+//   - checkout and payment: Quote, CreateOrder (idempotency key, terms,
+//     trials), PayOrder, CancelOrder, GetOrder, ListOrders; accounts:
+//     TopUp, SetCredit, GetAccount, SettleCredit;
+//   - purchased apps: ListPurchasedApps, GetPurchasedApp, GetResource,
+//     RevealPassword, ResourceContact;
+//   - supervision: Act (every action of supervision.Action), GetFlow (with
+//     the actions available to the viewer now), ListFlows;
+//   - lifecycle: Renew, SetAutoRenew, SetRenewalDay, QuoteUpgrade, Upgrade,
+//     UnsubscribeEligibility, QuoteUnsubscribe, Unsubscribe,
+//     ProposeUnsubscribe, DecideUnsubscribe, ListUnsubscribeRequests;
+//   - invoices: RequestInvoice, IssueInvoice, ReturnInvoice, ListInvoices;
+//   - time: RunDue (and RunDueEvery), which does all due work at the
+//     clock's now;
+//   - events: Events.
+//
+// Errors map to the sentinels: ErrNotFound (also "not yours"),
+// ErrNotAllowed (the role may not), ErrConflict (a stale version or a state
+// that forbids the action; the rules' own sentinels, such as
+// billing.ErrNotRenewable or supervision.ErrFrozen, stay in the chain),
+// ErrInvalidInput, ErrPaymentFailed, ErrIdempotencyMismatch and
+// ErrUnavailable.
 package marketplace
