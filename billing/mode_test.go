@@ -43,3 +43,28 @@ func TestDelivery(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// FuzzParseModeAndDelivery checks that ParseMode and ParseDelivery return
+// exactly the value their input spells, or an *InputError, never panic.
+func FuzzParseModeAndDelivery(f *testing.F) {
+	for _, s := range []string{"monthly", "pay_per_use", "image", "professional_service", "", "Monthly", "\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var ie *billing.InputError
+		if m, err := billing.ParseMode(s); err != nil {
+			if !errors.As(err, &ie) || !errors.Is(err, billing.ErrInvalidInput) {
+				t.Fatalf("ParseMode(%q): untyped error %v", s, err)
+			}
+		} else if string(m) != s || !m.Valid() {
+			t.Fatalf("ParseMode(%q) = %q", s, m)
+		}
+		if d, err := billing.ParseDelivery(s); err != nil {
+			if !errors.As(err, &ie) || !errors.Is(err, billing.ErrInvalidInput) {
+				t.Fatalf("ParseDelivery(%q): untyped error %v", s, err)
+			}
+		} else if string(d) != s || !d.Valid() {
+			t.Fatalf("ParseDelivery(%q) = %q", s, d)
+		}
+	})
+}
