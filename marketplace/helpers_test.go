@@ -50,7 +50,20 @@ type env struct {
 
 func newEnv(t testing.TB, opts ...marketplace.Option) *env {
 	t.Helper()
-	e := &env{t: t, store: memory.New(), clock: marketplace.NewSimClock(start), saas: fake.NewSaaS(),
+	return newEnvWithStore(t, nil, opts...)
+}
+
+// newEnvWithStore builds the environment over st (a fresh memory store
+// when nil).
+func newEnvWithStore(t testing.TB, st marketplace.Store, opts ...marketplace.Option) *env {
+	t.Helper()
+	mem := memory.New()
+	if st == nil {
+		st = mem
+	} else if f, ok := st.(*flakyStore); ok {
+		mem = f.Store
+	}
+	e := &env{t: t, store: mem, clock: marketplace.NewSimClock(start), saas: fake.NewSaaS(),
 		dep: fake.NewDeployer(fake.WithSecurityGroups(fake.OpenSecurityGroup()))}
 	all := append([]marketplace.Option{
 		marketplace.WithClock(e.clock), marketplace.WithIDGenerator(&marketplace.SequentialIDs{}),
@@ -58,7 +71,7 @@ func newEnv(t testing.TB, opts ...marketplace.Option) *env {
 		marketplace.WithCredentialKey([]byte("0123456789abcdef0123456789abcdef")),
 		marketplace.WithLogger(slog.New(slog.DiscardHandler)),
 	}, opts...)
-	svc, err := marketplace.New(e.store, all...)
+	svc, err := marketplace.New(st, all...)
 	if err != nil {
 		t.Fatal(err)
 	}
