@@ -20,8 +20,9 @@ import (
 //
 // Errors:
 //   - *InputError (ErrInvalidInput): invalid policy, flow, command or now; a
-//     SaaS request without an attachment; an enabling time after now; a
-//     Resume without a target on a flow that has none.
+//     SaaS request without an attachment; an enabling time after now or
+//     before the payment (Flow.CreatedAt); a Resume without a target on a
+//     flow that has none.
 //   - *NotAllowedError (ErrNotAllowed): the role may not take the action in
 //     this status; also wrapping ErrFrozen when the flow is frozen and the
 //     actor is not an operator, or ErrTooEarly when the action's time or
@@ -55,6 +56,11 @@ func Apply(f Flow, c Command, now time.Time, p Policy) (Flow, Record, error) {
 	}
 	if c.Action == Deliver && c.EnablingTime.After(now) {
 		return f, Record{}, &InputError{Field: "EnablingTime", Value: c.EnablingTime, Reason: "the actual enabling time cannot be after now"}
+	}
+	if c.Action == Deliver && !c.EnablingTime.IsZero() && c.EnablingTime.Before(f.CreatedAt) {
+		// The term starts at the enabling time: it cannot start before
+		// the purchase was paid.
+		return f, Record{}, &InputError{Field: "EnablingTime", Value: c.EnablingTime, Reason: "the actual enabling time cannot be before the payment"}
 	}
 	n, rec := next(&f, &c, to, now)
 	return n, rec, nil

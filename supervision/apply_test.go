@@ -162,13 +162,33 @@ func TestTermStartAndOrderCompletion(t *testing.T) {
 			}
 		})
 	}
-	t.Run("enabling time after now is refused", func(t *testing.T) {
-		d := validCommand(sv.Deliver, sv.Seller)
-		d.EnablingTime = t0.Add(time.Minute)
-		if _, _, err := sv.Apply(standardAt(sv.AwaitingDelivery), d, t0, p); !errors.Is(err, sv.ErrInvalidInput) {
-			t.Errorf("err = %v", err)
-		}
-	})
+	for _, tc := range []struct {
+		name     string
+		enabling time.Time
+		ok       bool
+	}{
+		{"enabling time after now is refused", t0.Add(2*time.Hour + time.Second), false},
+		{"enabling time at now is accepted", t0.Add(2 * time.Hour), true},
+		{"enabling time at the payment is accepted", t0, true},
+		{"enabling time before the payment is refused", t0.Add(-time.Second), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := validCommand(sv.Deliver, sv.Seller)
+			d.EnablingTime = tc.enabling
+			f := standardAt(sv.AwaitingDelivery)
+			got, _, err := sv.Apply(f, d, t0.Add(2*time.Hour), p)
+			if tc.ok {
+				if err != nil || !got.Delivery.EnablingTime.Equal(tc.enabling) {
+					t.Errorf("err = %v, enabling time %v", err, got.Delivery.EnablingTime)
+				}
+				return
+			}
+			checkInputError(t, err, "EnablingTime")
+			if got.Status != f.Status || got.Seq != f.Seq {
+				t.Errorf("refused delivery changed the flow: %s #%d", got.Status, got.Seq)
+			}
+		})
+	}
 }
 
 func TestSaaSRequestNeedsAttachment(t *testing.T) {
