@@ -267,22 +267,31 @@ func (s *Store) SearchProducts(ctx context.Context, q marketplace.ProductQuery) 
 	if err != nil {
 		return out, err
 	}
+	// With text, FTS5 answers the text and the selective filters (category,
+	// seller) and drives the query: CROSS JOIN keeps it the outer loop and
+	// each match is read by rowid, where the broad filters (status, OS,
+	// delivery, billing mode, each matching a large part of the catalog)
+	// are checked. Without text the indexed columns drive, so that the sort
+	// order's index can stop at the page's end, and the total is counted
+	// from the FTS facets.
+	terms := marketplace.SearchTerms(q.Text)
+	hasText := len(terms) > 0
 	var w where
-	if terms := marketplace.SearchTerms(q.Text); len(terms) > 0 {
-		parts := make([]string, len(terms))
-		for i, t := range terms {
-			parts[i] = `"` + strings.ReplaceAll(t, `"`, `""`) + `"*`
-		}
-		w.add("p.rowid IN (SELECT rowid FROM og_products_fts WHERE og_products_fts MATCH ?)", strings.Join(parts, " AND "))
+	from := " FROM og_products p"
+	if hasText {
+		from = " FROM og_products_fts f CROSS JOIN og_products p ON p.rowid = f.rowid"
+		w.add("f.og_products_fts MATCH ?", ftsQuery(marketplace.ProductQuery{Text: q.Text, Category: q.Category, SellerID: q.SellerID}))
+	} else {
+		w.eq("p.category", q.Category)
+		w.eq("p.seller_id", q.SellerID)
 	}
-	w.eq("p.category", q.Category)
 	w.eq("p.delivery", string(q.Delivery))
-	w.eq("p.seller_id", q.SellerID)
+	// Tags are probed per candidate row (a primary-key lookup).
 	if q.OS != "" {
-		w.add("p.rowid IN (SELECT product_rid FROM og_product_tags WHERE tag = ?)", "os:"+q.OS)
+		w.add("EXISTS (SELECT 1 FROM og_product_tags g WHERE g.tag = ? AND g.product_rid = p.rowid)", "os:"+q.OS)
 	}
 	if q.Mode != "" {
-		w.add("p.rowid IN (SELECT product_rid FROM og_product_tags WHERE tag = ?)", "mode:"+string(q.Mode))
+		w.add("EXISTS (SELECT 1 FROM og_product_tags g WHERE g.tag = ? AND g.product_rid = p.rowid)", "mode:"+string(q.Mode))
 	}
 	if len(q.Statuses) > 0 {
 		ph := make([]string, len(q.Statuses))
@@ -290,9 +299,22 @@ func (s *Store) SearchProducts(ctx context.Context, q marketplace.ProductQuery) 
 			ph[i] = "?"
 			w.args = append(w.args, string(st))
 		}
-		w.conds = append(w.conds, "p.status IN ("+strings.Join(ph, ", ")+")")
+		// The unary + keeps the planner off the status index: without
+		// statistics it would take "status = listed" for selective.
+		col := "p.status"
+		if hasText {
+			col = "+p.status"
+		}
+		w.conds = append(w.conds, col+" IN ("+strings.Join(ph, ", ")+")")
 	}
-	pageW := where{conds: append([]string(nil), w.conds...), args: append([]any(nil), w.args...)}
+	countQ, countArgs := "SELECT count(*)"+from+w.sql(), w.args
+	if !hasText {
+		countQ, countArgs = "SELECT count(*) FROM og_products", nil
+		if m := ftsQuery(q); m != "" {
+			countQ, countArgs = "SELECT count(*) FROM og_products_fts WHERE og_products_fts MATCH ?", []any{m}
+		}
+	}
+	pageW := w.clone()
 	byName := q.Sort == marketplace.SortName
 	order := "p.sort_r, p.sort_t DESC, p.id"
 	if byName {
@@ -304,11 +326,15 @@ func (s *Store) SearchProducts(ctx context.Context, q marketplace.ProductQuery) 
 		pageW.add("(p.sort_r > ? OR (p.sort_r = ? AND (p.sort_t < ? OR (p.sort_t = ? AND p.id > ?))))",
 			after.R, after.R, after.T, after.T, after.ID)
 	}
-	query := "SELECT p.doc, p.sort_r, p.sort_t, p.name, p.id FROM og_products p" + pageW.sql() + " ORDER BY " + order + " LIMIT ?"
+	// On a first page with text, the window count gives the total in the
+	// same pass that sorts the matches.
+	windowTotal := hasText && after == nil
+	total := ", 0"
+	if windowTotal {
+		total = ", count(*) OVER ()"
+	}
+	query := "SELECT p.doc, p.sort_r, p.sort_t, p.name, p.id" + total + from + pageW.sql() + " ORDER BY " + order + " LIMIT ?"
 	err = s.read(ctx, func(tx sqlTx) error {
-		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM og_products p"+w.sql(), w.args...).Scan(&out.Total); err != nil {
-			return err
-		}
 		rows, err := tx.QueryContext(ctx, query, append(pageW.args, q.Limit+1)...)
 		if err != nil {
 			return err
@@ -319,8 +345,12 @@ func (s *Store) SearchProducts(ctx context.Context, q marketplace.ProductQuery) 
 		for rows.Next() {
 			var doc []byte
 			var c cursor
-			if err := rows.Scan(&doc, &c.R, &c.T, &c.S, &c.ID); err != nil {
+			var n int
+			if err := rows.Scan(&doc, &c.R, &c.T, &c.S, &c.ID, &n); err != nil {
 				return err
+			}
+			if windowTotal {
+				out.Total = n
 			}
 			if byName {
 				c.R, c.T = 0, 0
@@ -338,12 +368,52 @@ func (s *Store) SearchProducts(ctx context.Context, q marketplace.ProductQuery) 
 			out.Items = append(out.Items, p)
 			last = c
 		}
-		return rows.Err()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows.Close()
+		if windowTotal {
+			return nil
+		}
+		return tx.QueryRowContext(ctx, countQ, countArgs...).Scan(&out.Total)
 	})
 	if err != nil {
 		return marketplace.Page[marketplace.Product]{}, wrapRead(ctx, "search products", err)
 	}
 	return out, nil
+}
+
+// ftsQuery builds the FTS5 query of q: every text term as a prefix of a
+// word of name, description or seller, and every filter as its facet token
+// (the empty string for no text and no filter).
+func ftsQuery(q marketplace.ProductQuery) string {
+	var parts []string
+	terms := marketplace.SearchTerms(q.Text)
+	if len(terms) > 0 {
+		ts := make([]string, len(terms))
+		for i, t := range terms {
+			ts[i] = `"` + strings.ReplaceAll(t, `"`, `""`) + `"*`
+		}
+		parts = append(parts, "{name description seller} : ("+strings.Join(ts, " AND ")+")")
+	}
+	add := func(letter byte, v string) {
+		if v != "" {
+			parts = append(parts, `facets : "`+facet(letter, v)+`"`)
+		}
+	}
+	add('c', q.Category)
+	add('d', string(q.Delivery))
+	add('s', q.SellerID)
+	add('o', q.OS)
+	add('m', string(q.Mode))
+	if len(q.Statuses) > 0 {
+		ts := make([]string, len(q.Statuses))
+		for i, st := range q.Statuses {
+			ts[i] = `"` + facet('t', string(st)) + `"`
+		}
+		parts = append(parts, "facets : ("+strings.Join(ts, " OR ")+")")
+	}
+	return strings.Join(parts, " AND ")
 }
 
 // dueTables are the aggregates ClaimDue visits, in Kind order.
@@ -449,4 +519,8 @@ func (s *Store) Events(ctx context.Context, after int64, limit int) ([]marketpla
 		return nil, wrapRead(ctx, "events", err)
 	}
 	return out, nil
+}
+
+func (w where) clone() where {
+	return where{conds: append([]string(nil), w.conds...), args: append([]any(nil), w.args...)}
 }

@@ -3,9 +3,11 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/opengallery/opengallery/marketplace"
@@ -275,7 +277,8 @@ func (t *tx) indexProduct(v *marketplace.Product) error {
 		args []any
 	}{
 		{`DELETE FROM og_products_fts WHERE rowid = ?`, []any{rid}},
-		{`INSERT INTO og_products_fts (rowid, name, description, seller) VALUES (?, ?, ?, ?)`, []any{rid, v.Name, v.Description, v.SellerName}},
+		{`INSERT INTO og_products_fts (rowid, name, description, seller, facets) VALUES (?, ?, ?, ?, ?)`,
+			[]any{rid, v.Name, v.Description, v.SellerName, strings.Join(productFacets(*v), " ")}},
 		{`DELETE FROM og_product_tags WHERE product_rid = ?`, []any{rid}},
 	}
 	for _, s := range stmts {
@@ -289,6 +292,25 @@ func (t *tx) indexProduct(v *marketplace.Product) error {
 		}
 	}
 	return nil
+}
+
+// facet returns the search token of one filter value: the filter's letter
+// and the value in hex, which the tokenizer keeps as one word whatever the
+// value contains.
+func facet(letter byte, value string) string {
+	return string(letter) + hex.EncodeToString([]byte(value))
+}
+
+// productFacets are the filter tokens of a product.
+func productFacets(p marketplace.Product) []string {
+	fs := []string{facet('c', p.Category), facet('d', string(p.Delivery)), facet('s', p.SellerID), facet('t', string(p.Status))}
+	for _, os := range p.OperatingSystems {
+		fs = append(fs, facet('o', os))
+	}
+	for _, m := range p.Modes() {
+		fs = append(fs, facet('m', string(m)))
+	}
+	return fs
 }
 
 // productTags are the multi-valued filter values of a product.

@@ -40,11 +40,15 @@ CREATE TABLE og_product_tags (
 ) WITHOUT ROWID;
 CREATE INDEX og_product_tags_product ON og_product_tags (product_rid);
 
--- Catalog text: name, description and seller name, tokenised like
+-- Catalog search: name, description and seller name, tokenised like
 -- marketplace.Words (letters and digits, lower-cased, no diacritic folding),
--- with prefix indexes for the term-prefix rule. rowid = og_products.rowid.
+-- with prefix indexes for the term-prefix rule; plus facets, one token per
+-- filter value (a letter naming the filter and the value in hex, e.g.
+-- category "ai" is c6169), so that text and filters are answered together
+-- from the index and counting the matches never touches og_products.
+-- rowid = og_products.rowid.
 CREATE VIRTUAL TABLE og_products_fts USING fts5 (
-  name, description, seller,
+  name, description, seller, facets,
   tokenize = 'unicode61 remove_diacritics 0',
   prefix = '1 2 3'
 );
