@@ -108,10 +108,18 @@ type StartInput struct {
 // otherwise at acceptance (paid 1 Jan, accepted 1 Mar: the year runs from
 // 1 Mar). ok is false while a supervised term has not started.
 //
-// Errors: *InputError (ErrInvalidInput) when PaidAt is zero.
+// Errors: *InputError (ErrInvalidInput) when PaidAt is zero, or AcceptedAt
+// or EnabledAt is set but before PaidAt (a term cannot start before it is
+// paid for).
 func TermStart(in StartInput) (start time.Time, ok bool, err error) {
 	if in.PaidAt.IsZero() {
 		return time.Time{}, false, &InputError{Field: "paid_at", Value: in.PaidAt, Reason: "must be set"}
+	}
+	if !in.AcceptedAt.IsZero() && in.AcceptedAt.Before(in.PaidAt) {
+		return time.Time{}, false, &InputError{Field: "accepted_at", Value: in.AcceptedAt, Reason: "must not be before paid_at"}
+	}
+	if !in.EnabledAt.IsZero() && in.EnabledAt.Before(in.PaidAt) {
+		return time.Time{}, false, &InputError{Field: "enabled_at", Value: in.EnabledAt, Reason: "must not be before paid_at"}
 	}
 	switch {
 	case !in.Supervised:

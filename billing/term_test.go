@@ -161,8 +161,14 @@ func TestTermStart(t *testing.T) {
 			}
 		})
 	}
-	if _, _, err := billing.TermStart(billing.StartInput{}); !errors.Is(err, billing.ErrInvalidInput) {
-		t.Errorf("err = %v", err)
+	for name, in := range map[string]billing.StartInput{
+		"no payment":                  {},
+		"accepted before the payment": {PaidAt: paid, Supervised: true, AcceptedAt: paid.Add(-time.Second)},
+		"enabled before the payment":  {PaidAt: paid, Supervised: true, AcceptedAt: accepted, EnabledAt: paid.Add(-time.Second)},
+	} {
+		if _, _, err := billing.TermStart(in); !errors.Is(err, billing.ErrInvalidInput) {
+			t.Errorf("%s: err = %v", name, err)
+		}
 	}
 	// One year from 1 March.
 	start, _, _ := billing.TermStart(billing.StartInput{PaidAt: paid, Supervised: true, AcceptedAt: accepted})
