@@ -409,6 +409,7 @@ func (s *Service) cancelUnpaid(tx Tx, actor Actor, o Order, reason string) (Orde
 		}
 		if r.PendingOrderID == o.ID {
 			r.PendingOrderID, r.UpdatedAt = "", now
+			s.scheduleResource(&r, now) // auto-renewal may be due again
 			if err := tx.PutResource(&r); err != nil {
 				return Order{}, err
 			}

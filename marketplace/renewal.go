@@ -2,6 +2,7 @@ package marketplace
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -350,27 +351,43 @@ func (s *Service) autoRenew(ctx context.Context, r Resource) error {
 		o.TermsAgreedAt = time.Time{} // agreed when auto-renewal was enabled; marks an automatic renewal
 		return s.placeChangeOrder(tx, &o, &cur, SystemActor(), now)
 	})
-	if err != nil {
+	if errors.Is(err, errSkip) {
 		return err
+	}
+	if err != nil && !errors.Is(err, ErrConflict) && !errors.Is(err, ErrInvalidInput) {
+		return err // a store fault: retried after the lease
+	}
+	if err != nil {
+		// The rules refuse the renewal (e.g. the product can no longer be
+		// renewed): record it like a declined attempt.
+		return s.autoRenewFailed(ctx, r.ID, "", err)
 	}
 	_, err = s.payChange(ctx, o.ID)
 	if err == nil {
 		return nil
 	}
-	// Declined: cancel the order, free the resource, schedule the retry.
-	s.log.Info("marketplace: auto-renewal declined", "resource", r.ID, "err", err)
+	return s.autoRenewFailed(ctx, r.ID, o.ID, err)
+}
+
+// autoRenewFailed records a failed auto-renewal attempt: the order (if
+// any) is cancelled, the resource freed and the next daily attempt
+// scheduled.
+func (s *Service) autoRenewFailed(ctx context.Context, resourceID, orderID string, err error) error {
+	s.log.Info("marketplace: auto-renewal failed", "resource", resourceID, "err", err)
 	return s.update(ctx, func(tx Tx) error {
-		ord, e := tx.Order(o.ID)
-		if e != nil {
-			return e
+		if orderID != "" {
+			ord, e := tx.Order(orderID)
+			if e != nil {
+				return e
+			}
+			if ord.Status != OrderPendingPayment {
+				return nil
+			}
+			if _, e := s.cancelUnpaid(tx, SystemActor(), ord, "auto-renewal payment failed: "+err.Error()); e != nil {
+				return e
+			}
 		}
-		if ord.Status != OrderPendingPayment {
-			return nil
-		}
-		if _, e := s.cancelUnpaid(tx, SystemActor(), ord, "auto-renewal payment failed: "+err.Error()); e != nil {
-			return e
-		}
-		cur, e := tx.Resource(r.ID)
+		cur, e := tx.Resource(resourceID)
 		if e != nil {
 			return e
 		}

@@ -85,3 +85,25 @@ func TestEventsFeed(t *testing.T) {
 	_, err := e.svc.Events(ctx, operator, 0, 0)
 	wantErr(t, err, marketplace.ErrInvalidInput)
 }
+
+// TestAutoRenewRefusedByRules: an auto-renewal the rules refuse (the
+// product was delisted) is recorded as failed and retried daily, without
+// the runner looping on it.
+func TestAutoRenewRefusedByRules(t *testing.T) {
+	e := newEnv(t)
+	in := licenseOrder(e, e.licenseMonthly, billing.Monthly)
+	in.AutoRenew = true
+	o := e.buy(buyer, in, nil)
+	e.act(seller, o.FlowID, "deliver", func(in *marketplace.FlowActionInput) { in.Result = "key" })
+	e.act(buyer, o.FlowID, "accept")
+	must(e.svc.DelistProduct(ctx, seller, e.licenseMonthly.ID))(t)
+	r := e.resource(o.ResourceID)
+	e.advanceTo(*r.NextDueAt, 24*time.Hour)
+	if !e.hasEvent(r.ID, "resource.auto_renew_failed") {
+		t.Fatal("refused auto-renewal not recorded")
+	}
+	got := e.resource(r.ID)
+	if got.AutoRenewFailedAt == nil || got.NextDueAt == nil || !got.NextDueAt.After(e.clock.Now()) {
+		t.Fatalf("not rescheduled: %+v", got.NextDueAt)
+	}
+}
