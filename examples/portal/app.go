@@ -323,6 +323,11 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- string)
 	}
 	fmt.Fprintln(out, "demo actors:")
 	printTokens(out, a.tokens)
+	for tok, act := range a.tokens {
+		if act.Role == marketplace.RoleBuyer && act.ResellerID == "" {
+			fmt.Fprintf(out, "try: curl -H 'Authorization: Bearer %s' '%s/v1/products?text=mail'\n", tok, base)
+		}
+	}
 
 	runCtx, stopRunner := context.WithCancel(ctx)
 	runnerDone := make(chan struct{})
