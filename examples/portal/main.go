@@ -22,13 +22,13 @@
 // seller and operator tokens; with -clock=sim):
 //
 //	curl -H "Authorization: Bearer $B" 'localhost:8080/v1/products?text=office'
-//	curl -H "Authorization: Bearer $B" -d '{"product_id":"<id>","spec_id":"annual","mode":"yearly","duration":1}' localhost:8080/v1/quotes
+//	curl -H "Authorization: Bearer $B" --json '{"product_id":"<id>","spec_id":"annual","mode":"yearly","duration":1}' localhost:8080/v1/quotes
 //	curl -H "Authorization: Bearer $B" -H 'Idempotency-Key: k1' \
-//	     -d '{"product_id":"<id>","spec_id":"annual","mode":"yearly","duration":1,"agree_terms":true}' localhost:8080/v1/orders
+//	     --json '{"product_id":"<id>","spec_id":"annual","mode":"yearly","duration":1,"agree_terms":true}' localhost:8080/v1/orders
 //	curl -H "Authorization: Bearer $B" -X POST localhost:8080/v1/orders/<order>/pay
-//	curl -H "Authorization: Bearer $S" -d '{"result":"key ABC"}' localhost:8080/v1/flows/<flow>/actions/deliver
+//	curl -H "Authorization: Bearer $S" --json '{"result":"key ABC"}' localhost:8080/v1/flows/<flow>/actions/deliver
 //	curl -H "Authorization: Bearer $B" -X POST localhost:8080/v1/flows/<flow>/actions/accept
-//	curl -H "Authorization: Bearer $O" -d '{"duration":"3h1m"}' localhost:8080/v1/clock/advance
+//	curl -H "Authorization: Bearer $O" --json '{"duration":"3h1m"}' localhost:8080/v1/clock/advance
 //	curl -H "Authorization: Bearer $B" localhost:8080/v1/apps
 package main
 
