@@ -117,7 +117,13 @@ func TestPropertyQuoteLinesSumToTotal(t *testing.T) {
 
 func TestPropertyRefundWithinPaid(t *testing.T) {
 	cfg, r := billing.DefaultConfig(), newRand()
-	for i := range propertyCases {
+	// Run until propertyCases refunds were computed: the draws after expiry
+	// (refused) do not count toward them.
+	refunds := 0
+	for i := 0; refunds < propertyCases; i++ {
+		if i == 2*propertyCases {
+			t.Fatalf("only %d of %d draws refunded", refunds, i)
+		}
 		mode, count, start, exp := randTerm(t, cfg, r)
 		span := exp.Sub(start)
 		unsub := start.Add(time.Duration(r.Int64N(int64(span)+int64(48*time.Hour))) - 24*time.Hour)
@@ -141,13 +147,19 @@ func TestPropertyRefundWithinPaid(t *testing.T) {
 		if ref.UsedHours < 0 || ref.UsedHours > ref.OrderHours {
 			t.Fatalf("case %d: used %d of %d hours", i, ref.UsedHours, ref.OrderHours)
 		}
+		refunds++
 	}
 }
 
 func TestPropertyUpgradeNeverNegative(t *testing.T) {
 	cfg, r := billing.DefaultConfig(), newRand()
-	downgrades := 0
-	for i := range propertyCases {
+	// Run until propertyCases upgrades were priced: the refused downgrades
+	// (about a quarter of the draws) do not count toward them.
+	priced, downgrades := 0, 0
+	for i := 0; priced < propertyCases; i++ {
+		if i == 3*propertyCases {
+			t.Fatalf("only %d of %d draws priced", priced, i)
+		}
 		mode, count, start, exp := randTerm(t, cfg, r)
 		change := start.Add(time.Duration(r.Int64N(int64(exp.Sub(start)))))
 		from := randPlan(r, mode)
@@ -174,8 +186,10 @@ func TestPropertyUpgradeNeverNegative(t *testing.T) {
 		if u.Remaining.IsNegative() || u.Remaining.GreaterThan(decimal.NewFromInt(int64(count)+1)) {
 			t.Fatalf("case %d: remaining %s of %d", i, u.Remaining, count)
 		}
+		priced++
 	}
-	if downgrades == 0 || downgrades == propertyCases {
+	t.Logf("%d priced upgrades, %d refused downgrades", priced, downgrades)
+	if downgrades == 0 {
 		t.Errorf("%d downgrades: the generator does not exercise both branches", downgrades)
 	}
 }
@@ -202,14 +216,21 @@ func TestPropertyExpiryAt235959(t *testing.T) {
 
 func TestPropertyRenewalStartsAtOriginalExpiry(t *testing.T) {
 	cfg, r := billing.DefaultConfig(), newRand()
-	for i := range propertyCases {
+	// Run until propertyCases renewals were made: the draws after release
+	// (refused) do not count toward them.
+	renewals, released := 0, 0
+	for i := 0; renewals < propertyCases; i++ {
+		if i == 2*propertyCases {
+			t.Fatalf("only %d of %d draws renewed", renewals, i)
+		}
 		mode, count := randPrepaid(r)
 		term, err := billing.NewTerm(cfg, randTime(r), mode, count)
 		if err != nil {
 			t.Fatal(err)
 		}
-		// Renew any time from 60 days before expiry to the end of retention.
-		now := term.Expiry.Add(time.Duration(r.Int64N(int64(90*24*time.Hour))) - 60*24*time.Hour)
+		// Renew any time from 60 days before expiry to 2 days after the
+		// end of retention (30 days after expiry).
+		now := term.Expiry.Add(time.Duration(r.Int64N(int64(92*24*time.Hour))) - 60*24*time.Hour)
 		uniform := 0
 		if r.IntN(3) == 0 {
 			uniform = r.IntN(29) // 0 (none) or 1–28
@@ -222,6 +243,7 @@ func TestPropertyRenewalStartsAtOriginalExpiry(t *testing.T) {
 			if !errors.Is(err, billing.ErrNotRenewable) {
 				t.Fatalf("case %d: released renewal err = %v", i, err)
 			}
+			released++
 			continue
 		}
 		if err != nil {
@@ -239,5 +261,9 @@ func TestPropertyRenewalStartsAtOriginalExpiry(t *testing.T) {
 		if now.After(term.Expiry) != (rn.Consumed > 0) {
 			t.Fatalf("case %d: consumed %v renewing at %v after expiry %v", i, rn.Consumed, now, term.Expiry)
 		}
+		renewals++
+	}
+	if released == 0 {
+		t.Error("no draw fell after release: the refusal is not exercised")
 	}
 }
