@@ -221,3 +221,41 @@ func BenchmarkBaselineSearchScan(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkBaselineFlowReadWrite is the store-side baseline of
+// BenchmarkSupervisionAction: one memory-store transaction that reads a
+// flow of the same length, writes it back with one more record, and
+// appends an event — what an action costs without authorization and the
+// state machine.
+func BenchmarkBaselineFlowReadWrite(b *testing.B) {
+	e := newEnv(b)
+	must(e.svc.TopUp(ctx, operator, marketplace.TopUpInput{AccountID: "alice", Amount: usd("1000000000.00")}))(b)
+	var flowID string
+	rec := supervision.Record{Actor: supervision.Actor{ID: "alice", Role: supervision.Buyer}, Action: supervision.SubmitRequest,
+		From: supervision.AwaitingRequest, To: supervision.AwaitingConfirmation, Description: "Migrate 2 TB"}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if i%20 == 0 {
+			b.StopTimer()
+			o := e.buy(buyer, marketplace.CreateOrderInput{QuoteInput: marketplace.QuoteInput{ProductID: e.pro.ID, SpecID: "std", Mode: billing.OneTime}}, nil)
+			flowID = o.FlowID
+			b.StartTimer()
+		}
+		err := e.store.Update(ctx, func(tx marketplace.Tx) error {
+			f, err := tx.Flow(flowID)
+			if err != nil {
+				return err
+			}
+			f.Records = append(f.Records, rec)
+			f.UpdatedAt = start
+			if err := tx.PutFlow(&f); err != nil {
+				return err
+			}
+			return tx.AppendEvent(&marketplace.Event{At: start, Kind: marketplace.KindFlow, AggregateID: f.ID, Type: "flow.submit_request"})
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
