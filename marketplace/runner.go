@@ -31,6 +31,9 @@ type RunReport struct {
 func (s *Service) RunDue(ctx context.Context) (RunReport, error) {
 	var rep RunReport
 	seen := map[DueItem]bool{}
+	// times bounds how often one aggregate is handled in a pass, so that a
+	// step that keeps rescheduling itself to now cannot spin the loop.
+	times := map[string]int{}
 	for {
 		if err := ctx.Err(); err != nil {
 			return rep, err
@@ -43,10 +46,12 @@ func (s *Service) RunDue(ctx context.Context) (RunReport, error) {
 		fresh := 0
 		for _, it := range items {
 			key := DueItem{Kind: it.Kind, ID: it.ID, Version: it.Version}
-			if seen[key] {
-				continue // rescheduled to now by this run: leave it for the next
+			id := string(it.Kind) + "/" + it.ID
+			if seen[key] || times[id] >= maxStepsPerPass {
+				continue // handled enough in this pass: leave it for the next
 			}
 			seen[key] = true
+			times[id]++
 			fresh++
 			rep.Claimed++
 			if err := s.runItem(ctx, it); err != nil && !errors.Is(err, errSkip) {
@@ -59,6 +64,10 @@ func (s *Service) RunDue(ctx context.Context) (RunReport, error) {
 		}
 	}
 }
+
+// maxStepsPerPass is how many steps one aggregate may take in one RunDue
+// pass (a SaaS create followed by its first poll takes two).
+const maxStepsPerPass = 8
 
 func (s *Service) runItem(ctx context.Context, it DueItem) error {
 	switch it.Kind {
