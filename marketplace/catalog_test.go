@@ -29,6 +29,11 @@ func TestProductLifecycle(t *testing.T) {
 		t.Fatal("not updated")
 	}
 	p = must(e.svc.SubmitProduct(ctx, seller, p.ID))(t)
+	if q := must(e.svc.ReviewQueue(ctx, operator, "", 0))(t); q.Total != 1 || q.Items[0].ID != p.ID {
+		t.Fatalf("review queue: %+v", q)
+	}
+	_, err = e.svc.ReviewQueue(ctx, seller, "", 0)
+	wantErr(t, err, marketplace.ErrNotAllowed)
 	_, err = e.svc.UpdateProduct(ctx, seller, p.ID, p.Version, in)
 	wantErr(t, err, marketplace.ErrConflict)
 	_, err = e.svc.SubmitProduct(ctx, seller, p.ID)

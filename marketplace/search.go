@@ -126,3 +126,15 @@ func (s *Service) SellerProducts(ctx context.Context, actor Actor, sellerID stri
 	}
 	return s.store.SearchProducts(ctx, ProductQuery{SellerID: sellerID, Statuses: statuses, Cursor: cursor, Limit: limit, Sort: SortNewest})
 }
+
+// ReviewQueue lists the products waiting for review, across sellers
+// (operators only).
+//
+// Errors: *InputError; *NotAllowedError for anyone but an operator; store
+// errors.
+func (s *Service) ReviewQueue(ctx context.Context, actor Actor, cursor string, limit int) (Page[Product], error) {
+	if err := checkActor(actor, "read the review queue", RoleOperator); err != nil {
+		return Page[Product]{}, err
+	}
+	return s.store.SearchProducts(ctx, ProductQuery{Statuses: []ProductStatus{ProductInReview}, Sort: SortNewest, Cursor: cursor, Limit: defLimit(limit)})
+}
