@@ -67,7 +67,7 @@
 //
 //   - catalog: RegisterSeller, GetSeller, CreateProduct, UpdateProduct,
 //     SubmitProduct, ReviewProduct, DelistProduct, DiscontinueSpec,
-//     GetProduct, ProductContact, SellerProducts; search: Search;
+//     GetProduct, ProductContact, SellerProducts, ReviewQueue; search: Search;
 //   - saved list: SaveItem, RemoveSavedItem, SavedList;
 //   - checkout and payment: Quote, CreateOrder (idempotency key, terms,
 //     trials), PayOrder, CancelOrder, GetOrder, ListOrders; accounts:
