@@ -152,7 +152,8 @@ func resource(id, buyer string) marketplace.Resource {
 		Delivery: marketplace.DeliverySaaS, Status: marketplace.ResourceActive, Visible: true, Mode: billing.Monthly,
 		Duration: 1, Quantity: 3, OrderID: "o1", OrderIDs: []string{"o1"}, Paid: usd("15.00"), PurchasedAt: at(0),
 		EffectiveAt: ptr(at(0)), ExpiresAt: ptr(at(31 * 24 * time.Hour)),
-		AutoRenew: marketplace.AutoRenew{Enabled: true, Periods: 1, DeductionDays: 7},
+		AutoRenew: billing.AutoRenewal{Enabled: true, DaysBefore: ptr(3), Count: 1},
+		Term:      &billing.Term{Mode: billing.Monthly, Count: 1, Start: at(0).UTC(), AnchorDay: 31, Expiry: at(31 * 24 * time.Hour).UTC()},
 		App:       marketplace.AppInfo{InstanceID: "i-1", Username: "admin", PasswordCipher: []byte{1, 2, 3}, FrontEndURL: "https://app.example.com"},
 		UpdatedAt: at(0),
 	}
