@@ -393,6 +393,24 @@ func TestJourneyImage(t *testing.T) {
 	}
 	_, err = e.svc.Unsubscribe(ctx, buyer, r.ID)
 	wantErr(t, err, billing.ErrNotRefundable)
+
+	// The customized one auto-renews (images do by default), then is
+	// left to expire: grace, retention, release of its servers.
+	r2 := e.resource(o2.ResourceID)
+	must(e.svc.SetAutoRenew(ctx, buyer, marketplace.AutoRenewInput{ResourceID: r2.ID, Enabled: true}))(t)
+	e.advanceTo(r2.ExpiresAt.Add(-time.Hour), 24*time.Hour)
+	r2 = e.resource(r2.ID)
+	if len(r2.OrderIDs) != 2 {
+		t.Fatalf("image not auto-renewed: %v", r2.OrderIDs)
+	}
+	must(e.svc.SetAutoRenew(ctx, buyer, marketplace.AutoRenewInput{ResourceID: r2.ID}))(t)
+	e.advanceTo(r2.ExpiresAt.Add(31*24*time.Hour), 5*24*time.Hour)
+	if got := e.resource(r2.ID).Status; got != marketplace.ResourceReleased {
+		t.Fatalf("image after retention: %s", got)
+	}
+	if n := countOp(e.dep.Calls(), string(fake.OpRelease)); n != 2 {
+		t.Fatalf("%d release calls, want 2", n)
+	}
 }
 
 func countOp(calls []fake.Call, op string) int {
