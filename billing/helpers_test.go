@@ -46,3 +46,33 @@ func lineSum(t testing.TB, lines []billing.LineItem, cur billing.Currency) billi
 }
 
 func intp(n int) *int { return &n }
+
+// vsBaseline runs chunks of base and of impl in turn, so that both see the
+// same machine load (the shared machine is noisy), and reports each one's
+// cost and their ratio. One op is one chunk of each; either returning false
+// fails the benchmark.
+func vsBaseline(b *testing.B, base, impl func() bool) {
+	const chunk = 64
+	var tb, ti time.Duration
+	b.ReportAllocs()
+	for b.Loop() {
+		start := time.Now()
+		for range chunk {
+			if !base() {
+				b.Fatal("baseline failed")
+			}
+		}
+		mid := time.Now()
+		for range chunk {
+			if !impl() {
+				b.Fatal("implementation failed")
+			}
+		}
+		ti += time.Since(mid)
+		tb += mid.Sub(start)
+	}
+	n := float64(b.N * chunk)
+	b.ReportMetric(float64(tb.Nanoseconds())/n, "baseline-ns/op")
+	b.ReportMetric(float64(ti.Nanoseconds())/n, "impl-ns/op")
+	b.ReportMetric(float64(ti)/float64(tb), "ratio")
+}

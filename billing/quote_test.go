@@ -285,23 +285,41 @@ func BenchmarkQuote(b *testing.B) {
 	}
 }
 
-// BenchmarkQuoteBaseline is the bare decimal arithmetic of the same quote:
-// unit × count × quantity, the discount, the VM, the total and its rounding.
+// quoteBaseline is the bare decimal arithmetic of the benchmark quote:
+// unit × count × quantity, the discount, the VM, the total and its
+// rounding. It reports whether the result is usable.
+func quoteBaseline(unit, rate, vm decimal.Decimal) bool {
+	cnt, qty := decimal.NewFromInt(3), decimal.NewFromInt(10)
+	list := unit.Mul(cnt).Mul(qty)
+	off := list.Mul(rate).Neg()
+	software := list.Add(off)
+	infra := vm.Mul(cnt).Mul(qty)
+	total := software.Add(infra)
+	r := total.Round(2)
+	return !(r.Sub(total).IsZero() && r.IsZero())
+}
+
+// BenchmarkQuoteBaseline is the bare decimal arithmetic of the same quote.
 func BenchmarkQuoteBaseline(b *testing.B) {
 	unit, rate, vm := dec("5.00"), dec("0.2"), dec("70.37")
 	b.ReportAllocs()
 	for b.Loop() {
-		cnt, qty := decimal.NewFromInt(3), decimal.NewFromInt(10)
-		list := unit.Mul(cnt).Mul(qty)
-		off := list.Mul(rate).Neg()
-		software := list.Add(off)
-		infra := vm.Mul(cnt).Mul(qty)
-		total := software.Add(infra)
-		r := total.Round(2)
-		if r.Sub(total).IsZero() && r.IsZero() {
+		if !quoteBaseline(unit, rate, vm) {
 			b.Fatal("zero")
 		}
 	}
+}
+
+// BenchmarkQuoteVsBaseline alternates chunks of NewQuote and of its
+// baseline so that both see the same load, and reports the ratio (target
+// ≤ 1.3).
+func BenchmarkQuoteVsBaseline(b *testing.B) {
+	cfg, in := billing.DefaultConfig(), quoteBenchInput()
+	unit, rate, vm := dec("5.00"), dec("0.2"), dec("70.37")
+	vsBaseline(b, func() bool { return quoteBaseline(unit, rate, vm) }, func() bool {
+		q, err := billing.NewQuote(cfg, in)
+		return err == nil && !q.Total.IsZero()
+	})
 }
 
 // BenchmarkQuoteWithLines also builds the explanation, as a checkout page

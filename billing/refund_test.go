@@ -366,23 +366,41 @@ func BenchmarkRefund(b *testing.B) {
 	}
 }
 
+// refundBaseline is the bare decimal arithmetic of the benchmark refund:
+// paid × used / order at 8 places, the fee, the difference floored at zero,
+// rounded half-up to cents. It reports whether the result is usable.
+func refundBaseline(paid, rate decimal.Decimal) bool {
+	consumed := paid.Mul(decimal.NewFromInt(344)).DivRound(decimal.NewFromInt(758), 8)
+	fee := paid.Mul(rate)
+	total := paid.Sub(consumed).Sub(fee)
+	if total.IsNegative() {
+		total = decimal.Zero
+	}
+	return !total.Round(2).IsZero()
+}
+
 // BenchmarkRefundBaseline is the bare decimal arithmetic of the same
-// refund: paid × used / order at 8 places, the fee, the difference, rounded
-// half-up to cents.
+// refund.
 func BenchmarkRefundBaseline(b *testing.B) {
 	paid, rate := dec("100.00"), dec("0.10")
 	b.ReportAllocs()
 	for b.Loop() {
-		consumed := paid.Mul(decimal.NewFromInt(344)).DivRound(decimal.NewFromInt(758), 8)
-		fee := paid.Mul(rate)
-		total := paid.Sub(consumed).Sub(fee)
-		if total.IsNegative() {
-			total = decimal.Zero
-		}
-		if total.Round(2).IsZero() {
+		if !refundBaseline(paid, rate) {
 			b.Fatal("zero")
 		}
 	}
+}
+
+// BenchmarkRefundVsBaseline alternates chunks of InUseRefund and of its
+// baseline so that both see the same load, and reports the ratio (target
+// ≤ 1.3).
+func BenchmarkRefundVsBaseline(b *testing.B) {
+	cfg, in := billing.DefaultConfig(), seedRefund()
+	paid, rate := dec("100.00"), dec("0.10")
+	vsBaseline(b, func() bool { return refundBaseline(paid, rate) }, func() bool {
+		r, err := billing.InUseRefund(cfg, in)
+		return err == nil && !r.Total.IsZero()
+	})
 }
 
 func BenchmarkRefundWithLines(b *testing.B) {

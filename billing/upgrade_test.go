@@ -251,20 +251,38 @@ func BenchmarkUpgradeCost(b *testing.B) {
 	}
 }
 
+// upgradeBaseline is the bare decimal arithmetic of the benchmark upgrade,
+// in its fewest steps: remaining = 914/365 at 8 places, (new − old) ×
+// remaining, minus that × rate, rounded half-up to cents. It reports
+// whether the result is usable.
+func upgradeBaseline(newP, oldP, rate, days365 decimal.Decimal) bool {
+	rem := decimal.NewFromInt(914).DivRound(days365, 8)
+	diff := newP.Sub(oldP).Mul(rem)
+	return !diff.Sub(diff.Mul(rate)).Round(2).IsZero()
+}
+
 // BenchmarkUpgradeCostBaseline is the bare decimal arithmetic of the same
-// upgrade, in its fewest steps: remaining = 914/365 at 8 places,
-// (new − old) × remaining, minus that × rate, rounded half-up to cents.
+// upgrade.
 func BenchmarkUpgradeCostBaseline(b *testing.B) {
 	newP, oldP, rate, days365 := dec("1200"), dec("900"), dec("0.2"), decimal.NewFromInt(365)
 	b.ReportAllocs()
 	for b.Loop() {
-		rem := decimal.NewFromInt(914).DivRound(days365, 8)
-		diff := newP.Sub(oldP).Mul(rem)
-		total := diff.Sub(diff.Mul(rate)).Round(2)
-		if total.IsZero() {
+		if !upgradeBaseline(newP, oldP, rate, days365) {
 			b.Fatal("zero")
 		}
 	}
+}
+
+// BenchmarkUpgradeCostVsBaseline alternates chunks of UpgradeCost and of
+// its baseline so that both see the same load, and reports the ratio
+// (target ≤ 1.3).
+func BenchmarkUpgradeCostVsBaseline(b *testing.B) {
+	cfg, in := billing.DefaultConfig(), upgradeBenchInput()
+	newP, oldP, rate, days365 := dec("1200"), dec("900"), dec("0.2"), decimal.NewFromInt(365)
+	vsBaseline(b, func() bool { return upgradeBaseline(newP, oldP, rate, days365) }, func() bool {
+		u, err := billing.UpgradeCost(cfg, in)
+		return err == nil && !u.Total.IsZero()
+	})
 }
 
 func BenchmarkUpgradeCostWithLines(b *testing.B) {
