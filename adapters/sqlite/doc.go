@@ -28,7 +28,22 @@
 // Storage: every aggregate is a JSON document with its optimistic version in
 // a table prefixed og_, plus the columns its queries filter and sort on.
 // Decimals stay strings inside the JSON (exact); indexed times are UTC unix
-// nanoseconds. Catalog text search uses an FTS5 table with prefix indexes;
-// the OS and billing-mode filters use a tag table. Migrations() exposes the
-// schema files for hosts with their own migration tool.
+// nanoseconds. Catalog search uses an FTS5 table with prefix indexes for the
+// text and one token per filter value ("facets"), so text and the selective
+// filters (category, seller) are answered from the index and the total is
+// counted there; the broad filters (status, OS, billing mode, delivery) are
+// checked on the matching rows, OS and billing mode through a tag table.
+// Readers use a memory map. Migrations() exposes the schema files for hosts
+// with their own migration tool.
+//
+// Tests and benchmarks. `go test ./adapters/sqlite/` runs the conformance
+// suite (with reopen), the SIGKILL durability test (it builds
+// internal/storeprog and kills it mid-run), three marketplace runners
+// sharing 10,000 due orders (2,000 under -race or -short), and the
+// flat-memory expiry test at 20,000 subscriptions (5,000 under -race;
+// `-args -subs=1000000` runs the full million, several minutes). The
+// benchmarks (`go test -run '^$' -bench . ./adapters/sqlite/`) each run
+// beside their bare-SQLite baseline; BenchmarkSearch builds a
+// 100,000-product catalog once per run (`-args -catalog=N` changes the
+// size, `-catalogdb=PATH` keeps it between runs).
 package sqlite

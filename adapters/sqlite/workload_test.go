@@ -236,3 +236,18 @@ func runDue(ctx context.Context, st marketplace.Store, owner string, now time.Ti
 		}
 	}
 }
+
+// servicePlacePay places and pays one order through the marketplace's use
+// cases (CreateOrder, then PayOrder with the default prepaid-balance
+// payments), on the product and accounts seedShop made.
+func servicePlacePay(ctx context.Context, svc *marketplace.Service, buyer, key string) error {
+	actor := marketplace.BuyerActor(buyer)
+	o, err := svc.CreateOrder(ctx, actor, marketplace.CreateOrderInput{
+		QuoteInput: marketplace.QuoteInput{ProductID: "p1", SpecID: "sp1", Mode: billing.Monthly, Duration: 1},
+		AgreeTerms: true, IdempotencyKey: key})
+	if err != nil {
+		return err
+	}
+	_, err = svc.PayOrder(ctx, actor, marketplace.PayInput{OrderID: o.ID})
+	return err
+}

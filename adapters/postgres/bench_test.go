@@ -1,0 +1,186 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/opengallery/opengallery/marketplace"
+)
+
+// Each store benchmark sits beside its bare-PostgreSQL baseline on the same
+// server, so the ratio between them is the figure to report:
+//
+//	OPENGALLERY_TEST_POSTGRES_DSN=postgres://… go test -run '^$' -bench . -benchtime 1s ./adapters/postgres/
+
+// barePool returns a pool of conns connections on a fresh schema holding
+// one table t(id bigint primary key, v text, n int).
+func barePool(b *testing.B, conns int) *pgxpool.Pool {
+	b.Helper()
+	st := openTemp(b)
+	ctx := context.Background()
+	cfg, err := pgxpool.ParseConfig(testDSN(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg.MaxConns = int32(conns)
+	cfg.ConnConfig.RuntimeParams["search_path"] = st.Schema()
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(pool.Close)
+	if _, err := pool.Exec(ctx, `CREATE TABLE t (id bigint PRIMARY KEY, v text NOT NULL, n int NOT NULL DEFAULT 0)`); err != nil {
+		b.Fatal(err)
+	}
+	return pool
+}
+
+// parallel runs fn b.N times spread over clients goroutines.
+func parallel(b *testing.B, clients int, fn func(client, i int) error) {
+	b.Helper()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, clients)
+	b.ResetTimer()
+	for c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= b.N {
+					return
+				}
+				if err := fn(c, i); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.StopTimer()
+	close(errs)
+	for err := range errs {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkCommit compares placing and paying one order through the
+// marketplace's use cases with the bare single-row INSERT commit, 1 and 8
+// clients.
+func BenchmarkCommit(b *testing.B) {
+	for _, clients := range []int{1, 8} {
+		b.Run(fmt.Sprintf("bare-insert/clients=%d", clients), func(b *testing.B) {
+			b.ReportAllocs()
+			pool := barePool(b, clients)
+			ctx := context.Background()
+			parallel(b, clients, func(_, i int) error {
+				_, err := pool.Exec(ctx, `INSERT INTO t (id, v) VALUES ($1, $2)`, i, "order")
+				return err
+			})
+		})
+		b.Run(fmt.Sprintf("place-pay/clients=%d", clients), func(b *testing.B) {
+			b.ReportAllocs()
+			st := openTemp(b)
+			buyers := make([]string, clients)
+			for i := range buyers {
+				buyers[i] = buyerID(i)
+			}
+			seedShop(b, st, buyers...)
+			svc, err := marketplace.New(st)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx := context.Background()
+			parallel(b, clients, func(c, i int) error {
+				return servicePlacePay(ctx, svc, buyerID(c), fmt.Sprintf("k%08d", i))
+			})
+		})
+	}
+}
+
+// BenchmarkPointRead compares reading one order by id through View with a
+// bare primary-key SELECT of one row.
+func BenchmarkPointRead(b *testing.B) {
+	const n = 10000
+	ctx := context.Background()
+	b.Run("bare-pk-select", func(b *testing.B) {
+		b.ReportAllocs()
+		pool := barePool(b, 4)
+		if _, err := pool.Exec(ctx, `INSERT INTO t (id, v) SELECT g, 'order' FROM generate_series(0, $1) g`, n); err != nil {
+			b.Fatal(err)
+		}
+		b.ResetTimer()
+		for i := range b.N {
+			var v string
+			if err := pool.QueryRow(ctx, `SELECT v FROM t WHERE id = $1`, i%n).Scan(&v); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("order-by-id", func(b *testing.B) {
+		b.ReportAllocs()
+		st := openTemp(b)
+		seedUnpaid(b, st, n, t0)
+		b.ResetTimer()
+		for i := range b.N {
+			err := st.View(ctx, func(tx marketplace.ReadTx) error {
+				_, err := tx.Order(fmt.Sprintf("o%06d", i%n))
+				return err
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkExpiry compares the runner's expiry transitions (claim a batch
+// of 500 due resources, then one update per item with its event, 8 at a
+// time) with bare batched UPDATEs (500 rows per transaction, sent as one
+// pgx.Batch). ns/op is per item.
+func BenchmarkExpiry(b *testing.B) {
+	const batch = 500
+	ctx := context.Background()
+	b.Run("bare-batched-update", func(b *testing.B) {
+		b.ReportAllocs()
+		pool := barePool(b, 1)
+		if _, err := pool.Exec(ctx, `INSERT INTO t (id, v) SELECT g, 'active' FROM generate_series(0, $1) g`, b.N); err != nil {
+			b.Fatal(err)
+		}
+		b.ResetTimer()
+		for start := 0; start < b.N; start += batch {
+			err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+				bt := &pgx.Batch{}
+				for i := start; i < min(start+batch, b.N); i++ {
+					bt.Queue(`UPDATE t SET v = 'grace', n = n + 1 WHERE id = $1`, i)
+				}
+				return tx.SendBatch(ctx, bt).Close()
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("runner-expire", func(b *testing.B) {
+		b.ReportAllocs()
+		st := openTemp(b)
+		seedDue(b, st, b.N, 1000, t0)
+		b.ResetTimer()
+		n, err := runDue(ctx, st, "bench", t0.Add(time.Hour), batch, 8, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n != b.N {
+			b.Fatalf("expired %d, want %d", n, b.N)
+		}
+	})
+}
