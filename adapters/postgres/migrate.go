@@ -47,7 +47,16 @@ func (s *Store) Migrate(ctx context.Context) error {
 	}
 	slices.Sort(names)
 	if s.schema != "" {
-		if _, err := s.pool.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{s.schema}.Sanitize()); err != nil {
+		// Under the lock: concurrent CREATE SCHEMA IF NOT EXISTS can still
+		// collide on the catalog's unique index.
+		err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", int64(migrateLock)); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{s.schema}.Sanitize())
+			return err
+		})
+		if err != nil {
 			return fmt.Errorf("postgres: create schema %s: %w", s.schema, err)
 		}
 	}

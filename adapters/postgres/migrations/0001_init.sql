@@ -184,4 +184,3 @@ CREATE TABLE og_events (
   type         text NOT NULL,
   doc          json NOT NULL
 );
-CREATE INDEX og_events_aggregate ON og_events (kind, aggregate_id, seq);

@@ -187,4 +187,3 @@ CREATE TABLE og_events (
   type         TEXT NOT NULL,
   doc          TEXT NOT NULL
 );
-CREATE INDEX og_events_aggregate ON og_events (kind, aggregate_id, seq);
