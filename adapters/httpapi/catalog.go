@@ -240,24 +240,14 @@ func (h *Handler) discontinueSpec(w http.ResponseWriter, r *http.Request, a mark
 	})
 }
 
-// reviewQueue: GET /v1/review/products — products under review (or the
-// statuses asked for), for operators.
+// reviewQueue: GET /v1/review/products — products waiting for review,
+// across sellers, for operators.
 func (h *Handler) reviewQueue(w http.ResponseWriter, r *http.Request, a marketplace.Actor) error {
-	st, err := statuses(r)
-	if err != nil {
-		return err
-	}
-	if st == nil {
-		st = []marketplace.ProductStatus{marketplace.ProductInReview}
-	}
 	limit, err := queryInt(r, "limit", 0, 1, marketplace.MaxPageSize)
 	if err != nil {
 		return err
 	}
-	if a.Role != marketplace.RoleOperator {
-		return &marketplace.NotAllowedError{Actor: a, Action: "read the review queue"}
-	}
-	page, err := h.svc.SellerProducts(r.Context(), a, r.URL.Query().Get("seller_id"), st, r.URL.Query().Get("cursor"), limit)
+	page, err := h.svc.ReviewQueue(r.Context(), a, r.URL.Query().Get("cursor"), limit)
 	if err != nil {
 		return err
 	}

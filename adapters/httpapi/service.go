@@ -25,6 +25,7 @@ type Service interface {
 	DelistProduct(ctx context.Context, actor marketplace.Actor, id string) (marketplace.Product, error)
 	DiscontinueSpec(ctx context.Context, actor marketplace.Actor, productID, specID string) (marketplace.Product, error)
 	ReviewProduct(ctx context.Context, actor marketplace.Actor, in marketplace.ReviewInput) (marketplace.Product, error)
+	ReviewQueue(ctx context.Context, actor marketplace.Actor, cursor string, limit int) (marketplace.Page[marketplace.Product], error)
 
 	// Checkout and orders.
 	Quote(ctx context.Context, actor marketplace.Actor, in marketplace.QuoteInput) (billing.Quote, error)
