@@ -130,10 +130,11 @@ func badParam(field, detail string) error {
 	return badRequest(CodeInvalidParameter, field, detail)
 }
 
-// problemFor turns any error into the problem the client sees. Unknown
-// errors are internal faults: the client gets a generic 500 and the real
-// error goes to the log only.
-func problemFor(err error) (p Problem, internal bool) {
+// problemFor turns any error into the problem the client sees, and says
+// whether the error must be logged. Unknown errors are internal faults:
+// the client gets a generic 500 and the real error goes to the log only;
+// unavailable dependencies are 503 with a generic detail, logged too.
+func problemFor(err error) (p Problem, logged bool) {
 	var re *requestError
 	if errors.As(err, &re) {
 		return Problem{Status: re.status, Code: re.code, Title: http.StatusText(re.status), Detail: re.detail, Field: re.field}, false
@@ -141,10 +142,16 @@ func problemFor(err error) (p Problem, internal bool) {
 	for _, m := range errorTable {
 		if errors.Is(err, m.err) {
 			p = Problem{Status: m.status, Code: m.code, Title: m.title, Detail: err.Error()}
-			if m.status == http.StatusNotFound {
+			switch {
+			case m.status == http.StatusNotFound:
 				// Not found and not yours must read the same, so the
 				// detail never names anything the caller asked for.
 				p.Detail = "no such resource, or not yours"
+			case m.status >= 500:
+				// A dependency's error may name hosts and addresses: the
+				// log gets it, the client a generic detail.
+				p.Detail = "a dependency (a seller endpoint or the deployer) is unavailable; try again later"
+				return p, true
 			}
 			p.Field = fieldOf(err)
 			return p, false
@@ -183,9 +190,9 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 			Status: http.StatusRequestTimeout, Code: CodeRequestCancelled, Instance: r.URL.Path})
 		return
 	}
-	p, internal := problemFor(err)
-	if internal {
-		h.log.ErrorContext(r.Context(), "httpapi: internal error", slog.String("method", r.Method),
+	p, logged := problemFor(err)
+	if logged {
+		h.log.ErrorContext(r.Context(), "httpapi: "+string(p.Code), slog.String("method", r.Method),
 			slog.String("path", r.URL.Path), slog.Any("error", err))
 	}
 	p.Type = "https://opengallery.dev/problems/" + string(p.Code)
