@@ -414,6 +414,11 @@ func (s *Service) cancelPaid(tx Tx, o *Order, now time.Time, reason string) erro
 			return err
 		}
 	}
+	if o.FlowID != "" {
+		if err := s.terminateFlow(tx, o.FlowID, reason, now); err != nil {
+			return err
+		}
+	}
 	if err := tx.PutOrder(o); err != nil {
 		return err
 	}

@@ -287,3 +287,32 @@ func (s *Service) ListFlows(ctx context.Context, actor Actor, in ListFlowsInput)
 	}
 	return s.store.ListFlows(ctx, q)
 }
+
+// terminateFlow ends the open supervision flow of an order whose delivery
+// failed (the order is cancelled and refunded): the system closes it with
+// an operation record so that no party is left waiting on it. The
+// supervision tables give the system no Terminate row (operators
+// terminate appeals), so the record is written here, in the same shape
+// supervision.Apply would write.
+func (s *Service) terminateFlow(tx Tx, flowID, reason string, now time.Time) error {
+	f, err := tx.Flow(flowID)
+	if err != nil {
+		return err
+	}
+	before := f.Supervision.Status
+	if before == supervision.Terminated || before == supervision.Completed {
+		return nil
+	}
+	sf := f.Supervision
+	sf.Seq++
+	sf.Status, sf.Frozen, sf.TerminatedAt = supervision.Terminated, false, now
+	rec := supervision.Record{FlowID: f.ID, Seq: sf.Seq, At: now, Actor: supervision.Actor{ID: "system", Role: supervision.System},
+		Action: supervision.Terminate, From: before, To: supervision.Terminated, Reason: reason}
+	f.Supervision, f.Status, f.UpdatedAt, f.NextDueAt = sf, string(sf.Status), now, nil
+	f.Records = append(f.Records, rec)
+	if err := tx.PutFlow(&f); err != nil {
+		return err
+	}
+	return emit(tx, now, SystemActor(), KindFlow, f.ID, "flow."+string(supervision.Terminate), string(before), f.Status,
+		map[string]any{"record_seq": rec.Seq, "reason": reason})
+}
