@@ -115,6 +115,18 @@ func TestLicenseJourney(t *testing.T) {
 		product := e.listProduct(tokSeller, licenseProduct())
 		e.fund("buyer-1", "5000.00")
 
+		// Search → details.
+		var found marketplace.Page[marketplace.Product]
+		e.Must(http.StatusOK, "GET", "/v1/products?text=office&delivery=license&mode=yearly&os=Linux", tokBuyer, nil).JSON(t, &found)
+		if found.Total != 1 || found.Items[0].ID != product {
+			t.Fatalf("search = %+v", found)
+		}
+		var details marketplace.Product
+		e.Must(http.StatusOK, "GET", "/v1/products/"+product, tokBuyer, nil).JSON(t, &details)
+		if plan, ok := details.Specs[0].Plan("yearly"); !ok || plan.UnitPrice.AmountString() != "900.00" {
+			t.Errorf("pricing table = %+v", details.Specs[0].Pricing)
+		}
+
 		o := e.buy(tokBuyer, map[string]any{"product_id": product, "spec_id": "std", "mode": "yearly", "duration": 1}, nil)
 		if o.Status != marketplace.OrderProcessing || o.Amount.AmountString() != "900.00" {
 			t.Fatalf("paid order = %s %s", o.Status, o.Amount)
@@ -229,6 +241,12 @@ func TestLicenseJourney(t *testing.T) {
 		if diff, _ := acc.Balance.Sub(before); diff.AmountString() != "100.00" {
 			t.Errorf("refund credited %s, want 100.00", diff)
 		}
+
+		// Without auto-renewal the license lapses: grace, retention, release.
+		e.Must(http.StatusOK, "PUT", "/v1/apps/"+app.ID+"/auto-renew", tokBuyer, map[string]any{"enabled": false})
+		e.waitApp(app.ID, marketplace.ResourceGrace, 7*24*time.Hour, 120)
+		e.waitApp(app.ID, marketplace.ResourceRetention, 24*time.Hour, 20)
+		e.waitApp(app.ID, marketplace.ResourceReleased, 24*time.Hour, 20)
 
 		// The feed saw it all, in order.
 		feed := e.Must(http.StatusOK, "GET", "/v1/events?limit=1000", tokOperator, nil).Map(t)
