@@ -109,3 +109,35 @@ func TestSupervisedSaaSJourney(t *testing.T) {
 		t.Errorf("order %s 3 hours after acceptance", o.Status)
 	}
 }
+
+// TestProfessionalServiceJourney: a one-time professional service from
+// request to completion, then an invoice.
+func TestProfessionalServiceJourney(t *testing.T) {
+	eachStore(t, func(t *testing.T, e *env) {
+		e.registerSellers()
+		product := e.listProduct(tokSeller2, serviceProduct())
+		e.fund("buyer-1", "2000.00")
+		o := e.buy(tokBuyer, map[string]any{"product_id": product, "spec_id": "once", "mode": "one_time"}, nil)
+		flow := e.flowOf(o.ID)
+		if flow.Template != "standard" {
+			t.Errorf("template %s", flow.Template)
+		}
+		e.superviseToAcceptance(flow.ID, tokBuyer, tokSeller2)
+		e.advance(3*time.Hour + time.Minute)
+		e.Must(http.StatusOK, "GET", "/v1/orders/"+o.ID, tokSeller2, nil).JSON(t, &o)
+		if o.Status != marketplace.OrderCompleted {
+			t.Fatalf("order %s", o.Status)
+		}
+		var apps marketplace.Page[marketplace.PurchasedApp]
+		e.Must(http.StatusOK, "GET", "/v1/apps", tokBuyer, nil).JSON(t, &apps)
+		if apps.Total != 1 || apps.Items[0].ExpiresAt != nil {
+			t.Errorf("a one-time service in Purchased Apps: %+v", apps.Items)
+		}
+		var c marketplace.Contact
+		e.Must(http.StatusOK, "GET", "/v1/apps/"+apps.Items[0].ID+"/contact", tokBuyer, nil).JSON(t, &c)
+		if c.SellerID != "seller-2" {
+			t.Errorf("after-sales contact = %+v", c)
+		}
+		e.Must(http.StatusCreated, "POST", "/v1/invoices", tokBuyer, map[string]any{"order_id": o.ID, "title": "Buyer One Ltd", "tax_id": "91110000"})
+	})
+}
