@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/opengallery/opengallery/billing"
-	"github.com/opengallery/opengallery/provisioning"
 )
 
 // errSkip ends a runner transaction that found the item already handled.
@@ -36,17 +35,19 @@ func (s *Service) autoRenewState(r Resource) billing.AutoRenewState {
 // retention, release), whichever comes first.
 func (s *Service) scheduleResource(r *Resource, now time.Time) {
 	r.NextDueAt = nil
-	if r.Term == nil || !live(r.Status) {
-		return
-	}
 	var due time.Time
-	if _, at, ok := billing.NextLifecycleChange(s.cfg, r.Term.Expiry, now); ok {
-		due = at
-	}
-	if r.AutoRenew.Enabled && r.PendingOrderID == "" {
-		if a, ok, err := billing.NextAutoRenewAttempt(s.cfg, s.autoRenewState(*r), now); err == nil && ok && (due.IsZero() || a.At.Before(due)) {
-			due = a.At
+	if r.Term != nil && live(r.Status) {
+		if _, at, ok := billing.NextLifecycleChange(s.cfg, r.Term.Expiry, now); ok {
+			due = at
 		}
+		if r.AutoRenew.Enabled && r.PendingOrderID == "" {
+			if a, ok, err := billing.NextAutoRenewAttempt(s.cfg, s.autoRenewState(*r), now); err == nil && ok && (due.IsZero() || a.At.Before(due)) {
+				due = a.At
+			}
+		}
+	}
+	if len(r.SellerCalls) > 0 && (due.IsZero() || r.SellerCalls[0].NextAt.Before(due)) {
+		due = r.SellerCalls[0].NextAt
 	}
 	if !due.IsZero() {
 		due = due.UTC().Truncate(time.Microsecond)
@@ -70,8 +71,24 @@ func (s *Service) runResource(ctx context.Context, item DueItem) error {
 		return err
 	}
 	now := s.now()
-	if r.Version != item.Version || r.NextDueAt == nil || r.NextDueAt.After(now) || r.Term == nil || !live(r.Status) {
+	if r.Version != item.Version || r.NextDueAt == nil || r.NextDueAt.After(now) {
 		return nil
+	}
+	if len(r.SellerCalls) > 0 && !r.SellerCalls[0].NextAt.After(now) {
+		// The outbox first; the lifecycle is looked at when the runner
+		// claims the resource again.
+		s.runSellerCalls(ctx, r.ID)
+		return nil
+	}
+	if r.Term == nil || !live(r.Status) {
+		return s.update(ctx, func(tx Tx) error { // nothing else to do: reschedule
+			cur, err := tx.Resource(r.ID)
+			if err != nil || cur.Version != r.Version {
+				return err
+			}
+			s.scheduleResource(&cur, now)
+			return tx.PutResource(&cur)
+		})
 	}
 	if r.AutoRenew.Enabled && r.PendingOrderID == "" {
 		if a, ok, err := billing.NextAutoRenewAttempt(s.cfg, s.autoRenewState(r), now); err == nil && ok && !a.At.After(now) {
@@ -111,8 +128,12 @@ func (s *Service) runResource(ctx context.Context, item DueItem) error {
 		cur.Status, cur.UpdatedAt = want, now
 		lc := billing.NewLifecycle(s.cfg, cur.Term.Expiry)
 		cur.GraceEndsAt, cur.RetentionEndsAt = &lc.GraceEnd, &lc.RetentionEnd
-		if want == ResourceReleased {
+		switch want {
+		case ResourceRetention:
+			s.owe(&cur, CallFreeze, "", now)
+		case ResourceReleased:
 			cur.ReleasedAt = &now
+			s.owe(&cur, CallRelease, "", now)
 		}
 		s.scheduleResource(&cur, now)
 		if err := tx.PutResource(&cur); err != nil {
@@ -127,50 +148,6 @@ func (s *Service) runResource(ctx context.Context, item DueItem) error {
 	if err != nil {
 		return err
 	}
-	switch want {
-	case ResourceRetention:
-		s.freeze(ctx, r, provisioning.StatusFreeze)
-	case ResourceReleased:
-		s.release(ctx, r, "")
-	}
+	s.runSellerCalls(ctx, r.ID)
 	return nil
-}
-
-// freeze freezes or unfreezes a SaaS instance at its seller (best effort,
-// recorded on failure).
-func (s *Service) freeze(ctx context.Context, r Resource, st provisioning.InstanceStatus) {
-	if r.Delivery != DeliverySaaS || r.App.InstanceID == "" || s.saas == nil {
-		return
-	}
-	var p Product
-	_ = s.store.View(ctx, func(tx ReadTx) error { var err error; p, err = tx.Product(r.ProductID); return err })
-	ep, err := s.saas.SaaSFor(ctx, p)
-	if err == nil {
-		err = ep.UpdateStatus(ctx, provisioning.StatusRequest{InstanceID: r.App.InstanceID, Status: st})
-	}
-	s.sellerCallResult(ctx, r.ID, "update_status "+string(st), err)
-}
-
-// release deletes what a resource holds at the seller: the SaaS instance
-// or the image's servers.
-func (s *Service) release(ctx context.Context, r Resource, unsubscribeOrder string) {
-	var err error
-	switch {
-	case r.Delivery == DeliverySaaS && r.App.InstanceID != "" && s.saas != nil:
-		var p Product
-		_ = s.store.View(ctx, func(tx ReadTx) error { var e error; p, e = tx.Product(r.ProductID); return e })
-		var ep provisioning.SaaS
-		if ep, err = s.saas.SaaSFor(ctx, p); err == nil {
-			req := provisioning.ReleaseRequest{InstanceID: r.App.InstanceID}
-			if unsubscribeOrder != "" {
-				req.OrderID, req.OrderLineID = unsubscribeOrder, unsubscribeOrder+"-1"
-			}
-			err = ep.Release(ctx, req)
-		}
-	case r.Delivery == DeliveryImage && r.App.InstanceID != "" && s.deployer != nil:
-		err = s.deployer.Release(ctx, r.App.InstanceID)
-	default:
-		return
-	}
-	s.sellerCallResult(ctx, r.ID, "release", err)
 }

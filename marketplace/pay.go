@@ -172,7 +172,7 @@ func (s *Service) pay(ctx context.Context, actor Actor, in PayInput) (Order, err
 		s.provisionStep(ctx, o.ID)
 		s.provisionStep(ctx, o.ID)
 	case o.Kind == OrderRenewal || o.Kind == OrderUpgrade:
-		s.notifySeller(ctx, o.ID)
+		s.runSellerCalls(ctx, o.ResourceID)
 	}
 	return s.reloadOrder(ctx, o.ID, o)
 }

@@ -170,6 +170,10 @@ func (s *Service) applyRenewal(tx Tx, o *Order, now time.Time) error {
 	r.Status, r.Paid, r.PendingOrderID, r.AutoRenewFailedAt, r.UpdatedAt = ResourceActive, o.Amount, "", nil, now
 	r.Trial, r.TrialDays = false, 0 // a renewed trial is a paid term
 	r.OrderIDs = append(r.OrderIDs, o.ID)
+	s.owe(&r, CallRefresh, o.ID, now)
+	if o.Unfreeze {
+		s.owe(&r, CallUnfreeze, o.ID, now)
+	}
 	if o.BuyerID == "" || o.TermsAgreedAt.IsZero() {
 		r.AutoRenew.Done++
 	}

@@ -94,6 +94,10 @@ type Resource struct {
 	ReleasedAt      *time.Time `json:"released_at,omitempty"`
 	// PendingOrderID is an unpaid renewal or upgrade order blocking others.
 	PendingOrderID string `json:"pending_order_id,omitempty"`
+	// SellerCalls is the outbox of calls owed to the seller's endpoint
+	// (refresh, freeze, unfreeze, upgrade, release), oldest first; the
+	// runner retries them under the delivery policy.
+	SellerCalls []SellerCall `json:"seller_calls,omitempty"`
 	// NextDueAt is when the runner next needs to look at the resource
 	// (auto-renewal, expiry, end of grace, end of retention).
 	NextDueAt *time.Time `json:"next_due_at,omitempty"`

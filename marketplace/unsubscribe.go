@@ -267,7 +267,7 @@ func (s *Service) Unsubscribe(ctx context.Context, actor Actor, resourceID strin
 	if err := s.settleRefund(ctx, out.ID); err != nil {
 		s.log.Warn("marketplace: unsubscription refund; the runner retries", "order", out.ID, "err", err)
 	}
-	s.release(ctx, r, out.ID)
+	s.runSellerCalls(ctx, r.ID)
 	return s.reloadOrder(ctx, out.ID, out)
 }
 
@@ -293,8 +293,10 @@ func (s *Service) unsubscribeResource(tx Tx, actor Actor, r *Resource, o Order, 
 		return Order{}, err
 	}
 	from := r.Status
-	r.Status, r.NextDueAt, r.UpdatedAt = ResourceUnsubscribed, nil, now
+	r.Status, r.UpdatedAt = ResourceUnsubscribed, now
 	r.OrderIDs = append(r.OrderIDs, o.ID)
+	s.owe(r, CallRelease, o.ID, now)
+	s.scheduleResource(r, now)
 	if err := tx.PutResource(r); err != nil {
 		return Order{}, err
 	}
@@ -456,7 +458,7 @@ func (s *Service) DecideUnsubscribe(ctx context.Context, actor Actor, in DecideI
 	if err := s.settleRefund(ctx, orderID); err != nil {
 		s.log.Warn("marketplace: negotiated refund; the runner retries", "order", orderID, "err", err)
 	}
-	s.release(ctx, r, orderID)
+	s.runSellerCalls(ctx, r.ID)
 	var cur UnsubscribeRequest
 	if s.store.View(ctx, func(tx ReadTx) error { var e error; cur, e = tx.UnsubscribeRequest(out.ID); return e }) == nil {
 		out = cur

@@ -195,6 +195,8 @@ func (s *Service) applyUpgrade(tx Tx, o *Order, now time.Time) error {
 		r.Paid = paid
 	}
 	r.OrderIDs = append(r.OrderIDs, o.ID)
+	s.owe(&r, CallUpgrade, o.ID, now)
+	s.scheduleResource(&r, now)
 	if err := tx.PutResource(&r); err != nil {
 		return err
 	}
