@@ -384,3 +384,41 @@ func TestPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestSimulatedAutoRenewal buys the $5.00/month chat license with
+// auto-renewal and moves the simulated clock past its expiry: the renewal
+// is charged on schedule (at 03:00) and the license runs on.
+func TestSimulatedAutoRenewal(t *testing.T) {
+	base, out, _ := startPortal(t, "-clock=sim")
+	c := client{t, base}
+	tok := tokens(t, out.String())
+	buyer, seller, op := tok["buyer"], tok["seller"], tok["operator"]
+	page := c.must(200, "GET", "/v1/products?text=chat", buyer, nil)
+	product := page["items"].([]any)[0].(map[string]any)["id"].(string)
+	o := c.must(201, "POST", "/v1/orders", buyer, map[string]any{"product_id": product, "spec_id": "monthly", "mode": "monthly",
+		"duration": 1, "auto_renew": true, "agree_terms": true}, "Idempotency-Key", "auto-1")
+	o = c.must(200, "POST", "/v1/orders/"+o["id"].(string)+"/pay", buyer, nil)
+	flow := o["flow_id"].(string)
+	c.must(200, "POST", "/v1/flows/"+flow+"/actions/deliver", seller, map[string]any{"result": "License key CHAT-0001"})
+	c.must(200, "POST", "/v1/flows/"+flow+"/actions/accept", buyer, nil)
+	c.must(200, "POST", "/v1/clock/advance", op, map[string]string{"duration": "3h1m"})
+	apps := c.must(200, "GET", "/v1/apps?status=active", buyer, nil)
+	if len(apps["items"].([]any)) != 1 {
+		t.Fatalf("active apps = %v", apps)
+	}
+	app := apps["items"].([]any)[0].(map[string]any)
+	expires := app["expires_at"].(string)
+	c.must(200, "POST", "/v1/clock/advance", op, map[string]string{"duration": "800h"})
+	renewals := c.must(200, "GET", "/v1/orders?kind=renewal", buyer, nil)
+	if renewals["total"].(float64) < 1 {
+		t.Fatalf("no auto-renewal order after a month: %v", renewals)
+	}
+	app = c.must(200, "GET", "/v1/apps/"+app["id"].(string), buyer, nil)
+	if app["status"] != "active" || app["expires_at"].(string) <= expires {
+		t.Errorf("after auto-renewal: status %v, expires %v (was %s)", app["status"], app["expires_at"], expires)
+	}
+	acc := c.must(200, "GET", "/v1/accounts/demo-buyer", buyer, nil)
+	if got := acc["balance"].(map[string]any)["amount"]; got != "9990.00" {
+		t.Errorf("balance after two months at $5.00: %v", got)
+	}
+}
