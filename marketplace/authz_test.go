@@ -80,6 +80,9 @@ func TestAuthorization(t *testing.T) {
 			map[string]error{"other": nf, "seller": na}},
 		{"QuoteUnsubscribe", func(a marketplace.Actor) error { return e2(e.svc.QuoteUnsubscribe(ctx, a, sa.ResourceID)) }, map[string]error{"other": nf, "seller": na}},
 		{"Unsubscribe", func(a marketplace.Actor) error { return e2(e.svc.Unsubscribe(ctx, a, sa.ResourceID)) }, map[string]error{"other": nf, "seller": na}},
+		{"UnsubscribeResource", func(a marketplace.Actor) error {
+			return e2(e.svc.UnsubscribeResource(ctx, a, marketplace.UnsubscribeInput{ResourceID: sa.ResourceID, IdempotencyKey: "x"}))
+		}, map[string]error{"other": nf, "seller": na}},
 		{"ProposeUnsubscribe", func(a marketplace.Actor) error {
 			return e2(e.svc.ProposeUnsubscribe(ctx, a, marketplace.ProposeInput{ResourceID: lic.ResourceID, Amount: usd("1.00"), Reason: "x"}))
 		}, map[string]error{"other": nf, "seller": na}},

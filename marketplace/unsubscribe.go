@@ -220,25 +220,82 @@ func (s *Service) QuoteUnsubscribe(ctx context.Context, actor Actor, resourceID 
 	return out, err
 }
 
-// Unsubscribe unsubscribes an image resource with its formula refund: an
-// unsubscription order carries the refund, paid back through the payment
-// port, and the servers are released.
+// UnsubscribeInput is an image unsubscription with its formula refund.
+type UnsubscribeInput struct {
+	ResourceID string `json:"resource_id"`
+	// IdempotencyKey makes a repeated request return the same
+	// unsubscription order (the same key with another resource is
+	// *IdempotencyError).
+	IdempotencyKey string `json:"idempotency_key"`
+}
+
+// Validate checks the input.
+//
+// Errors: *InputError (ErrInvalidInput).
+func (in UnsubscribeInput) Validate() error {
+	if err := checkID("resource_id", in.ResourceID); err != nil {
+		return err
+	}
+	if in.IdempotencyKey == "" || len(in.IdempotencyKey) > 200 {
+		return inputErr("idempotency_key", in.IdempotencyKey, "must be 1..200 bytes")
+	}
+	return nil
+}
+
+// Unsubscribe unsubscribes an image resource with its formula refund, like
+// UnsubscribeResource but without an idempotency key: a repeat finds the
+// resource unsubscribed and fails.
 //
 // Errors: as QuoteUnsubscribe.
 func (s *Service) Unsubscribe(ctx context.Context, actor Actor, resourceID string) (Order, error) {
+	return s.unsubscribe(ctx, actor, UnsubscribeInput{ResourceID: resourceID})
+}
+
+// UnsubscribeResource unsubscribes an image resource with its formula
+// refund: an unsubscription order carries the refund, paid back through
+// the payment port, and the servers are released. Repeating the request
+// with the same idempotency key returns the same order.
+//
+// Errors: *InputError; *NotAllowedError for anyone but a buyer;
+// *NotFoundError; errors wrapping ErrConflict and billing's
+// *NotRefundableError when it may not be unsubscribed; *StateError for a
+// product unsubscribed by negotiation; *IdempotencyError
+// (ErrIdempotencyMismatch) for a key used for another request; store
+// errors.
+func (s *Service) UnsubscribeResource(ctx context.Context, actor Actor, in UnsubscribeInput) (Order, error) {
 	if err := checkActor(actor, "unsubscribe", RoleBuyer); err != nil {
 		return Order{}, err
 	}
+	if err := in.Validate(); err != nil {
+		return Order{}, err
+	}
+	return s.unsubscribe(ctx, actor, in)
+}
+
+func (s *Service) unsubscribe(ctx context.Context, actor Actor, in UnsubscribeInput) (Order, error) {
+	if err := checkActor(actor, "unsubscribe", RoleBuyer); err != nil {
+		return Order{}, err
+	}
+	resourceID := in.ResourceID
 	if err := checkID("resource_id", resourceID); err != nil {
 		return Order{}, err
 	}
+	key := "unsubscribe:" + actor.ID + ":" + in.IdempotencyKey
+	hash := fingerprint(resourceID)
 	facts, err := s.factsFor(ctx, resourceID)
 	if err != nil {
 		return Order{}, err
 	}
 	var out Order
 	var r Resource
+	repeat := false
 	err = s.update(ctx, func(tx Tx) error {
+		if in.IdempotencyKey != "" {
+			if o, found, err := idempotentOrder(tx, key, hash, in.IdempotencyKey); found || err != nil {
+				out, repeat = o, found && err == nil
+				return err
+			}
+		}
 		var err error
 		if r, err = tx.Resource(resourceID); err != nil {
 			return err
@@ -252,17 +309,25 @@ func (s *Service) Unsubscribe(ctx context.Context, actor Actor, resourceID strin
 			return err
 		}
 		o := s.changeOrder(r, OrderUnsubscription, actor, now)
-		o.Amount = ref.Total
+		o.Amount, o.IdempotencyKey = ref.Total, in.IdempotencyKey
 		for _, l := range ref.Lines() {
 			o.Lines = append(o.Lines, OrderLine{Description: l.Description(), Formula: l.Formula(), Amount: l.Amount})
 		}
 		o.PaymentMethod = s.refundMethod(tx, r)
-		o, err = s.unsubscribeResource(tx, actor, &r, o, now)
+		if o, err = s.unsubscribeResource(tx, actor, &r, o, now); err != nil {
+			return err
+		}
 		out = o
-		return err
+		if in.IdempotencyKey == "" {
+			return nil
+		}
+		return tx.PutIdempotency(IdempotencyRecord{Key: key, RequestHash: hash, ResultKind: KindOrder, ResultID: o.ID, CreatedAt: now})
 	})
 	if err != nil {
 		return Order{}, err
+	}
+	if repeat {
+		return out, nil
 	}
 	if err := s.settleRefund(ctx, out.ID); err != nil {
 		s.log.Warn("marketplace: unsubscription refund; the runner retries", "order", out.ID, "err", err)
