@@ -149,6 +149,12 @@ func (s *Store) runBatch(batch []*writeReq) {
 		s.fail(batch, results, fmt.Errorf("sqlite: commit: %w", err))
 		return
 	}
+	s.commits.Add(1)
+	for i := range batch {
+		if run[i] && !results[i].failed() {
+			s.updates.Add(1)
+		}
+	}
 	s.answer(batch, results)
 }
 

@@ -105,19 +105,33 @@ func BenchmarkCommit(b *testing.B) {
 				b.Fatal(err)
 			}
 			ctx := context.Background()
+			before := st.Stats()
 			parallel(b, clients, func(c, i int) error {
 				return servicePlacePay(ctx, svc, buyerID(c), fmt.Sprintf("k%08d", i))
 			})
+			reportBatching(b, before, st.Stats())
 		})
 		b.Run(fmt.Sprintf("place-pay-store/clients=%d", clients), func(b *testing.B) {
 			b.ReportAllocs()
 			st := openTemp(b)
 			seedBuyers(b, st, clients)
 			ctx := context.Background()
+			before := st.Stats()
 			parallel(b, clients, func(c, i int) error {
 				return placePay(ctx, st, buyerID(c), fmt.Sprintf("o%08d", i))
 			})
+			reportBatching(b, before, st.Stats())
 		})
+	}
+}
+
+// reportBatching reports the commits per operation and the average number
+// of updates that shared a commit.
+func reportBatching(b *testing.B, before, after sqlite.Stats) {
+	commits, updates := after.Commits-before.Commits, after.Updates-before.Updates
+	if commits > 0 {
+		b.ReportMetric(float64(commits)/float64(b.N), "commits/op")
+		b.ReportMetric(float64(updates)/float64(commits), "updates/commit")
 	}
 }
 

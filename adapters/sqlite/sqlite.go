@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
@@ -69,6 +70,8 @@ type Store struct {
 	rc   *stmtCache
 
 	queue     chan *writeReq
+	commits   atomic.Int64 // transactions the writer committed
+	updates   atomic.Int64 // closures committed in them
 	mu        sync.RWMutex // held shared while queueing, exclusively by Close
 	closed    bool
 	closing   chan struct{}
@@ -158,6 +161,17 @@ func DSN(path string, sync Sync, busy time.Duration, writer bool) string {
 	}
 	return "file:" + path + "?" + q.Encode()
 }
+
+// Stats counts the writer's work since Open: how many transactions it
+// committed and how many write closures (Update, ClaimDue, Migrate) they
+// carried. Updates/Commits is the average group-commit batch.
+type Stats struct {
+	Commits int64 `json:"commits"`
+	Updates int64 `json:"updates"`
+}
+
+// Stats returns the writer's counters.
+func (s *Store) Stats() Stats { return Stats{Commits: s.commits.Load(), Updates: s.updates.Load()} }
 
 // Path returns the database file's path.
 func (s *Store) Path() string { return s.path }
