@@ -139,6 +139,11 @@ func TestAuthorization(t *testing.T) {
 			in.AgreeTerms, in.IdempotencyKey = true, "authz-r"
 			return e2(e.svc.CreateOrder(ctx, a, in))
 		}, map[string]error{"other": na}},
+		{"ReviewRefund", func(a marketplace.Actor) error {
+			return e2(e.svc.ReviewRefund(ctx, a, marketplace.RefundDecisionInput{OrderID: lic.ID, Approve: true}))
+		}, map[string]error{"buyer": na, "other": na, "seller": na, "seller2": na, "system": na}},
+		{"RefundReviews", func(a marketplace.Actor) error { return e2(e.svc.RefundReviews(ctx, a, "", 0)) },
+			map[string]error{"buyer": na, "other": na, "seller": na, "seller2": na, "system": na}},
 		{"Quote", func(a marketplace.Actor) error {
 			return e2(e.svc.Quote(ctx, a, licenseOrder(e, e.license, billing.Yearly).QuoteInput))
 		}, map[string]error{"seller": na, "system": na}},

@@ -159,6 +159,9 @@ type Order struct {
 	RefundAmount *billing.Money `json:"refund_amount,omitempty"`
 	RefundID     string         `json:"refund_id,omitempty"`
 	RefundedAt   *time.Time     `json:"refunded_at,omitempty"`
+	// RefundReview is set when the refund is large enough to be held for
+	// an operator's review.
+	RefundReview *RefundReview `json:"refund_review,omitempty"`
 	FlowID       string         `json:"flow_id,omitempty"`
 	Provisioning Provisioning   `json:"provisioning"`
 	Invoiced     bool           `json:"invoiced,omitempty"`

@@ -321,14 +321,6 @@ func (s *Service) startFlow(tx Tx, o *Order, p Product, resourceID string, now t
 	return f, emit(tx, now, SystemActor(), KindFlow, f.ID, "flow.started", "", f.Status, map[string]string{"order_id": o.ID, "template": f.Template})
 }
 
-// refundLater records that an order's payment goes back to the buyer; the
-// refund itself is made by settleRefund after the commit (and by the
-// runner if that fails).
-func refundLater(o *Order, amount billing.Money, now time.Time) {
-	o.RefundAmount = &amount
-	o.NextDueAt = &now
-}
-
 // settleRefund pays a pending refund through the payment port, once.
 func (s *Service) settleRefund(ctx context.Context, orderID string) error {
 	var o Order
@@ -339,7 +331,7 @@ func (s *Service) settleRefund(ctx context.Context, orderID string) error {
 	}); err != nil {
 		return err
 	}
-	if o.RefundAmount == nil || o.RefundedAt != nil {
+	if o.RefundAmount == nil || o.RefundedAt != nil || refundHeld(o) {
 		return nil
 	}
 	var receipt Receipt
@@ -355,7 +347,7 @@ func (s *Service) settleRefund(ctx context.Context, orderID string) error {
 		if err != nil {
 			return err
 		}
-		if o.RefundAmount == nil || o.RefundedAt != nil {
+		if o.RefundAmount == nil || o.RefundedAt != nil || refundHeld(o) {
 			return nil
 		}
 		now := s.now()
@@ -400,7 +392,9 @@ func (s *Service) settleRefund(ctx context.Context, orderID string) error {
 func (s *Service) cancelPaid(tx Tx, o *Order, now time.Time, reason string) error {
 	from := o.Status
 	o.Status, o.CancelledAt, o.CancelReason, o.UpdatedAt = OrderCancelled, &now, reason, now
-	refundLater(o, o.Amount, now)
+	if err := s.refundLater(tx, o, o.Amount, now); err != nil {
+		return err
+	}
 	if o.ResourceID != "" {
 		r, err := tx.Resource(o.ResourceID)
 		if err != nil {

@@ -96,7 +96,10 @@ func (s *Service) runOrder(ctx context.Context, it DueItem) error {
 		return nil
 	}
 	switch {
-	case o.RefundAmount != nil && o.RefundedAt == nil:
+	case o.RefundReview != nil && o.RefundReview.Status == RefundReviewPending && o.RefundReview.AutoApproveAt != nil &&
+		!now.Before(*o.RefundReview.AutoApproveAt):
+		return s.autoApproveRefund(ctx, o)
+	case o.RefundAmount != nil && o.RefundedAt == nil && !refundHeld(o):
 		return s.settleRefund(ctx, o.ID)
 	case o.Status == OrderPendingPayment && !now.Before(o.PayBy):
 		return s.expireUnpaid(ctx, o)
@@ -154,7 +157,9 @@ func (s *Service) expireUnpaid(ctx context.Context, o Order) error {
 			return err
 		}
 		if charged {
-			refundLater(&cur, cur.Amount, s.now())
+			if err := s.refundLater(tx, &cur, cur.Amount, s.now()); err != nil {
+				return err
+			}
 			return tx.PutOrder(&cur)
 		}
 		return nil

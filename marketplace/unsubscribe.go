@@ -346,10 +346,13 @@ func (s *Service) refundMethod(tx ReadTx, r Resource) PaymentMethod {
 }
 
 // unsubscribeResource stores the unsubscription order (refund pending) and
-// ends the resource.
+// ends the resource. A refund held for review ends nothing yet: the
+// resource keeps the order as its pending change until the review.
 func (s *Service) unsubscribeResource(tx Tx, actor Actor, r *Resource, o Order, now time.Time) (Order, error) {
 	o.Status, o.PaidAt, o.PayBy = OrderProcessing, &now, now
-	refundLater(&o, o.Amount, now)
+	if err := s.refundLater(tx, &o, o.Amount, now); err != nil {
+		return Order{}, err
+	}
 	if err := tx.PutOrder(&o); err != nil {
 		return Order{}, err
 	}
@@ -357,15 +360,29 @@ func (s *Service) unsubscribeResource(tx Tx, actor Actor, r *Resource, o Order, 
 		map[string]string{"number": o.Number, "kind": string(o.Kind), "amount": o.Amount.String(), "resource_id": r.ID}); err != nil {
 		return Order{}, err
 	}
+	if refundHeld(o) {
+		r.PendingOrderID, r.UpdatedAt = o.ID, now
+		s.scheduleResource(r, now)
+		return o, tx.PutResource(r)
+	}
+	return o, s.endResource(tx, actor, r, o.ID, now)
+}
+
+// endResource unsubscribes a resource for its unsubscription order and
+// owes the seller the release.
+func (s *Service) endResource(tx Tx, actor Actor, r *Resource, orderID string, now time.Time) error {
 	from := r.Status
 	r.Status, r.UpdatedAt = ResourceUnsubscribed, now
-	r.OrderIDs = append(r.OrderIDs, o.ID)
-	s.owe(r, CallRelease, o.ID, now)
+	if r.PendingOrderID == orderID {
+		r.PendingOrderID = ""
+	}
+	r.OrderIDs = append(r.OrderIDs, orderID)
+	s.owe(r, CallRelease, orderID, now)
 	s.scheduleResource(r, now)
 	if err := tx.PutResource(r); err != nil {
-		return Order{}, err
+		return err
 	}
-	return o, emit(tx, now, actor, KindResource, r.ID, "resource.unsubscribed", string(from), string(r.Status), map[string]string{"order_id": o.ID})
+	return emit(tx, now, actor, KindResource, r.ID, "resource.unsubscribed", string(from), string(r.Status), map[string]string{"order_id": orderID})
 }
 
 // ProposeInput is a buyer's negotiated unsubscription.
