@@ -162,9 +162,9 @@ type Order struct {
 	// RefundReview is set when the refund is large enough to be held for
 	// an operator's review.
 	RefundReview *RefundReview `json:"refund_review,omitempty"`
-	FlowID       string         `json:"flow_id,omitempty"`
-	Provisioning Provisioning   `json:"provisioning"`
-	Invoiced     bool           `json:"invoiced,omitempty"`
+	FlowID       string        `json:"flow_id,omitempty"`
+	Provisioning Provisioning  `json:"provisioning"`
+	Invoiced     bool          `json:"invoiced,omitempty"`
 	// UnsubscribeRequestID links an unsubscription order to the negotiated
 	// request it pays.
 	UnsubscribeRequestID string `json:"unsubscribe_request_id,omitempty"`
