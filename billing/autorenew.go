@@ -7,20 +7,20 @@ import (
 
 // AutoRenewal is a buyer's auto-renewal settings for one resource.
 type AutoRenewal struct {
-	Enabled bool
+	Enabled bool `json:"enabled"`
 	// DaysBefore, when set, overrides the site's deduction day: 0 for the
 	// expiry day, 1–7 for that many days before it.
-	DaysBefore *int
+	DaysBefore *int `json:"days_before,omitempty"`
 	// Count is the renewal length in periods; 0 renews by the term's own
 	// count.
-	Count int
+	Count int `json:"count,omitempty"`
 	// Limit caps the number of automatic renewals; 0 means until disabled.
-	Limit int
+	Limit int `json:"limit,omitempty"`
 	// Done counts the automatic renewals made so far.
-	Done int
+	Done int `json:"done,omitempty"`
 	// DoNotRenew is the buyer's "do not renew after expiry": it blocks
 	// auto-renewal.
-	DoNotRenew bool
+	DoNotRenew bool `json:"do_not_renew,omitempty"`
 }
 
 // Validate checks the settings.
@@ -38,16 +38,16 @@ func (a AutoRenewal) Validate() error {
 
 // AutoRenewState is everything the schedule depends on.
 type AutoRenewState struct {
-	Delivery Delivery
-	Term     Term
-	Settings AutoRenewal
-	Status   RenewalStatus
+	Delivery Delivery      `json:"delivery"`
+	Term     Term          `json:"term"`
+	Settings AutoRenewal   `json:"settings"`
+	Status   RenewalStatus `json:"status,omitzero"`
 	// AccountFrozen is true for a customer account frozen by its reseller:
 	// it cannot auto-renew.
-	AccountFrozen bool
+	AccountFrozen bool `json:"account_frozen,omitempty"`
 	// LastFailure is when the last deduction attempt for this term failed;
 	// zero if none has.
-	LastFailure time.Time
+	LastFailure time.Time `json:"last_failure,omitzero"`
 }
 
 // Validate checks the settings, the delivery method and that the term has
@@ -71,12 +71,12 @@ func (st AutoRenewState) Validate() error {
 type Attempt struct {
 	// At is when to deduct; it may be before now when a runner is late,
 	// meaning "due now".
-	At time.Time
+	At time.Time `json:"at"`
 	// Immediate is true when the deduction is due at once because no
 	// regular slot remains before expiry (enabled on the expiry day).
-	Immediate bool
+	Immediate bool `json:"immediate,omitempty"`
 	// Count is the renewal length in periods of the term's mode.
-	Count int
+	Count int `json:"count"`
 }
 
 // CanChangeAutoRenew reports whether the buyer may enable, change or

@@ -11,7 +11,8 @@ import (
 // CountRange is an inclusive range of allowed counts, such as the number of
 // months a monthly specification may be bought for.
 type CountRange struct {
-	Min, Max int
+	Min int `json:"min"`
+	Max int `json:"max"`
 }
 
 // Contains reports whether n lies in the range.

@@ -1,6 +1,9 @@
 package billing
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // InvoiceState is where an invoice is in its life.
 type InvoiceState string
@@ -20,22 +23,38 @@ func (s InvoiceState) BlocksUnsubscription() bool { return s == InvoiceIssued }
 // Invoice is the invoice of one paid order. Its methods return the next
 // value and leave the receiver unchanged.
 type Invoice struct {
-	OrderID     string
-	Amount      Money // the amount invoiced: what was paid
-	State       InvoiceState
-	RequestedAt time.Time
-	IssuedAt    time.Time
-	ReturnedAt  time.Time
+	OrderID     string       `json:"order_id"`
+	Amount      Money        `json:"amount"` // the amount invoiced: what was paid
+	State       InvoiceState `json:"state,omitempty"`
+	RequestedAt time.Time    `json:"requested_at,omitzero"`
+	IssuedAt    time.Time    `json:"issued_at,omitzero"`
+	ReturnedAt  time.Time    `json:"returned_at,omitzero"`
 	// CreditMemo is the negative amount that cancels the invoice once it is
 	// returned; zero before.
-	CreditMemo Money
+	CreditMemo Money `json:"credit_memo"`
+}
+
+// MarshalJSON encodes the invoice with snake_case names, leaving out the
+// times not reached yet and the credit memo before it is returned.
+//
+// Errors: none of its own; only encoding/json's.
+func (inv Invoice) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		OrderID     string       `json:"order_id"`
+		Amount      Money        `json:"amount"`
+		State       InvoiceState `json:"state,omitempty"`
+		RequestedAt time.Time    `json:"requested_at,omitzero"`
+		IssuedAt    time.Time    `json:"issued_at,omitzero"`
+		ReturnedAt  time.Time    `json:"returned_at,omitzero"`
+		CreditMemo  *Money       `json:"credit_memo,omitempty"`
+	}{inv.OrderID, inv.Amount, inv.State, inv.RequestedAt, inv.IssuedAt, inv.ReturnedAt, optional(inv.CreditMemo)})
 }
 
 // InvoiceRequest asks for the invoice of a paid order.
 type InvoiceRequest struct {
-	OrderID string
-	Paid    Money // the amount paid; must be positive
-	At      time.Time
+	OrderID string    `json:"order_id"`
+	Paid    Money     `json:"paid"` // the amount paid; must be positive
+	At      time.Time `json:"at"`
 }
 
 // Validate checks the request.

@@ -17,9 +17,9 @@ const (
 // pay-per-use, after the date it fell into arrears). Each end is the last
 // instant of its period: the next period starts one second later.
 type Lifecycle struct {
-	Expiry       time.Time // end of the active period
-	GraceEnd     time.Time // end of the grace period
-	RetentionEnd time.Time // end of the retention period; release follows
+	Expiry       time.Time `json:"expiry"`        // end of the active period
+	GraceEnd     time.Time `json:"grace_end"`     // end of the grace period
+	RetentionEnd time.Time `json:"retention_end"` // end of the retention period; release follows
 }
 
 // NewLifecycle returns the timeline that follows expiry (or an arrears

@@ -1,6 +1,7 @@
 package billing
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 
@@ -24,8 +25,8 @@ const (
 // Tier is one band of a tiered or volume price: units up to and including
 // UpTo cost UnitPrice per period. The last tier has UpTo 0 (no upper bound).
 type Tier struct {
-	UpTo      int64
-	UnitPrice Money
+	UpTo      int64 `json:"up_to,omitempty"`
+	UnitPrice Money `json:"unit_price"`
 }
 
 // DiscountKind is the kind of a price plan's discount.
@@ -41,33 +42,83 @@ const (
 
 // Discount is an optional discount on a price plan.
 type Discount struct {
-	Kind DiscountKind
+	Kind DiscountKind `json:"kind,omitempty"`
 	// Rate is the fraction off for DiscountRate, in [0, 1): 0.2 is 20% off.
-	Rate decimal.Decimal
+	Rate decimal.Decimal `json:"rate,omitzero"`
 	// Price is the per-unit, per-period price for FixedPrice.
-	Price Money
+	Price Money `json:"price"`
 	// Amount is taken off each order's software amount for AmountOff.
-	Amount Money
+	Amount Money `json:"amount"`
+}
+
+// IsZero reports whether d is unset: no kind and no values. A plan without
+// a discount leaves its Discount out of JSON.
+func (d Discount) IsZero() bool {
+	return d.Kind == NoDiscount && d.Rate.IsZero() && unset(d.Price) && unset(d.Amount)
+}
+
+// MarshalJSON encodes the discount with snake_case names, leaving out the
+// amounts that are unset (a fixed price of "0.00 USD" is set and kept).
+//
+// Errors: none of its own; only encoding/json's.
+func (d Discount) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Kind   DiscountKind    `json:"kind,omitempty"`
+		Rate   decimal.Decimal `json:"rate,omitzero"`
+		Price  *Money          `json:"price,omitempty"`
+		Amount *Money          `json:"amount,omitempty"`
+	}{d.Kind, d.Rate, optional(d.Price), optional(d.Amount)})
 }
 
 // PricePlan is a specification's price for one billing mode.
 type PricePlan struct {
-	Mode Mode
+	Mode Mode `json:"mode"`
 	// Model prices the quantity; empty means Linear.
-	Model QuantityModel
+	Model QuantityModel `json:"model,omitempty"`
 	// UnitPrice is the price of one unit for one period (an hour for
 	// pay-per-use, a month, a year, or once) under the Linear model.
-	UnitPrice Money
+	UnitPrice Money `json:"unit_price"`
 	// Tiers price the quantity under the Tiered and Volume models, in
 	// increasing UpTo order, the last one unbounded.
-	Tiers []Tier
+	Tiers []Tier `json:"tiers,omitempty"`
 	// Quantity bounds the units a buyer may order; zero means 1 to
 	// unbounded.
-	Quantity CountRange
+	Quantity CountRange `json:"quantity,omitzero"`
 	// Counts narrows the allowed duration counts; zero means the site's.
-	Counts CountRange
+	Counts CountRange `json:"counts,omitzero"`
 	// Discount is optional.
-	Discount Discount
+	Discount Discount `json:"discount,omitzero"`
+}
+
+// MarshalJSON encodes the plan with snake_case names, leaving out what is
+// unset: the unit price of a tiered plan (a linear unit price of
+// "0.00 USD" is set and kept), the tiers, the ranges and the discount.
+//
+// Errors: none of its own; only encoding/json's.
+func (p PricePlan) MarshalJSON() ([]byte, error) {
+	// The same fields as PricePlan's tags, in the same order, with the
+	// unit price optional.
+	return json.Marshal(struct {
+		Mode      Mode          `json:"mode"`
+		Model     QuantityModel `json:"model,omitempty"`
+		UnitPrice *Money        `json:"unit_price,omitempty"`
+		Tiers     []Tier        `json:"tiers,omitempty"`
+		Quantity  CountRange    `json:"quantity,omitzero"`
+		Counts    CountRange    `json:"counts,omitzero"`
+		Discount  Discount      `json:"discount,omitzero"`
+	}{p.Mode, p.Model, optional(p.UnitPrice), p.Tiers, p.Quantity, p.Counts, p.Discount})
+}
+
+// unset reports whether m is the zero Money (no currency, no amount), as
+// opposed to a zero amount in a currency.
+func unset(m Money) bool { return m.Currency == "" && m.Amount.IsZero() }
+
+// optional returns nil for an unset m, so that JSON leaves it out.
+func optional(m Money) *Money {
+	if unset(m) {
+		return nil
+	}
+	return &m
 }
 
 func (p *PricePlan) model() QuantityModel {
@@ -269,10 +320,10 @@ func samePrices(a, b *PricePlan) bool {
 // Pricing is the set of price plans of one specification, at most one per
 // billing mode, plus its trial.
 type Pricing struct {
-	Plans []PricePlan
+	Plans []PricePlan `json:"plans"`
 	// TrialDays is the trial length offered on the yearly/monthly plans; 0
 	// means no trial.
-	TrialDays int
+	TrialDays int `json:"trial_days,omitempty"`
 }
 
 // Plan returns the plan for mode.

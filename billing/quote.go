@@ -11,24 +11,24 @@ import (
 // Infrastructure is the VM flavor an image runs on: its price is added to
 // the software price.
 type Infrastructure struct {
-	Flavor string
+	Flavor string `json:"flavor"`
 	// Price is per period of the quoted mode: per hour for pay-per-use, per
 	// month or year for yearly/monthly.
-	Price Money
+	Price Money `json:"price"`
 }
 
 // QuoteInput is what a buyer chose on the purchase page.
 type QuoteInput struct {
-	Pricing Pricing
-	Mode    Mode
+	Pricing Pricing `json:"pricing"`
+	Mode    Mode    `json:"mode"`
 	// Count is the required duration in months or years; pay-per-use is
 	// quoted for one hour and one-time once, so for them Count is 0 or 1.
-	Count    int
-	Quantity int64
+	Count    int   `json:"count,omitempty"`
+	Quantity int64 `json:"quantity"`
 	// Infrastructure is the VM flavor for images; nil otherwise.
-	Infrastructure *Infrastructure
+	Infrastructure *Infrastructure `json:"infrastructure,omitempty"`
 	// Label names the specification on the software lines (optional).
-	Label string
+	Label string `json:"label,omitempty"`
 }
 
 // validate checks the input against cfg and returns the plan for the mode.

@@ -25,30 +25,30 @@ const (
 
 // UnsubscribeInput is what decides whether a resource may be unsubscribed.
 type UnsubscribeInput struct {
-	Delivery Delivery
+	Delivery Delivery `json:"delivery"`
 	// Supervised is true when delivery goes through service supervision.
-	Supervised bool
-	Mode       Mode
-	Trial      bool
+	Supervised bool `json:"supervised,omitempty"`
+	Mode       Mode `json:"mode"`
+	Trial      bool `json:"trial,omitempty"`
 	// Paid is the amount actually paid (cash coupons excluded); zero means
 	// a free order.
-	Paid Money
+	Paid Money `json:"paid"`
 	// EffectiveAt is when the order takes or took effect; zero means it has.
-	EffectiveAt time.Time
+	EffectiveAt time.Time `json:"effective_at,omitzero"`
 	// Expiry is the current term's expiry.
-	Expiry time.Time
+	Expiry time.Time `json:"expiry,omitzero"`
 	// Accepted is true once the buyer accepted the delivery: the guarantee
 	// period is over.
-	Accepted bool
+	Accepted bool `json:"accepted,omitempty"`
 	// Invoice is the state of the order's invoice.
-	Invoice InvoiceState
+	Invoice InvoiceState `json:"invoice,omitempty"`
 	// InProgress is true while another order on the resource is open.
-	InProgress bool
+	InProgress bool `json:"in_progress,omitempty"`
 	// Frozen is true for a frozen resource or account.
-	Frozen bool
+	Frozen bool `json:"frozen,omitempty"`
 	// Unsubscribed is true once unsubscribed.
-	Unsubscribed bool
-	Now          time.Time
+	Unsubscribed bool      `json:"unsubscribed,omitempty"`
+	Now          time.Time `json:"now"`
 }
 
 // Validate checks that Now is set, the delivery method and billing mode are
@@ -147,21 +147,21 @@ func UnsubscribeEligibility(cfg Config, in UnsubscribeInput) (RefundKind, error)
 // RefundInput is one paid order (the first purchase or one renewal) being
 // unsubscribed.
 type RefundInput struct {
-	Mode Mode
+	Mode Mode `json:"mode"`
 	// Count is the order's length in periods (years matter for the fee).
-	Count int
+	Count int `json:"count"`
 	// Paid is the amount actually paid for the order, at minor-unit
 	// precision.
-	Paid Money
+	Paid Money `json:"paid"`
 	// EffectiveAt is when the order took (or takes) effect: the purchase,
 	// the acceptance, or for a renewal the previous expiry.
-	EffectiveAt time.Time
+	EffectiveAt time.Time `json:"effective_at"`
 	// Expiry is when the order's period ends (23:59:59 platform time).
-	Expiry time.Time
+	Expiry time.Time `json:"expiry"`
 	// At is the unsubscription time.
-	At time.Time
+	At time.Time `json:"at"`
 	// FeeWaived is true when a framework contract waives the handling fee.
-	FeeWaived bool
+	FeeWaived bool `json:"fee_waived,omitempty"`
 }
 
 // Validate checks the input.

@@ -8,10 +8,10 @@ import (
 // RenewalStatus is what the marketplace knows about a resource that bears on
 // whether it may be renewed.
 type RenewalStatus struct {
-	Unsubscribed      bool // unsubscribed: nothing left to renew
-	UnpaidChangeOrder bool // a specification-change order awaits payment
-	Delisted          bool // the product or specification is no longer sold
-	ChangingToPPU     bool // changed, or being changed, to pay-per-use
+	Unsubscribed      bool `json:"unsubscribed,omitempty"`        // unsubscribed: nothing left to renew
+	UnpaidChangeOrder bool `json:"unpaid_change_order,omitempty"` // a specification-change order awaits payment
+	Delisted          bool `json:"delisted,omitempty"`            // the product or specification is no longer sold
+	ChangingToPPU     bool `json:"changing_to_ppu,omitempty"`     // changed, or being changed, to pay-per-use
 }
 
 // Renewable reports whether a resource billed under mode that expires at
@@ -56,17 +56,17 @@ func Renewable(cfg Config, mode Mode, expiry, now time.Time, st RenewalStatus) e
 // RenewalInput is a manual (or automatic) renewal request.
 type RenewalInput struct {
 	// Term is the current term; its Expiry and AnchorDay drive the renewal.
-	Term Term
+	Term Term `json:"term"`
 	// Count is the number of periods of Term.Mode to add.
-	Count int
+	Count int `json:"count"`
 	// Counts narrows the allowed counts (the plan's); zero means the site's.
-	Counts CountRange
+	Counts CountRange `json:"counts,omitzero"`
 	// UniformDay, when set (1–28 or LastDay), makes the renewed term end on
 	// that day of the month: the first such day on or after the normal
 	// expiry. It becomes the anchor of later renewals.
-	UniformDay int
-	Now        time.Time
-	Status     RenewalStatus
+	UniformDay int           `json:"uniform_day,omitempty"`
+	Now        time.Time     `json:"now"`
+	Status     RenewalStatus `json:"status,omitzero"`
 }
 
 // Validate checks the input against cfg.
@@ -97,15 +97,16 @@ func (in RenewalInput) Validate(cfg Config) error {
 type Renewal struct {
 	// Term is the renewed period: it starts at the previous expiry, never
 	// at the renewal time, and ends at the new expiry.
-	Term Term
+	Term Term `json:"term"`
 	// Consumed is the time already spent in grace or retention that the
-	// renewal used up (zero when renewed before expiry).
-	Consumed time.Duration
+	// renewal used up (zero when renewed before expiry); in JSON, in
+	// nanoseconds as time.Duration encodes.
+	Consumed time.Duration `json:"consumed,omitempty"`
 	// Remaining is the time left at the renewal, for display.
-	Remaining Remaining
+	Remaining Remaining `json:"remaining"`
 	// ExtraDays counts the days a uniform renewal day added beyond the
 	// paid duration.
-	ExtraDays int
+	ExtraDays int `json:"extra_days,omitempty"`
 }
 
 // Renew renews in.Term by in.Count periods: the new term starts at the old

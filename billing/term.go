@@ -93,14 +93,14 @@ func TrialExpiry(cfg Config, start time.Time, days int) (time.Time, error) {
 // StartInput says when an order was paid and, for supervised products,
 // whether and when it was accepted or enabled.
 type StartInput struct {
-	PaidAt time.Time
+	PaidAt time.Time `json:"paid_at"`
 	// Supervised is true when delivery goes through service supervision
 	// (licenses, professional services, supervised SaaS).
-	Supervised bool
+	Supervised bool `json:"supervised,omitempty"`
 	// AcceptedAt is when the buyer accepted the delivery; zero if not yet.
-	AcceptedAt time.Time
+	AcceptedAt time.Time `json:"accepted_at,omitzero"`
 	// EnabledAt is the enabling time the seller stated; zero if none.
-	EnabledAt time.Time
+	EnabledAt time.Time `json:"enabled_at,omitzero"`
 }
 
 // TermStart returns when a yearly/monthly term starts: at payment, or for
@@ -134,13 +134,13 @@ func TermStart(in StartInput) (start time.Time, ok bool, err error) {
 
 // Term is a yearly/monthly subscription term.
 type Term struct {
-	Mode  Mode
-	Count int
-	Start time.Time // UTC
+	Mode  Mode      `json:"mode"`
+	Count int       `json:"count"`
+	Start time.Time `json:"start"` // UTC
 	// AnchorDay is the day of month the term and its renewals end on (the
 	// start's day, or a uniform renewal day; LastDay for month end).
-	AnchorDay int
-	Expiry    time.Time // UTC, 23:59:59 platform time
+	AnchorDay int       `json:"anchor_day"`
+	Expiry    time.Time `json:"expiry"` // UTC, 23:59:59 platform time
 }
 
 // NewTerm returns the term of count periods of mode starting at start,
@@ -157,8 +157,8 @@ func NewTerm(cfg Config, start time.Time, mode Mode, count int) (Term, error) {
 
 // Remaining is the time left before expiry, for display.
 type Remaining struct {
-	Days  int // whole days left
-	Hours int // whole hours left beyond Days
+	Days  int `json:"days"`  // whole days left
+	Hours int `json:"hours"` // whole hours left beyond Days
 }
 
 // RemainingAt returns the time left from now until expiry, in whole days

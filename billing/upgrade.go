@@ -104,15 +104,15 @@ func isLeap(y int) bool { return y%4 == 0 && (y%100 != 0 || y%400 == 0) }
 // UpgradeInput is a change of specification or quantity within a yearly or
 // monthly term.
 type UpgradeInput struct {
-	Mode     Mode
-	Expiry   time.Time // the current term's expiry
-	ChangeAt time.Time // when the change is priced
+	Mode     Mode      `json:"mode"`
+	Expiry   time.Time `json:"expiry"`    // the current term's expiry
+	ChangeAt time.Time `json:"change_at"` // when the change is priced
 	// From and FromQuantity are the current configuration; To and
 	// ToQuantity the target (the same plan for a pure scale-out).
-	From         PricePlan
-	FromQuantity int64
-	To           PricePlan
-	ToQuantity   int64
+	From         PricePlan `json:"from"`
+	FromQuantity int64     `json:"from_quantity"`
+	To           PricePlan `json:"to"`
+	ToQuantity   int64     `json:"to_quantity"`
 }
 
 // Validate checks the input.

@@ -32,11 +32,11 @@ func AllowedExtensions() []string { return append([]string(nil), allowedExtensio
 // Attachment is the metadata of an uploaded file. The bytes live in the
 // host's blob store; flows keep only this.
 type Attachment struct {
-	Name        string // file name as uploaded, e.g. "requirements.DOCX"
-	Size        int64  // bytes, 1..MaxAttachmentSize
-	ContentType string // as declared by the uploader; informational
-	Digest      string // e.g. "sha256:…"; informational
-	BlobRef     string // where the host stored the bytes
+	Name        string `json:"name"`                   // file name as uploaded, e.g. "requirements.DOCX"
+	Size        int64  `json:"size"`                   // bytes, 1..MaxAttachmentSize
+	ContentType string `json:"content_type,omitempty"` // as declared by the uploader; informational
+	Digest      string `json:"digest,omitempty"`       // e.g. "sha256:…"; informational
+	BlobRef     string `json:"blob_ref"`               // where the host stored the bytes
 }
 
 // Validate checks the name, extension, size and blob reference.

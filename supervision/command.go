@@ -22,37 +22,37 @@ const (
 // Actor is who acts. ID identifies the party in the host's identity system;
 // whether that buyer or seller owns the flow is the marketplace's check.
 type Actor struct {
-	ID   string
-	Role Role
+	ID   string `json:"id"`
+	Role Role   `json:"role"`
 }
 
 // Command is one action on a flow, with the inputs that action takes.
 // Fields an action does not take must be left zero.
 type Command struct {
-	Actor  Actor
-	Action Action
+	Actor  Actor  `json:"actor"`
+	Action Action `json:"action"`
 	// Reason explains a rejection, return, appeal or operator decision;
 	// required for RejectRequest, RejectDelivery, ReturnDelivery, Appeal,
 	// Resume, Complete and Terminate; optional elsewhere.
-	Reason string
+	Reason string `json:"reason,omitempty"`
 	// Description is the requirement description (SubmitRequest only,
 	// 1–1000 characters).
-	Description string
+	Description string `json:"description,omitempty"`
 	// Result is the delivery result text (Deliver only, required).
-	Result string
+	Result string `json:"result,omitempty"`
 	// Attachments are file metadata: the request's files, the deliverables
 	// or delivery proof, evidence for a rejection or appeal. Not taken by
 	// Remind and AutoAccept. SaaS requests need at least one.
-	Attachments []Attachment
+	Attachments []Attachment `json:"attachments,omitempty"`
 	// EnablingTime is the actual service enabling time (Deliver only,
 	// optional, not after now). The purchased term then starts there
 	// instead of at acceptance.
-	EnablingTime time.Time
+	EnablingTime time.Time `json:"enabling_time,omitzero"`
 	// ResumeStatus is where an operator resumes a frozen flow (Resume only;
 	// empty means the status the appeal started from).
-	ResumeStatus Status
+	ResumeStatus Status `json:"resume_status,omitempty"`
 	// Refund tells the marketplace to refund the order (Terminate only).
-	Refund bool
+	Refund bool `json:"refund,omitempty"`
 }
 
 // Validate checks the command on its own, without a flow: a known role and

@@ -13,81 +13,81 @@ import (
 // be shared between the old and new values: treat them as read-only. All
 // times are UTC.
 type Flow struct {
-	ID             string // assigned by the marketplace, e.g. the order line
-	Template       Kind
-	Status         Status
-	PlatformReview bool      // SaaS: deliveries go through PlatformReview
-	CreatedAt      time.Time // payment time
-	StatusSince    time.Time // when Status was entered; idle times count from it
+	ID             string    `json:"id"` // assigned by the marketplace, e.g. the order line
+	Template       Kind      `json:"template"`
+	Status         Status    `json:"status"`
+	PlatformReview bool      `json:"platform_review,omitempty"` // SaaS: deliveries go through PlatformReview
+	CreatedAt      time.Time `json:"created_at"`                // payment time
+	StatusSince    time.Time `json:"status_since"`              // when Status was entered; idle times count from it
 
-	LastBuyerUpdate  time.Time // the buyer's last action (zero if none)
-	LastSellerUpdate time.Time // the seller's last action (zero if none)
+	LastBuyerUpdate  time.Time `json:"last_buyer_update,omitzero"`  // the buyer's last action (zero if none)
+	LastSellerUpdate time.Time `json:"last_seller_update,omitzero"` // the seller's last action (zero if none)
 
-	SellerRejections int // times the seller rejected the request
-	BuyerRejections  int // times the buyer rejected the delivery
-	Reminders        int // reminders the buyer has sent
-	LastReminderAt   time.Time
+	SellerRejections int       `json:"seller_rejections,omitempty"` // times the seller rejected the request
+	BuyerRejections  int       `json:"buyer_rejections,omitempty"`  // times the buyer rejected the delivery
+	Reminders        int       `json:"reminders,omitempty"`         // reminders the buyer has sent
+	LastReminderAt   time.Time `json:"last_reminder_at,omitzero"`
 
-	Frozen             bool      // an appeal is open; only operators act
-	StatusBeforeAppeal Status    // where the open (or last) appeal started
-	AppealedBy         Role      // who opened the open (or last) appeal
-	AppealedAt         time.Time // when
-	Appeals            int       // appeals opened so far
+	Frozen             bool      `json:"frozen,omitempty"`               // an appeal is open; only operators act
+	StatusBeforeAppeal Status    `json:"status_before_appeal,omitempty"` // where the open (or last) appeal started
+	AppealedBy         Role      `json:"appealed_by,omitempty"`          // who opened the open (or last) appeal
+	AppealedAt         time.Time `json:"appealed_at,omitzero"`           // when
+	Appeals            int       `json:"appeals,omitempty"`              // appeals opened so far
 
-	Request  Request  // the buyer's latest request (Standard, SaaS)
-	Delivery Delivery // the seller's latest delivery
+	Request  Request  `json:"request,omitzero"`  // the buyer's latest request (Standard, SaaS)
+	Delivery Delivery `json:"delivery,omitzero"` // the seller's latest delivery
 
 	// AcceptedAt is when the flow completed: the buyer's acceptance, an
 	// automatic acceptance or an operator's completion. Zero until then.
-	AcceptedAt time.Time
+	AcceptedAt time.Time `json:"accepted_at,omitzero"`
 	// TerminatedAt is when an operator terminated the flow; Refund is that
 	// operator's decision for the order.
-	TerminatedAt time.Time
-	Refund       bool
+	TerminatedAt time.Time `json:"terminated_at,omitzero"`
+	Refund       bool      `json:"refund,omitempty"`
 
 	// ExpectedCompletion is an optional date by which the host expects the
 	// flow to complete; only Policy.AppealCutoff reads it.
-	ExpectedCompletion time.Time
+	ExpectedCompletion time.Time `json:"expected_completion,omitzero"`
 
 	// Seq is the number of actions applied so far, the Seq of the last
 	// Record. It grows by one per successful Apply, so hosts can use it as
 	// an optimistic-concurrency version.
-	Seq int
+	Seq int `json:"seq"`
 }
 
 // Request is what the buyer asked for.
 type Request struct {
-	Description string
-	Attachments []Attachment
-	SubmittedAt time.Time
+	Description string       `json:"description,omitempty"`
+	Attachments []Attachment `json:"attachments,omitempty"`
+	SubmittedAt time.Time    `json:"submitted_at,omitzero"`
 }
 
 // Delivery is what the seller delivered: the result text, deliverables or
 // delivery proof (SOW, acceptance document, receipts) and, optionally, the
 // actual service enabling time.
 type Delivery struct {
-	Result       string
-	Attachments  []Attachment
-	EnablingTime time.Time // zero if the seller did not set one
-	DeliveredAt  time.Time
+	Result       string       `json:"result,omitempty"`
+	Attachments  []Attachment `json:"attachments,omitempty"`
+	EnablingTime time.Time    `json:"enabling_time,omitzero"` // zero if the seller did not set one
+	DeliveredAt  time.Time    `json:"delivered_at,omitzero"`
 }
 
 // Record is the operation record of one action: who, when, what, the
 // status before and after, and the action's inputs.
 type Record struct {
-	FlowID       string
-	Seq          int // 1-based; equals the new Flow.Seq
-	At           time.Time
-	Actor        Actor
-	Action       Action
-	From         Status
-	To           Status
-	Reason       string
-	Description  string
-	Result       string
-	Attachments  []Attachment
-	EnablingTime time.Time
-	Refund       bool
+	FlowID       string       `json:"flow_id"`
+	Seq          int          `json:"seq"` // 1-based; equals the new Flow.Seq
+	At           time.Time    `json:"at"`
+	Actor        Actor        `json:"actor"`
+	Action       Action       `json:"action"`
+	From         Status       `json:"from"`
+	To           Status       `json:"to"`
+	Reason       string       `json:"reason,omitempty"`
+	Description  string       `json:"description,omitempty"`
+	Result       string       `json:"result,omitempty"`
+	Attachments  []Attachment `json:"attachments,omitempty"`
+	EnablingTime time.Time    `json:"enabling_time,omitzero"`
+	Refund       bool         `json:"refund,omitempty"`
 }
 
 // Option configures New.

@@ -156,3 +156,47 @@ func TestFlowJSONRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestFlowJSONNames pins the snake_case encoding of a new flow, a record
+// and a command: unset times, counters and texts are left out.
+func TestFlowJSONNames(t *testing.T) {
+	p := sv.DefaultPolicy()
+	f := mustNew(sv.Standard)
+	sub := sv.Command{Actor: sv.Actor{ID: "buyer-1", Role: sv.Buyer}, Action: sv.SubmitRequest, Description: "set it up",
+		Attachments: []sv.Attachment{{Name: "spec.pdf", Size: 10, BlobRef: "blob/1"}}}
+	next, rec, err := sv.Apply(f, sub, t0.Add(time.Hour), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		v    any
+		want string
+	}{
+		{"new flow", f, `{"id":"flow-1","template":"standard","status":"` + string(f.Status) +
+			`","created_at":"2026-03-01T08:00:00Z","status_since":"2026-03-01T08:00:00Z","seq":0}`},
+		{"record", rec, `{"flow_id":"flow-1","seq":1,"at":"2026-03-01T09:00:00Z","actor":{"id":"buyer-1","role":"buyer"},` +
+			`"action":"submit_request","from":"` + string(f.Status) + `","to":"` + string(next.Status) +
+			`","description":"set it up","attachments":[{"name":"spec.pdf","size":10,"blob_ref":"blob/1"}]}`},
+		{"command", sub, `{"actor":{"id":"buyer-1","role":"buyer"},"action":"submit_request","description":"set it up",` +
+			`"attachments":[{"name":"spec.pdf","size":10,"blob_ref":"blob/1"}]}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b, err := json.Marshal(tc.v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(b) != tc.want {
+				t.Errorf("got  %s\nwant %s", b, tc.want)
+			}
+		})
+	}
+	var back sv.Command
+	if err := json.Unmarshal([]byte(tests[2].want), &back); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(sub, back); diff != "" {
+		t.Errorf("command round trip (-want +got):\n%s", diff)
+	}
+}

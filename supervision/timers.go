@@ -27,10 +27,10 @@ const (
 
 // Timer is one thing that is or becomes due for a flow.
 type Timer struct {
-	Kind TimerKind
-	Role Role      // who may act: System for order completion and auto-acceptance
-	At   time.Time // when it becomes due (for appeals, strictly after)
-	Due  bool      // whether it is due at the now given to Timers
+	Kind TimerKind `json:"kind"`
+	Role Role      `json:"role"` // who may act: System for order completion and auto-acceptance
+	At   time.Time `json:"at"`   // when it becomes due (for appeals, strictly after)
+	Due  bool      `json:"due"`  // whether it is due at the now given to Timers
 }
 
 // Timers returns what is due or becomes due for f, earliest first, as of
