@@ -245,6 +245,10 @@ func (s *Service) CreateOrder(ctx context.Context, actor Actor, in CreateOrderIn
 			IdempotencyKey: in.IdempotencyKey, TermsAgreedAt: now, CreatedAt: now, PayBy: now.Add(s.payWindow), UpdatedAt: now,
 		}
 		o.Amount, o.Lines = orderAmount(q)
+		if q.Hourly() && actor.ResellerID == "" {
+			rate := q.Total
+			o.HourlyRate = &rate
+		}
 		if in.Trial {
 			o.Trial = true
 			o.Amount = billing.Zero(q.Total.Currency)

@@ -36,10 +36,15 @@ func (s *Service) autoRenewState(r Resource) billing.AutoRenewState {
 func (s *Service) scheduleResource(r *Resource, now time.Time) {
 	r.NextDueAt = nil
 	var due time.Time
-	if r.Term != nil && live(r.Status) {
-		if _, at, ok := billing.NextLifecycleChange(s.cfg, r.Term.Expiry, now); ok {
+	if exp, ok := lifecycleExpiry(*r); ok && live(r.Status) {
+		if _, at, ok := billing.NextLifecycleChange(s.cfg, exp, now); ok {
 			due = at
 		}
+	}
+	if r.Usage != nil && live(r.Status) && (due.IsZero() || r.Usage.NextChargeAt.Before(due)) {
+		due = r.Usage.NextChargeAt
+	}
+	if r.Term != nil && live(r.Status) {
 		if r.AutoRenew.Enabled && r.PendingOrderID == "" {
 			if a, ok, err := billing.NextAutoRenewAttempt(s.cfg, s.autoRenewState(*r), now); err == nil && ok && (due.IsZero() || a.At.Before(due)) {
 				due = a.At
@@ -80,7 +85,11 @@ func (s *Service) runResource(ctx context.Context, item DueItem) error {
 		s.runSellerCalls(ctx, r.ID)
 		return nil
 	}
-	if r.Term == nil || !live(r.Status) {
+	if usageDue(r, now) {
+		return s.chargeUsage(ctx, r)
+	}
+	expiry, ok := lifecycleExpiry(r)
+	if !ok || !live(r.Status) {
 		return s.update(ctx, func(tx Tx) error { // nothing else to do: reschedule
 			cur, err := tx.Resource(r.ID)
 			if err != nil || cur.Version != r.Version {
@@ -90,7 +99,7 @@ func (s *Service) runResource(ctx context.Context, item DueItem) error {
 			return tx.PutResource(&cur)
 		})
 	}
-	if r.AutoRenew.Enabled && r.PendingOrderID == "" {
+	if r.Term != nil && r.AutoRenew.Enabled && r.PendingOrderID == "" {
 		if a, ok, err := billing.NextAutoRenewAttempt(s.cfg, s.autoRenewState(r), now); err == nil && ok && !a.At.After(now) {
 			err := s.autoRenew(ctx, r)
 			if errors.Is(err, errSkip) {
@@ -104,7 +113,7 @@ func (s *Service) runResource(ctx context.Context, item DueItem) error {
 			return nil
 		}
 	}
-	target := billing.LifecycleState(s.cfg, r.Term.Expiry, now)
+	target := billing.LifecycleState(s.cfg, expiry, now)
 	want := ResourceStatus(target)
 	if want == r.Status {
 		return s.update(ctx, func(tx Tx) error { // nothing changed: just reschedule
@@ -126,7 +135,7 @@ func (s *Service) runResource(ctx context.Context, item DueItem) error {
 		}
 		from := cur.Status
 		cur.Status, cur.UpdatedAt = want, now
-		lc := billing.NewLifecycle(s.cfg, cur.Term.Expiry)
+		lc := billing.NewLifecycle(s.cfg, expiry)
 		cur.GraceEndsAt, cur.RetentionEndsAt = &lc.GraceEnd, &lc.RetentionEnd
 		switch want {
 		case ResourceRetention:

@@ -126,30 +126,9 @@ func (s *Service) pay(ctx context.Context, actor Actor, in PayInput) (Order, err
 			return &StateError{Kind: KindOrder, ID: o.ID, State: string(o.Status), Action: "pay"}
 		}
 		now := s.now()
-		payID := receipt.Reference
-		if _, ok := s.payments.(*BalancePayments); !ok || payID == "" {
-			pay := Payment{ID: s.ids.NewID(KindPayment), Kind: PaymentCharge, Method: method, OrderID: o.ID, BuyerID: o.BuyerID,
-				Amount: o.Amount, IdempotencyKey: "order:" + o.ID, Reference: receipt.Reference, CreatedAt: now}
-			if err := tx.PutPayment(&pay); err != nil {
-				return err
-			}
-			payID = pay.ID
-			if method == PayCredit {
-				a, err := tx.Account(o.BuyerID)
-				if err != nil {
-					return err
-				}
-				if a.CreditUsed.Currency == "" {
-					a.CreditUsed = billing.Zero(o.Amount.Currency)
-				}
-				if a.CreditUsed, err = a.CreditUsed.Add(o.Amount); err != nil {
-					return &PaymentError{Account: a.ID, Amount: o.Amount.String(), Reason: err.Error()}
-				}
-				a.UpdatedAt = now
-				if err := tx.PutAccount(&a); err != nil {
-					return err
-				}
-			}
+		payID, err := s.recordCharge(tx, method, o.ID, o.BuyerID, o.Amount, "order:"+o.ID, receipt, now)
+		if err != nil {
+			return err
 		}
 		o.PaymentMethod, o.PaymentID, o.PaidAt, o.Status, o.NextDueAt, o.UpdatedAt = method, payID, &now, OrderProcessing, nil, now
 		if err := emit(tx, now, actor, KindOrder, o.ID, "order.paid", string(OrderPendingPayment), string(OrderProcessing),
@@ -213,6 +192,11 @@ func (s *Service) fulfil(tx Tx, o *Order, now time.Time, deployImage bool) error
 		Visible: !(p.Delivery == DeliverySaaS && p.Supervised),
 	}
 	r.App.GuideURL = p.GuideURL
+	r.Usage = nil
+	if o.HourlyRate != nil && !o.Trial {
+		rate := *o.HourlyRate
+		r.Usage = &Usage{Rate: rate} // metering starts when the resource runs
+	}
 	if o.Trial {
 		sp, _ := p.Spec(o.SpecID)
 		r.TrialDays = sp.Pricing.TrialDays
@@ -283,6 +267,8 @@ func (s *Service) activate(r *Resource, start, now time.Time) error {
 		// The trial's own end; renewals count on from it like any term.
 		term.Expiry = exp
 		r.Term, r.ExpiresAt = &term, &term.Expiry
+	} else if r.Usage != nil && r.Usage.Start.IsZero() {
+		r.Usage = &Usage{Rate: r.Usage.Rate, Start: start, Charged: billing.Zero(r.Usage.Rate.Currency), NextChargeAt: start.Add(time.Hour)}
 	} else if r.Mode.Prepaid() {
 		term, err := billing.NewTerm(s.cfg, start, r.Mode, r.Duration)
 		if err != nil {
@@ -420,3 +406,32 @@ func (s *Service) cancelPaid(tx Tx, o *Order, now time.Time, reason string) erro
 }
 
 var errNoDeployer = errors.New("marketplace: no VM deployer configured")
+
+// recordCharge records a charge in the store: the Payment aggregate (the
+// default BalancePayments port has written it already) and, for a credit
+// account, the credit used. It returns the payment's id.
+func (s *Service) recordCharge(tx Tx, method PaymentMethod, orderID, buyerID string, amount billing.Money, key string, receipt Receipt, now time.Time) (string, error) {
+	if _, ok := s.payments.(*BalancePayments); ok && receipt.Reference != "" {
+		return receipt.Reference, nil
+	}
+	pay := Payment{ID: s.ids.NewID(KindPayment), Kind: PaymentCharge, Method: method, OrderID: orderID, BuyerID: buyerID,
+		Amount: amount, IdempotencyKey: key, Reference: receipt.Reference, CreatedAt: now}
+	if err := tx.PutPayment(&pay); err != nil {
+		return "", err
+	}
+	if method != PayCredit {
+		return pay.ID, nil
+	}
+	a, err := tx.Account(buyerID)
+	if err != nil {
+		return "", err
+	}
+	if a.CreditUsed.Currency == "" {
+		a.CreditUsed = billing.Zero(amount.Currency)
+	}
+	if a.CreditUsed, err = a.CreditUsed.Add(amount); err != nil {
+		return "", &PaymentError{Account: a.ID, Amount: amount.String(), Reason: err.Error()}
+	}
+	a.UpdatedAt = now
+	return pay.ID, tx.PutAccount(&a)
+}

@@ -94,6 +94,9 @@ type Resource struct {
 	ReleasedAt      *time.Time `json:"released_at,omitempty"`
 	// PendingOrderID is an unpaid renewal or upgrade order blocking others.
 	PendingOrderID string `json:"pending_order_id,omitempty"`
+	// Usage meters a pay-per-use resource (nil otherwise, and for a
+	// reseller's customer, whose usage the reseller settles).
+	Usage *Usage `json:"usage,omitempty"`
 	// SellerCalls is the outbox of calls owed to the seller's endpoint
 	// (refresh, freeze, unfreeze, upgrade, release), oldest first; the
 	// runner retries them under the delivery policy.

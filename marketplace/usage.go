@@ -1,0 +1,205 @@
+package marketplace
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/opengallery/opengallery/billing"
+)
+
+// Usage is the metering of a pay-per-use resource: it is charged by the
+// hour in arrears, through the payment port, at the exact hourly rate of
+// its quote (software plus VM flavor). Hour n (1-based, counted from Start
+// and skipping the hours a frozen resource was not billed for) is charged
+// round(rate × n) − round(rate × (n−1)) over the hours charged so far, so
+// that the charges sum exactly to the rounded cost of the hours used.
+//
+// A charge that fails puts the resource in arrears: from ArrearsSince it
+// follows billing's grace → retention (frozen at the seller) → release
+// lifecycle, while the charge is retried every hour. A later charge that
+// succeeds (after a top-up) clears the arrears and, if frozen, unfreezes
+// it; the hours it spent frozen are not billed.
+type Usage struct {
+	// Rate is the exact hourly rate.
+	Rate  billing.Money `json:"rate"`
+	Start time.Time     `json:"start"`
+	// Hours is the number of hours charged; Skipped the hours not billed
+	// because the resource was frozen. The next hour to charge ends at
+	// Start + (Hours+Skipped+1) h.
+	Hours   int           `json:"hours"`
+	Skipped int           `json:"skipped,omitempty"`
+	Charged billing.Money `json:"charged"`
+	// NextChargeAt is when the runner next charges (the end of the next
+	// hour, or an hour after a failed charge).
+	NextChargeAt time.Time `json:"next_charge_at"`
+	// ArrearsSince is when a charge first failed; nil when paid up.
+	ArrearsSince *time.Time `json:"arrears_since,omitempty"`
+	LastError    string     `json:"last_error,omitempty"`
+}
+
+// maxUsageHoursPerRun bounds the hours one resource is charged for in one
+// step; a resource further behind is due again at once.
+const maxUsageHoursPerRun = 24
+
+
+// lifecycleExpiry is the date a resource's grace → retention → release
+// lifecycle counts from: its term's expiry, or the date a pay-per-use
+// resource went into arrears.
+func lifecycleExpiry(r Resource) (time.Time, bool) {
+	switch {
+	case r.Term != nil:
+		return r.Term.Expiry, true
+	case r.Usage != nil && r.Usage.ArrearsSince != nil:
+		return *r.Usage.ArrearsSince, true
+	}
+	return time.Time{}, false
+}
+
+// usageDue reports whether a live pay-per-use resource should be charged
+// now.
+func usageDue(r Resource, now time.Time) bool {
+	return r.Usage != nil && live(r.Status) && !r.Usage.NextChargeAt.After(now)
+}
+
+// hourCharge is what hour n (1-based, of the hours charged) costs.
+func hourCharge(rate billing.Money, n int) billing.Money {
+	at := func(k int) decimal.Decimal {
+		return rate.Amount.Mul(decimal.NewFromInt(int64(k)))
+	}
+	cur := billing.Money{Amount: at(n), Currency: rate.Currency}.RoundHalfUp()
+	prev := billing.Money{Amount: at(n - 1), Currency: rate.Currency}.RoundHalfUp()
+	return billing.Money{Amount: cur.Amount.Sub(prev.Amount), Currency: rate.Currency}
+}
+
+// billableUntil is the end of the hours a resource is billed for: now, or
+// the start of retention for a frozen one.
+func (s *Service) billableUntil(r Resource, now time.Time) time.Time {
+	if r.Status == ResourceRetention && r.Usage.ArrearsSince != nil {
+		if g := billing.NewLifecycle(s.cfg, *r.Usage.ArrearsSince).GraceEnd; g.Before(now) {
+			return g
+		}
+	}
+	return now
+}
+
+// chargeUsage charges a pay-per-use resource for the whole hours elapsed
+// since its last charge (at most maxUsageHoursPerRun), each under its own
+// idempotency key (resource and hour), and records the outcome: charged
+// hours, arrears when a charge fails, arrears cleared (and the resource
+// unfrozen) when it is paid up again.
+func (s *Service) chargeUsage(ctx context.Context, r Resource) error {
+	u := *r.Usage
+	now := s.now()
+	method := PayBalance
+	if err := s.store.View(ctx, func(tx ReadTx) error {
+		method = s.refundMethod(tx, r) // the way the purchase was paid
+		if method == PayBalance {
+			if a, err := tx.Account(r.BuyerID); err == nil && a.Credit {
+				method = PayCredit
+			}
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	elapsed := int(s.billableUntil(r, now).Sub(u.Start)/time.Hour) - u.Skipped
+	type charged struct {
+		hour    int
+		amount  billing.Money
+		receipt Receipt
+	}
+	var done []charged
+	var chargeErr error
+	for n := u.Hours + 1; n <= min(elapsed, u.Hours+maxUsageHoursPerRun); n++ {
+		amt := hourCharge(u.Rate, n)
+		key := fmt.Sprintf("usage:%s:%d", r.ID, n+u.Skipped)
+		var rc Receipt
+		if method == PayBalance && amt.IsPositive() {
+			var err error
+			if rc, err = s.payments.Charge(ctx, ChargeRequest{IdempotencyKey: key, AccountID: r.BuyerID, OrderID: r.OrderID, Amount: amt}); err != nil {
+				chargeErr = err
+				break
+			}
+		}
+		done = append(done, charged{hour: n, amount: amt, receipt: rc})
+	}
+	if chargeErr != nil && !errors.Is(chargeErr, ErrPaymentFailed) {
+		s.log.Warn("marketplace: usage charge", "resource", r.ID, "err", chargeErr)
+	}
+	err := s.update(ctx, func(tx Tx) error {
+		cur, err := tx.Resource(r.ID)
+		if err != nil {
+			return err
+		}
+		if cur.Usage == nil || cur.Usage.Hours != u.Hours || cur.Usage.Skipped != u.Skipped || !live(cur.Status) {
+			return errSkip // charged by another runner meanwhile
+		}
+		now := s.now()
+		cu := cur.Usage
+		for _, c := range done {
+			key := fmt.Sprintf("usage:%s:%d", r.ID, c.hour+u.Skipped)
+			if method != PayReseller && c.amount.IsPositive() {
+				if _, err := s.recordCharge(tx, method, cur.OrderID, cur.BuyerID, c.amount, key, c.receipt, now); err != nil {
+					return err
+				}
+			}
+			if cu.Charged, err = cu.Charged.Add(c.amount); err != nil {
+				return err
+			}
+			cu.Hours = c.hour
+		}
+		if len(done) > 0 {
+			if err := emit(tx, now, SystemActor(), KindResource, cur.ID, "resource.usage_charged", "", "",
+				map[string]any{"hours": len(done), "through_hour": cu.Hours + cu.Skipped, "charged": cu.Charged.String()}); err != nil {
+				return err
+			}
+		}
+		cu.NextChargeAt = cu.Start.Add(time.Duration(cu.Hours+cu.Skipped+1) * time.Hour)
+		owed := int(s.billableUntil(cur, now).Sub(cu.Start)/time.Hour) - cu.Skipped - cu.Hours
+		switch {
+		case chargeErr != nil:
+			cu.LastError = chargeErr.Error()
+			cu.NextChargeAt = now.Add(time.Hour)
+			if cu.ArrearsSince == nil {
+				cu.ArrearsSince = &now
+				lc := billing.NewLifecycle(s.cfg, now)
+				from := cur.Status
+				cur.Status, cur.GraceEndsAt, cur.RetentionEndsAt = ResourceGrace, &lc.GraceEnd, &lc.RetentionEnd
+				if err := emit(tx, now, SystemActor(), KindResource, cur.ID, "resource.arrears", string(from), string(cur.Status),
+					map[string]string{"error": chargeErr.Error()}); err != nil {
+					return err
+				}
+			}
+		case owed > 0:
+			cu.NextChargeAt = now // more whole hours than one step charges
+		case cu.ArrearsSince != nil:
+			// Paid up: the arrears end. A frozen resource is unfrozen and
+			// the hours it was frozen are not billed.
+			from := cur.Status
+			if from == ResourceRetention {
+				cu.Skipped = int(now.Sub(cu.Start)/time.Hour) - cu.Hours
+				cu.NextChargeAt = cu.Start.Add(time.Duration(cu.Hours+cu.Skipped+1) * time.Hour)
+				s.owe(&cur, CallUnfreeze, "", now)
+			}
+			cu.ArrearsSince, cu.LastError = nil, ""
+			cur.Status, cur.GraceEndsAt, cur.RetentionEndsAt = ResourceActive, nil, nil
+			if err := emit(tx, now, SystemActor(), KindResource, cur.ID, "resource.arrears_cleared", string(from), string(cur.Status), nil); err != nil {
+				return err
+			}
+		}
+		cur.UpdatedAt = now
+		s.scheduleResource(&cur, now)
+		return tx.PutResource(&cur)
+	})
+	if errors.Is(err, errSkip) {
+		return nil
+	}
+	if err == nil {
+		s.runSellerCalls(ctx, r.ID)
+	}
+	return err
+}
