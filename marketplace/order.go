@@ -133,12 +133,12 @@ type Order struct {
 	Trial     bool `json:"trial,omitempty"`
 	// Amount is what the buyer pays (or, for an unsubscription order, is
 	// refunded); Lines explain it.
-	Amount        billing.Money `json:"amount"`
+	Amount billing.Money `json:"amount"`
 	// HourlyRate is a pay-per-use order's exact hourly rate (software and
 	// VM), charged by the hour in arrears once the resource runs.
-	HourlyRate *billing.Money `json:"hourly_rate,omitempty"`
-	Lines         []OrderLine   `json:"lines"`
-	PaymentMethod PaymentMethod `json:"payment_method"`
+	HourlyRate    *billing.Money `json:"hourly_rate,omitempty"`
+	Lines         []OrderLine    `json:"lines"`
+	PaymentMethod PaymentMethod  `json:"payment_method"`
 	// ResourceID is the resource the order created or acts on.
 	ResourceID string `json:"resource_id,omitempty"`
 	// Upgrade orders: the target specification and quantity.

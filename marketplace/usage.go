@@ -45,7 +45,6 @@ type Usage struct {
 // step; a resource further behind is due again at once.
 const maxUsageHoursPerRun = 24
 
-
 // lifecycleExpiry is the date a resource's grace → retention → release
 // lifecycle counts from: its term's expiry, or the date a pay-per-use
 // resource went into arrears.
