@@ -49,11 +49,12 @@ func (s *Store) Update(ctx context.Context, fn func(tx marketplace.Tx) error) er
 }
 
 // View implements marketplace.Store: fn reads one snapshot (a read-only
-// REPEATABLE READ transaction).
+// REPEATABLE READ transaction, begun in the same round trip as fn's first
+// read).
 //
 // Errors: whatever fn returns; ctx.Err(); pgx errors.
 func (s *Store) View(ctx context.Context, fn func(tx marketplace.ReadTx) error) error {
-	return s.read(ctx, func(q pgx.Tx) error { return fn(&tx{ctx: ctx, q: q, s: &s.q}) })
+	return s.view(ctx, func(q querier) error { return fn(&tx{ctx: ctx, q: q, s: &s.q}) })
 }
 
 func (s *Store) read(ctx context.Context, fn func(q pgx.Tx) error) error {
