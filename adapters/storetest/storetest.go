@@ -142,7 +142,9 @@ func order(id, buyer string) marketplace.Order {
 		Delivery: marketplace.DeliverySaaS, Mode: billing.Monthly, Duration: 1, Quantity: 3,
 		Amount: usd("15.00"), Lines: []marketplace.OrderLine{{Description: "Basic", Formula: "5.00 × 3", Amount: usd("15.00")}},
 		PaymentMethod: marketplace.PayBalance, TermsAgreedAt: at(0), CreatedAt: at(0), PayBy: at(24 * time.Hour),
-		UpdatedAt: at(0),
+		HourlyRate:   ptr(usd("0.00000001")),
+		RefundReview: &marketplace.RefundReview{Status: marketplace.RefundReviewPending, RequestedAt: at(time.Hour), AutoApproveAt: ptr(at(25 * time.Hour))},
+		UpdatedAt:    at(0),
 	}
 }
 
@@ -155,6 +157,12 @@ func resource(id, buyer string) marketplace.Resource {
 		AutoRenew: billing.AutoRenewal{Enabled: true, DaysBefore: ptr(3), Count: 1},
 		Term:      &billing.Term{Mode: billing.Monthly, Count: 1, Start: at(0).UTC(), AnchorDay: 31, Expiry: at(31 * 24 * time.Hour).UTC()},
 		App:       marketplace.AppInfo{InstanceID: "i-1", Username: "admin", PasswordCipher: []byte{1, 2, 3}, FrontEndURL: "https://app.example.com"},
+		// The pay-per-use meter and the seller-call outbox ride in the
+		// document: an exact 4-place rate and microsecond times.
+		Usage: &marketplace.Usage{Rate: usd("0.0137"), Start: at(time.Microsecond), Hours: 3, Skipped: 1, Charged: usd("0.04"),
+			NextChargeAt: at(5 * time.Hour), ArrearsSince: ptr(at(4 * time.Hour)), LastError: "declined"},
+		SellerCalls: []marketplace.SellerCall{{ID: "refresh:o2", Op: marketplace.CallRefresh, OrderID: "o2", ExpiresAt: ptr(at(62 * 24 * time.Hour)),
+			Attempts: 2, FirstAt: ptr(at(time.Minute)), NextAt: at(3 * time.Minute), LastError: "000005"}},
 		UpdatedAt: at(0),
 	}
 }
