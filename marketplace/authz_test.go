@@ -50,6 +50,18 @@ func TestAuthorization(t *testing.T) {
 		{"Act deliver", func(a marketplace.Actor) error {
 			return e2(e.svc.Act(ctx, a, marketplace.FlowActionInput{FlowID: lic.FlowID, Action: supervision.Deliver, Result: "r"}))
 		}, map[string]error{"other": nf, "seller2": nf, "buyer": na, "operator": na}},
+		{"Act accept", func(a marketplace.Actor) error {
+			return e2(e.svc.Act(ctx, a, marketplace.FlowActionInput{FlowID: lic.FlowID, Action: supervision.Accept}))
+		}, map[string]error{"other": nf, "seller2": nf, "seller": na, "operator": na}},
+		{"Act remind", func(a marketplace.Actor) error {
+			return e2(e.svc.Act(ctx, a, marketplace.FlowActionInput{FlowID: lic.FlowID, Action: supervision.Remind}))
+		}, map[string]error{"other": nf, "seller2": nf, "seller": na, "operator": na}},
+		{"Act terminate", func(a marketplace.Actor) error {
+			return e2(e.svc.Act(ctx, a, marketplace.FlowActionInput{FlowID: lic.FlowID, Action: supervision.Terminate, Reason: "x"}))
+		}, map[string]error{"other": nf, "seller2": nf, "buyer": na, "seller": na}},
+		{"Act auto-accept", func(a marketplace.Actor) error {
+			return e2(e.svc.Act(ctx, a, marketplace.FlowActionInput{FlowID: lic.FlowID, Action: supervision.AutoAccept}))
+		}, map[string]error{"other": nf, "buyer": na, "seller": na, "operator": na}},
 		{"ListFlows", func(a marketplace.Actor) error { return e2(e.svc.ListFlows(ctx, a, marketplace.ListFlowsInput{})) }, map[string]error{"system": na}},
 		{"GetPurchasedApp", func(a marketplace.Actor) error { return e2(e.svc.GetPurchasedApp(ctx, a, sa.ResourceID)) },
 			map[string]error{"other": nf, "seller": na, "seller2": na}},
@@ -97,6 +109,9 @@ func TestAuthorization(t *testing.T) {
 		{"ReturnInvoice", func(a marketplace.Actor) error { return e2(e.svc.ReturnInvoice(ctx, a, inv.ID)) }, map[string]error{"other": nf, "seller": na}},
 		{"ListInvoices", func(a marketplace.Actor) error { return e2(e.svc.ListInvoices(ctx, a, "", "", 0)) }, map[string]error{"system": na}},
 		{"GetProduct draft", func(a marketplace.Actor) error { return e2(e.svc.GetProduct(ctx, a, draft.ID)) }, map[string]error{"buyer": nf, "seller2": nf}},
+		{"ProductContact draft", func(a marketplace.Actor) error { return e2(e.svc.ProductContact(ctx, a, draft.ID)) }, map[string]error{"buyer": nf, "seller2": nf}},
+		{"ReviewQueue", func(a marketplace.Actor) error { return e2(e.svc.ReviewQueue(ctx, a, "", 0)) },
+			map[string]error{"buyer": na, "other": na, "seller": na, "seller2": na, "system": na}},
 		{"UpdateProduct", func(a marketplace.Actor) error {
 			return e2(e.svc.UpdateProduct(ctx, a, draft.ID, draft.Version, licenseInput("X", billing.Yearly, "1.00")))
 		}, map[string]error{"seller2": nf, "buyer": na, "operator": na}},
