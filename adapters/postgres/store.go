@@ -16,7 +16,7 @@ import (
 var _ marketplace.Store = (*Store)(nil)
 
 // Update implements marketplace.Store: fn runs in a READ COMMITTED
-// transaction. Optimistic versions are checked by each Put (UPDATE … WHERE
+// transaction, begun in the same round trip as fn's first statement. Optimistic versions are checked by each Put (UPDATE … WHERE
 // version = the version read), so a stale write fails inside fn;
 // serialization failures and deadlocks PostgreSQL reports at commit are
 // returned as *marketplace.ConflictError too.
@@ -24,28 +24,7 @@ var _ marketplace.Store = (*Store)(nil)
 // Errors: whatever fn returns, unchanged; *marketplace.ConflictError
 // (marketplace.ErrConflict); ctx.Err(); pgx errors.
 func (s *Store) Update(ctx context.Context, fn func(tx marketplace.Tx) error) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	ptx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return wrapErr(ctx, "begin", err)
-	}
-	if err := fn(&tx{ctx: ctx, q: ptx, s: &s.q}); err != nil {
-		_ = ptx.Rollback(context.WithoutCancel(ctx))
-		return err
-	}
-	if err := ctx.Err(); err != nil {
-		_ = ptx.Rollback(context.WithoutCancel(ctx))
-		return err
-	}
-	if err := ptx.Commit(ctx); err != nil {
-		if isConflict(err) {
-			return &marketplace.ConflictError{Kind: "transaction"}
-		}
-		return wrapErr(ctx, "commit", err)
-	}
-	return nil
+	return s.update(ctx, func(q querier) error { return fn(&tx{ctx: ctx, q: q, s: &s.q}) })
 }
 
 // View implements marketplace.Store: fn reads one snapshot (a read-only

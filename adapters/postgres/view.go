@@ -2,47 +2,54 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/opengallery/opengallery/marketplace"
 )
 
-// beginRead starts View's snapshot.
-const beginRead = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+// beginRead starts View's snapshot; beginWrite an Update's transaction
+// (READ COMMITTED).
+const (
+	beginRead  = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+	beginWrite = "BEGIN"
+)
 
-// lazyRead is View's querier: it sends BEGIN in the same round trip as
-// the first statement (a pgx.Batch), so a point read costs two round trips
-// (BEGIN+SELECT, ROLLBACK) instead of three.
-type lazyRead struct {
+// lazyTx is the querier of View and Update: it sends BEGIN in the same
+// round trip as the transaction's first statement (a pgx.Batch), which
+// saves a round trip per transaction: a point read costs two (BEGIN+SELECT,
+// ROLLBACK) instead of three.
+type lazyTx struct {
 	conn  *pgxpool.Conn
+	begin string
 	begun bool
 }
 
-func (l *lazyRead) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
-	if err := l.begin(ctx); err != nil {
+func (l *lazyTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	if l.begun {
+		return l.conn.Exec(ctx, sql, args...)
+	}
+	b := &pgx.Batch{}
+	b.Queue(l.begin)
+	b.Queue(sql, args...)
+	br := l.conn.SendBatch(ctx, b)
+	defer br.Close()
+	if _, err := br.Exec(); err != nil {
 		return pgconn.CommandTag{}, err
 	}
-	return l.conn.Exec(ctx, sql, args...)
-}
-
-func (l *lazyRead) begin(ctx context.Context) error {
-	if l.begun {
-		return nil
-	}
-	if _, err := l.conn.Exec(ctx, beginRead); err != nil {
-		return err
-	}
 	l.begun = true
-	return nil
+	return br.Exec()
 }
 
-func (l *lazyRead) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+func (l *lazyTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
 	if l.begun {
 		return l.conn.Query(ctx, sql, args...)
 	}
 	b := &pgx.Batch{}
-	b.Queue(beginRead)
+	b.Queue(l.begin)
 	b.Queue(sql, args...)
 	br := l.conn.SendBatch(ctx, b)
 	if _, err := br.Exec(); err != nil {
@@ -58,7 +65,7 @@ func (l *lazyRead) Query(ctx context.Context, sql string, args ...any) (pgx.Rows
 	return &batchRows{Rows: rows, br: br}, nil
 }
 
-func (l *lazyRead) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+func (l *lazyTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
 	if l.begun {
 		return l.conn.QueryRow(ctx, sql, args...)
 	}
@@ -110,7 +117,7 @@ func (s *Store) view(ctx context.Context, fn func(q querier) error) error {
 	if err != nil {
 		return wrapErr(ctx, "acquire", err)
 	}
-	l := &lazyRead{conn: conn}
+	l := &lazyTx{conn: conn, begin: beginRead}
 	ferr := fn(l)
 	if l.begun {
 		if _, err := conn.Exec(context.WithoutCancel(ctx), "ROLLBACK"); err != nil {
@@ -120,4 +127,53 @@ func (s *Store) view(ctx context.Context, fn func(q querier) error) error {
 	}
 	conn.Release()
 	return ferr
+}
+
+// update runs fn in a READ COMMITTED transaction begun with fn's first
+// statement, committing if fn returns nil.
+func (s *Store) update(ctx context.Context, fn func(q querier) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return wrapErr(ctx, "acquire", err)
+	}
+	defer conn.Release()
+	l := &lazyTx{conn: conn, begin: beginWrite}
+	end := func(stmt string) (pgconn.CommandTag, error) {
+		tag, err := conn.Exec(context.WithoutCancel(ctx), stmt)
+		if err != nil {
+			// The connection is in an unknown state: drop it.
+			_ = conn.Conn().Close(context.WithoutCancel(ctx))
+		}
+		return tag, err
+	}
+	if err := fn(l); err != nil {
+		if l.begun {
+			_, _ = end("ROLLBACK")
+		}
+		return err
+	}
+	if !l.begun {
+		return nil // nothing was read or written
+	}
+	if err := ctx.Err(); err != nil {
+		_, _ = end("ROLLBACK")
+		return err
+	}
+	tag, err := conn.Exec(ctx, "COMMIT")
+	if err != nil {
+		_ = conn.Conn().Close(context.WithoutCancel(ctx))
+		if isConflict(err) {
+			return &marketplace.ConflictError{Kind: "transaction"}
+		}
+		return wrapErr(ctx, "commit", err)
+	}
+	if tag.String() == "ROLLBACK" {
+		// A statement failed inside the transaction and fn went on: the
+		// server rolled everything back.
+		return fmt.Errorf("postgres: commit: %w", pgx.ErrTxCommitRollback)
+	}
+	return nil
 }
