@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/opengallery/opengallery/marketplace"
@@ -12,7 +13,7 @@ func usd(amount string) map[string]string {
 }
 
 func plan(mode, price string) map[string]any {
-	return map[string]any{"Mode": mode, "UnitPrice": usd(price)}
+	return map[string]any{"mode": mode, "unit_price": usd(price)}
 }
 
 // Product bodies of each delivery method, as a seller would post them.
@@ -20,7 +21,7 @@ func licenseProduct() map[string]any {
 	return map[string]any{
 		"name": "Office Suite License", "description": "Perpetual office suite for teams", "category": "Productivity",
 		"operating_systems": []string{"Windows", "Linux"}, "delivery": "license", "supervised": true, "flow_template": "license",
-		"specs": []any{map[string]any{"id": "std", "name": "Standard", "pricing": map[string]any{"Plans": []any{plan("yearly", "900.00")}}}},
+		"specs": []any{map[string]any{"id": "std", "name": "Standard", "pricing": map[string]any{"plans": []any{plan("yearly", "900.00")}}}},
 	}
 }
 
@@ -30,9 +31,9 @@ func saasProduct() map[string]any {
 		"delivery": "saas",
 		"specs": []any{
 			map[string]any{"id": "basic", "name": "Basic", "quantity_name": "number of licenses", "upgradable": true,
-				"pricing": map[string]any{"Plans": []any{plan("monthly", "5.00"), plan("yearly", "50.00")}}},
+				"pricing": map[string]any{"plans": []any{plan("monthly", "5.00"), plan("yearly", "50.00")}}},
 			map[string]any{"id": "pro", "name": "Pro", "quantity_name": "number of licenses", "upgradable": true,
-				"pricing": map[string]any{"Plans": []any{plan("monthly", "8.00"), plan("yearly", "80.00")}}},
+				"pricing": map[string]any{"plans": []any{plan("monthly", "8.00"), plan("yearly", "80.00")}}},
 		},
 	}
 }
@@ -41,7 +42,7 @@ func serviceProduct() map[string]any {
 	return map[string]any{
 		"name": "Cloud Migration Service", "description": "Professional migration to the cloud", "category": "Services",
 		"delivery": "professional_service", "supervised": true, "flow_template": "standard",
-		"specs": []any{map[string]any{"id": "once", "name": "One migration", "pricing": map[string]any{"Plans": []any{plan("one_time", "1200.00")}}}},
+		"specs": []any{map[string]any{"id": "once", "name": "One migration", "pricing": map[string]any{"plans": []any{plan("one_time", "1200.00")}}}},
 	}
 }
 
@@ -142,6 +143,11 @@ func TestCatalogOverHTTP(t *testing.T) {
 		pr.JSON(t, &p)
 		if len(p.Specs) != 2 || p.Specs[0].QuantityName != "number of licenses" || pr.Header.Get("ETag") == "" {
 			t.Errorf("details: %+v", p)
+		}
+		// Pricing in snake_case, nothing unset spelled out.
+		want := `"pricing":{"plans":[{"mode":"monthly","unit_price":{"amount":"5.00","currency":"USD"}},{"mode":"yearly","unit_price":{"amount":"50.00","currency":"USD"}}]}`
+		if body := string(pr.Body); !strings.Contains(body, want) {
+			t.Errorf("details body %s\nwant it to contain %s", body, want)
 		}
 		var c marketplace.Contact
 		e.Must(http.StatusOK, "GET", "/v1/products/"+saas+"/contact", tokBuyer, nil).JSON(t, &c)

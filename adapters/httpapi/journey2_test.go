@@ -155,6 +155,6 @@ func imageProduct() map[string]any {
 				map[string]any{"name": "s3.small.1", "vcpus": 1, "memory_gib": 1},
 				map[string]any{"name": "s3.large.2", "vcpus": 2, "memory_gib": 4},
 			}},
-		"specs": []any{map[string]any{"id": "std", "name": "Standard", "pricing": map[string]any{"Plans": []any{plan("pay_per_use", "5.00")}}}},
+		"specs": []any{map[string]any{"id": "std", "name": "Standard", "pricing": map[string]any{"plans": []any{plan("pay_per_use", "5.00")}}}},
 	}
 }

@@ -64,18 +64,18 @@ func TestAttachments(t *testing.T) {
 	data := bytes.Repeat([]byte("0123456789"), 10000)
 	att := e.upload(flow.ID, tokBuyer, "requirements.docx", data)
 	sum := sha256.Sum256(data)
-	if att["Digest"] != "sha256:"+hex.EncodeToString(sum[:]) || att["Size"] != float64(len(data)) {
+	if att["digest"] != "sha256:"+hex.EncodeToString(sum[:]) || att["size"] != float64(len(data)) {
 		t.Fatalf("attachment = %v", att)
 	}
 	// Cite it in the request, then download it as the seller.
 	e.Must(http.StatusOK, "POST", "/v1/flows/"+flow.ID+"/actions/submit_request", tokBuyer,
 		map[string]any{"description": "Migrate our ERP", "attachments": []any{att}})
-	got := e.Must(http.StatusOK, "GET", "/v1/flows/"+flow.ID+"/attachments/"+att["BlobRef"].(string), tokSeller, nil)
+	got := e.Must(http.StatusOK, "GET", "/v1/flows/"+flow.ID+"/attachments/"+att["blob_ref"].(string), tokSeller, nil)
 	if !bytes.Equal(got.Body, data) {
 		t.Errorf("download: %d bytes, want %d", len(got.Body), len(data))
 	}
 	for _, tok := range []string{tokBuyer2, tokSeller2} {
-		if r := e.Do("GET", "/v1/flows/"+flow.ID+"/attachments/"+att["BlobRef"].(string), tok, nil); r.Status != 404 {
+		if r := e.Do("GET", "/v1/flows/"+flow.ID+"/attachments/"+att["blob_ref"].(string), tok, nil); r.Status != 404 {
 			t.Errorf("download by a stranger: %s", r)
 		}
 	}
