@@ -488,6 +488,14 @@ func (s *Service) contact(ctx context.Context, sellerID, supportRange string) (C
 	return out, err
 }
 
+// checkKey checks a request's idempotency key.
+func checkKey(key string) error {
+	if key == "" || len(key) > 200 {
+		return inputErr("idempotency_key", key, "must be 1..200 bytes")
+	}
+	return nil
+}
+
 func checkID(field, id string) error {
 	if id == "" {
 		return inputErr(field, id, "must not be empty")

@@ -181,8 +181,8 @@ func (in CreateOrderInput) Validate() error {
 	if !in.AgreeTerms {
 		return inputErr("agree_terms", false, "the terms must be agreed")
 	}
-	if in.IdempotencyKey == "" || len(in.IdempotencyKey) > 200 {
-		return inputErr("idempotency_key", in.IdempotencyKey, "must be 1..200 bytes")
+	if err := checkKey(in.IdempotencyKey); err != nil {
+		return err
 	}
 	if in.AutoRenew && !in.Mode.Prepaid() {
 		return inputErr("auto_renew", true, "only yearly and monthly purchases auto-renew")

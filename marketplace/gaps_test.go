@@ -301,10 +301,7 @@ func TestRefundReviewAutoApprove(t *testing.T) {
 // left in arrears is released at the end of retention.
 func TestPayPerUse(t *testing.T) {
 	e := newEnv(t)
-	in := saasInput("Metered API", false, false)
-	in.Specs = []marketplace.Specification{{ID: "meter", Name: "Metered", Pricing: billing.Pricing{Plans: []billing.PricePlan{
-		{Mode: billing.PayPerUse, UnitPrice: usd("0.10")}}}}}
-	p := e.publish(seller, in)
+	p := e.metered("Metered API", "0.10")
 	carol, dave := marketplace.BuyerActor("carol"), marketplace.BuyerActor("dave")
 	must(e.svc.TopUp(ctx, operator, marketplace.TopUpInput{AccountID: "carol", Amount: usd("20.00")}))(t)
 	buy := func(as marketplace.Actor) marketplace.Resource {
@@ -400,10 +397,7 @@ func TestPayPerUse(t *testing.T) {
 // cost of all of them, whatever the rate's precision.
 func TestHourlyChargesSumExactly(t *testing.T) {
 	e := newEnv(t)
-	in := saasInput("Fine Meter", false, false)
-	in.Specs = []marketplace.Specification{{ID: "meter", Name: "Metered", Pricing: billing.Pricing{Plans: []billing.PricePlan{
-		{Mode: billing.PayPerUse, UnitPrice: usd("0.0137")}}}}}
-	p := e.publish(seller, in)
+	p := e.metered("Fine Meter", "0.0137")
 	o := e.buy(buyer, marketplace.CreateOrderInput{QuoteInput: marketplace.QuoteInput{ProductID: p.ID, SpecID: "meter", Mode: billing.PayPerUse}}, nil)
 	before := e.balance("alice")
 	for range 7 {
@@ -416,4 +410,14 @@ func TestHourlyChargesSumExactly(t *testing.T) {
 	if d, _ := before.Sub(e.balance("alice")); !d.Equal(usd("0.10")) {
 		t.Fatalf("balance moved %s", d)
 	}
+}
+
+// metered publishes a SaaS product with one pay-per-use specification
+// ("meter") at an hourly price.
+func (e *env) metered(name, hourly string) marketplace.Product {
+	e.t.Helper()
+	in := saasInput(name, false, false)
+	in.Specs = []marketplace.Specification{{ID: "meter", Name: "Metered", Pricing: billing.Pricing{Plans: []billing.PricePlan{
+		{Mode: billing.PayPerUse, UnitPrice: usd(hourly)}}}}}
+	return e.publish(seller, in)
 }

@@ -90,14 +90,7 @@ func (s *Service) runResource(ctx context.Context, item DueItem) error {
 	}
 	expiry, ok := lifecycleExpiry(r)
 	if !ok || !live(r.Status) {
-		return s.update(ctx, func(tx Tx) error { // nothing else to do: reschedule
-			cur, err := tx.Resource(r.ID)
-			if err != nil || cur.Version != r.Version {
-				return err
-			}
-			s.scheduleResource(&cur, now)
-			return tx.PutResource(&cur)
-		})
+		return s.rescheduleResource(ctx, r, now)
 	}
 	if r.Term != nil && r.AutoRenew.Enabled && r.PendingOrderID == "" {
 		if a, ok, err := billing.NextAutoRenewAttempt(s.cfg, s.autoRenewState(r), now); err == nil && ok && !a.At.After(now) {
@@ -116,14 +109,7 @@ func (s *Service) runResource(ctx context.Context, item DueItem) error {
 	target := billing.LifecycleState(s.cfg, expiry, now)
 	want := ResourceStatus(target)
 	if want == r.Status {
-		return s.update(ctx, func(tx Tx) error { // nothing changed: just reschedule
-			cur, err := tx.Resource(r.ID)
-			if err != nil || cur.Version != r.Version {
-				return err
-			}
-			s.scheduleResource(&cur, now)
-			return tx.PutResource(&cur)
-		})
+		return s.rescheduleResource(ctx, r, now)
 	}
 	err := s.update(ctx, func(tx Tx) error {
 		cur, err := tx.Resource(r.ID)
@@ -159,4 +145,17 @@ func (s *Service) runResource(ctx context.Context, item DueItem) error {
 	}
 	s.runSellerCalls(ctx, r.ID)
 	return nil
+}
+
+// rescheduleResource recomputes a resource's next due time when there was
+// nothing to do (unless it changed meanwhile).
+func (s *Service) rescheduleResource(ctx context.Context, r Resource, now time.Time) error {
+	return s.update(ctx, func(tx Tx) error {
+		cur, err := tx.Resource(r.ID)
+		if err != nil || cur.Version != r.Version {
+			return err
+		}
+		s.scheduleResource(&cur, now)
+		return tx.PutResource(&cur)
+	})
 }

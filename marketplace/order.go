@@ -180,3 +180,12 @@ type Order struct {
 	UpdatedAt time.Time  `json:"updated_at"`
 	Version   int64      `json:"version"`
 }
+
+// attempt counts one provisioning call made at now.
+func (p *Provisioning) attempt(now time.Time) {
+	p.Attempts++
+	if p.FirstAt == nil {
+		p.FirstAt = &now
+	}
+	p.LastAt = &now
+}

@@ -108,11 +108,7 @@ func (s *Service) afterDeploy(ctx context.Context, orderID string, version int64
 		}
 		now := s.now()
 		pr := &o.Provisioning
-		pr.Attempts++
-		if pr.FirstAt == nil {
-			pr.FirstAt = &now
-		}
-		pr.LastAt = &now
+		pr.attempt(now)
 		switch {
 		case callErr != nil && pr.InstanceID == "":
 			// The first deploy call failed: the password is gone, so the
@@ -255,11 +251,7 @@ func (s *Service) recordProvisioning(ctx context.Context, read Order, app *provi
 		}
 		now := s.now()
 		pr := &o.Provisioning
-		pr.Attempts++
-		if pr.FirstAt == nil {
-			pr.FirstAt = &now
-		}
-		pr.LastAt = &now
+		pr.attempt(now)
 		phase := pr.Phase
 		if phase == PhaseCreate && callErr == nil && !created.Processing {
 			// Created: poll for the app info from now on (unless it came

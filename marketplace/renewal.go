@@ -28,8 +28,8 @@ func (in RenewInput) Validate() error {
 	if in.Duration < 1 || in.Duration > 120 {
 		return inputErr("duration", in.Duration, "must be 1..120")
 	}
-	if in.IdempotencyKey == "" || len(in.IdempotencyKey) > 200 {
-		return inputErr("idempotency_key", in.IdempotencyKey, "must be 1..200 bytes")
+	if err := checkKey(in.IdempotencyKey); err != nil {
+		return err
 	}
 	return nil
 }

@@ -236,10 +236,7 @@ func (in UnsubscribeInput) Validate() error {
 	if err := checkID("resource_id", in.ResourceID); err != nil {
 		return err
 	}
-	if in.IdempotencyKey == "" || len(in.IdempotencyKey) > 200 {
-		return inputErr("idempotency_key", in.IdempotencyKey, "must be 1..200 bytes")
-	}
-	return nil
+	return checkKey(in.IdempotencyKey)
 }
 
 // Unsubscribe unsubscribes an image resource with its formula refund, like

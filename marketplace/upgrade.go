@@ -140,8 +140,8 @@ func (s *Service) Upgrade(ctx context.Context, actor Actor, in UpgradeInput) (Or
 	if err := in.Validate(); err != nil {
 		return Order{}, err
 	}
-	if in.IdempotencyKey == "" || len(in.IdempotencyKey) > 200 {
-		return Order{}, inputErr("idempotency_key", in.IdempotencyKey, "must be 1..200 bytes")
+	if err := checkKey(in.IdempotencyKey); err != nil {
+		return Order{}, err
 	}
 	key := "upgrade:" + actor.ID + ":" + in.IdempotencyKey
 	hash := fingerprint(in.ResourceID, in.SpecID, fmt.Sprint(in.Quantity))
