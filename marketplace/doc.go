@@ -77,11 +77,32 @@
 //   - supervision: Act (every action of supervision.Action), GetFlow (with
 //     the actions available to the viewer now), ListFlows;
 //   - lifecycle: Renew, SetAutoRenew, SetRenewalDay, QuoteUpgrade, Upgrade,
-//     UnsubscribeEligibility, QuoteUnsubscribe, Unsubscribe,
-//     ProposeUnsubscribe, DecideUnsubscribe, ListUnsubscribeRequests;
+//     UnsubscribeEligibility, QuoteUnsubscribe, Unsubscribe (and
+//     UnsubscribeResource, with an idempotency key), ProposeUnsubscribe,
+//     DecideUnsubscribe, ListUnsubscribeRequests;
+//   - refund review: refunds above billing's RefundReviewThreshold are
+//     held (Order.RefundReview) until an operator decides with
+//     ReviewRefund, or until billing's RefundReviewAutoApprove passes;
+//     RefundReviews lists those waiting;
 //   - invoices: RequestInvoice, IssueInvoice, ReturnInvoice, ListInvoices;
 //   - time: RunDue (and RunDueEvery), which does all due work at the
 //     clock's now;
+//
+// # Calls to sellers and metering
+//
+// Calls the marketplace owes a seller's endpoint after a change (refresh
+// after a renewal, upgrade, freeze at retention, unfreeze, release) are
+// written to the resource's outbox (Resource.SellerCalls) in the change's
+// transaction, made right after it, and retried by RunDue under the
+// delivery policy (provisioning.DeliveryPolicy: an hour, once a minute, by
+// default); an exhausted policy is recorded as a
+// resource.seller_call_exhausted event for a manual restart.
+//
+// Pay-per-use resources (Resource.Usage) are charged by RunDue by the hour
+// in arrears, one payment-port charge per hour under the key
+// "usage:<resource>:<hour>". A declined charge puts the resource in
+// arrears, and billing's grace → retention → release lifecycle runs from
+// that date; a later successful charge clears it and unfreezes.
 //   - events: Events.
 //
 // Errors map to the sentinels: ErrNotFound (also "not yours"),

@@ -21,7 +21,10 @@ type RunReport struct {
 // polled, refunds paid, orders completed 3 hours after acceptance,
 // auto-renewal attempted at 03:00 platform time, resources moved through
 // grace, retention (frozen at the seller) and release, appeals announced
-// when they open. It claims due items in batches (Store.ClaimDue) so that
+// when they open, calls owed to sellers retried under the delivery policy,
+// pay-per-use hours charged (and arrears followed), refunds held for
+// review approved when billing's auto-approval time passes. It claims due
+// items in batches (Store.ClaimDue) so that
 // several processes can run it at once, and every step re-reads its item
 // and acts only if it is still due: running it twice does nothing twice.
 // It returns when nothing due is left, or when ctx ends.

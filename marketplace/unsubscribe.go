@@ -40,7 +40,9 @@ type UnsubscribeRequest struct {
 	RefundedAt    *time.Time        `json:"refunded_at,omitempty"`
 	// RefundOrderID is the unsubscription order carrying the refund.
 	RefundOrderID string `json:"refund_order_id,omitempty"`
-	// NextDueAt is set while an agreed refund is waiting to be paid.
+	// NextDueAt is part of the store contract for due work; the Service
+	// keeps an agreed refund's timer on its unsubscription order instead,
+	// and leaves this nil.
 	NextDueAt *time.Time `json:"next_due_at,omitempty"`
 	Version   int64      `json:"version"`
 }
