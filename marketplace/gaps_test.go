@@ -421,3 +421,70 @@ func (e *env) metered(name, hourly string) marketplace.Product {
 		{Mode: billing.PayPerUse, UnitPrice: usd(hourly)}}}}}
 	return e.publish(seller, in)
 }
+
+// TestSellerCallRefused: a seller answer that retrying cannot change (an
+// invalid parameter) ends the call at once, recorded as exhausted; an
+// upgrade call that fails is retried like the others.
+func TestSellerCallRefused(t *testing.T) {
+	e := newEnv(t)
+	o := e.buy(buyer, marketplace.CreateOrderInput{QuoteInput: marketplace.QuoteInput{ProductID: e.saasPlain.ID, SpecID: "basic", Mode: billing.Monthly, Duration: 1}}, nil)
+	rid := o.ResourceID
+	e.saas.Fail(provisioning.OpRefresh, provisioning.CodeInvalidParameter.Err("bad expiry"), 1)
+	ro := must(e.svc.Renew(ctx, buyer, marketplace.RenewInput{ResourceID: rid, Duration: 1, IdempotencyKey: "r"}))(t)
+	must(e.svc.PayOrder(ctx, buyer, marketplace.PayInput{OrderID: ro.ID}))(t)
+	if r := e.resource(rid); len(r.SellerCalls) != 0 || !e.hasEvent(rid, "resource.seller_call_exhausted") {
+		t.Fatalf("refused refresh: %+v", r.SellerCalls)
+	}
+	e.saas.Fail(provisioning.OpUpgrade, provisioning.ErrUnavailable, 2)
+	uo := must(e.svc.Upgrade(ctx, buyer, marketplace.UpgradeInput{ResourceID: rid, Quantity: 3, IdempotencyKey: "u"}))(t)
+	must(e.svc.PayOrder(ctx, buyer, marketplace.PayInput{OrderID: uo.ID}))(t)
+	e.advance(time.Minute)
+	e.advance(time.Minute)
+	in, _ := e.saas.Instance(e.resource(rid).App.InstanceID)
+	if len(in.Upgrades) != 1 || in.Upgrades[0].OrderID != uo.ID || len(e.saas.CallsTo(provisioning.OpUpgrade)) != 3 {
+		t.Fatalf("upgrades %+v after %d calls", in.Upgrades, len(e.saas.CallsTo(provisioning.OpUpgrade)))
+	}
+}
+
+// TestHeldRefundOfCancelledOrder: an operator's termination with refund
+// of a large order cancels it at once, but the refund waits for review;
+// the review list pages oldest first.
+func TestHeldRefundOfCancelledOrder(t *testing.T) {
+	e := newEnv(t)
+	must(e.svc.TopUp(ctx, operator, marketplace.TopUpInput{AccountID: "alice", Amount: usd("10000.00")}))(t)
+	big := e.publish(seller, licenseInput("Enterprise License", billing.Yearly, "8000.00"))
+	var ids []string
+	for range 2 {
+		o := e.buy(buyer, licenseOrder(e, big, billing.Yearly), nil)
+		e.advance(121 * time.Hour) // the seller idle for 5 days: the buyer may appeal
+		e.act(buyer, o.FlowID, supervision.Appeal, func(in *marketplace.FlowActionInput) { in.Reason = "no delivery" })
+		e.act(operator, o.FlowID, supervision.Terminate, func(in *marketplace.FlowActionInput) { in.Reason = "seller absent"; in.Refund = true })
+		got := e.order(o.ID)
+		if got.Status != marketplace.OrderCancelled || got.RefundReview == nil || got.RefundedAt != nil {
+			t.Fatalf("terminated order %s review %+v", got.Status, got.RefundReview)
+		}
+		ids = append(ids, o.ID)
+		e.advance(time.Hour)
+	}
+	p1 := must(e.svc.RefundReviews(ctx, operator, "", 1))(t)
+	if p1.Total != 2 || len(p1.Items) != 1 || p1.Items[0].ID != ids[0] || p1.Next == "" {
+		t.Fatalf("page 1 %+v", p1)
+	}
+	p2 := must(e.svc.RefundReviews(ctx, operator, p1.Next, 1))(t)
+	if len(p2.Items) != 1 || p2.Items[0].ID != ids[1] || p2.Next != "" {
+		t.Fatalf("page 2 %+v", p2)
+	}
+	before := e.balance("alice")
+	got := must(e.svc.ReviewRefund(ctx, operator, marketplace.RefundDecisionInput{OrderID: ids[0], Approve: true}))(t)
+	if got.Status != marketplace.OrderCancelled || got.RefundedAt == nil {
+		t.Fatalf("approved %s refunded %v", got.Status, got.RefundedAt)
+	}
+	got = must(e.svc.ReviewRefund(ctx, operator, marketplace.RefundDecisionInput{OrderID: ids[1], Reason: "paid outside the platform"}))(t)
+	if got.Status != marketplace.OrderCancelled || got.RefundedAt != nil || got.NextDueAt != nil {
+		t.Fatalf("rejected %s refunded %v", got.Status, got.RefundedAt)
+	}
+	e.advance(24 * time.Hour)
+	if d, _ := e.balance("alice").Sub(before); !d.Equal(usd("8000.00")) {
+		t.Fatalf("refunded %s, want one 8000.00", d)
+	}
+}
