@@ -55,8 +55,8 @@ func refundNeedsReview(cfg billing.Config, amount billing.Money) bool {
 func (s *Service) refundLater(tx Tx, o *Order, amount billing.Money, now time.Time) error {
 	o.RefundAmount = &amount
 	o.NextDueAt = &now
-	if !refundNeedsReview(s.cfg, amount) {
-		return nil
+	if o.PaymentMethod == PayReseller || !refundNeedsReview(s.cfg, amount) {
+		return nil // a reseller's customer moves no money here
 	}
 	rv := &RefundReview{Status: RefundReviewPending, RequestedAt: now}
 	o.NextDueAt = nil
