@@ -1,6 +1,9 @@
 package marketplace_test
 
 import (
+	"fmt"
+	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
@@ -486,5 +489,50 @@ func TestHeldRefundOfCancelledOrder(t *testing.T) {
 	e.advance(24 * time.Hour)
 	if d, _ := e.balance("alice").Sub(before); !d.Equal(usd("8000.00")) {
 		t.Fatalf("refunded %s, want one 8000.00", d)
+	}
+}
+
+// TestConcurrentRunnersChargeOnce: several runners over one store, with
+// due seller calls and pay-per-use hours: each hour is charged once and
+// each owed call succeeds once.
+func TestConcurrentRunnersChargeOnce(t *testing.T) {
+	e := newEnv(t)
+	p := e.metered("Metered API", "0.10")
+	var rids []string
+	for range 10 {
+		o := e.buy(buyer, marketplace.CreateOrderInput{QuoteInput: marketplace.QuoteInput{ProductID: p.ID, SpecID: "meter", Mode: billing.PayPerUse}}, nil)
+		rids = append(rids, o.ResourceID)
+	}
+	o := e.buy(buyer, marketplace.CreateOrderInput{QuoteInput: marketplace.QuoteInput{ProductID: e.saasPlain.ID, SpecID: "basic", Mode: billing.Monthly, Duration: 1}}, nil)
+	e.saas.Fail(provisioning.OpRefresh, provisioning.CodeInternal.Err("down"), 1)
+	ro := must(e.svc.Renew(ctx, buyer, marketplace.RenewInput{ResourceID: o.ResourceID, Duration: 1, IdempotencyKey: "r"}))(t)
+	must(e.svc.PayOrder(ctx, buyer, marketplace.PayInput{OrderID: ro.ID}))(t)
+	before := e.balance("alice")
+	e.clock.Advance(5 * time.Hour)
+	var wg sync.WaitGroup
+	for w := range 4 {
+		svc, err := marketplace.New(e.store, marketplace.WithClock(e.clock), marketplace.WithSaaS(e.saas),
+			marketplace.WithRunner(3, time.Minute, fmt.Sprint("runner-", w)), marketplace.WithLogger(slog.New(slog.DiscardHandler)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Go(func() {
+			if _, err := svc.RunDue(ctx); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	for _, id := range rids {
+		if r := e.resource(id); r.Usage.Hours != 5 {
+			t.Fatalf("resource %s: %d hours", id, r.Usage.Hours)
+		}
+	}
+	if d, _ := before.Sub(e.balance("alice")); !d.Equal(usd("5.00")) { // 10 × 5 h × 0.10
+		t.Fatalf("charged %s, want 5.00", d)
+	}
+	in, _ := e.saas.Instance(e.resource(o.ResourceID).App.InstanceID)
+	if len(in.Refreshes) != 1 || len(e.saas.CallsTo(provisioning.OpRefresh)) != 2 {
+		t.Fatalf("%d refreshes from %d calls", len(in.Refreshes), len(e.saas.CallsTo(provisioning.OpRefresh)))
 	}
 }
