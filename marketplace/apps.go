@@ -49,18 +49,21 @@ type PurchasedApp struct {
 	Remaining  string              `json:"remaining,omitempty"`
 	AutoRenew  billing.AutoRenewal `json:"auto_renew"`
 	RenewalDay int                 `json:"renewal_day,omitempty"`
-	App        AppView             `json:"app"`
-	Seller     Contact             `json:"seller"`
-	FlowID     string              `json:"flow_id,omitempty"`
-	OrderIDs   []string            `json:"order_ids"`
-	Version    int64               `json:"version"`
+	// Usage is a pay-per-use purchase's metering: hours charged, the
+	// total, and since when it is in arrears.
+	Usage    *Usage   `json:"usage,omitempty"`
+	App      AppView  `json:"app"`
+	Seller   Contact  `json:"seller"`
+	FlowID   string   `json:"flow_id,omitempty"`
+	OrderIDs []string `json:"order_ids"`
+	Version  int64    `json:"version"`
 }
 
 func (s *Service) purchasedApp(tx ReadTx, r Resource, now time.Time) PurchasedApp {
 	pa := PurchasedApp{ID: r.ID, ProductID: r.ProductID, ProductName: r.ProductName, SpecID: r.SpecID, SpecName: r.SpecName,
 		Delivery: r.Delivery, Status: r.Status, Mode: r.Mode, Quantity: r.Quantity, PurchasedAt: r.PurchasedAt,
 		ExpiresAt: r.ExpiresAt, AutoRenew: r.AutoRenew, RenewalDay: r.RenewalDay, App: appView(r.App), FlowID: r.FlowID,
-		OrderIDs: r.OrderIDs, Version: r.Version}
+		OrderIDs: r.OrderIDs, Usage: r.Usage, Version: r.Version}
 	if r.ExpiresAt != nil {
 		pa.Remaining = billing.RemainingAt(*r.ExpiresAt, now).String()
 	}

@@ -349,6 +349,9 @@ func TestPayPerUse(t *testing.T) {
 		t.Fatalf("arrears: %s %+v", got.Status, got.Usage)
 	}
 	arrears := *got.Usage.ArrearsSince
+	if app := must(e.svc.GetPurchasedApp(ctx, carol, r.ID))(t); app.Usage == nil || app.Usage.ArrearsSince == nil || app.Status != marketplace.ResourceGrace {
+		t.Fatalf("purchased app in arrears: %+v", app)
+	}
 	lc := billing.NewLifecycle(billing.DefaultConfig(), arrears)
 	if !got.GraceEndsAt.Equal(lc.GraceEnd) || !got.RetentionEndsAt.Equal(lc.RetentionEnd) {
 		t.Fatalf("lifecycle %v %v, want %v %v", got.GraceEndsAt, got.RetentionEndsAt, lc.GraceEnd, lc.RetentionEnd)
