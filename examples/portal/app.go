@@ -102,7 +102,7 @@ func newApp(ctx context.Context, c config, log *slog.Logger) (*app, error) {
 	opts := []marketplace.Option{
 		marketplace.WithCredentialKey(credKey),
 		marketplace.WithSaaS(saas),
-		marketplace.WithDeployer(fake.NewDeployer(fake.WithSecurityGroups(fake.OpenSecurityGroup())), fake.Catalog()),
+		marketplace.WithDeployer(fake.NewDeployer(fake.WithSecurityGroups(fake.OpenSecurityGroup())), infrastructure()),
 		marketplace.WithLogger(log),
 	}
 	if c.sim {

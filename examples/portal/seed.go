@@ -6,6 +6,7 @@ import (
 
 	"github.com/opengallery/opengallery/billing"
 	"github.com/opengallery/opengallery/marketplace"
+	"github.com/opengallery/opengallery/provisioning"
 	"github.com/opengallery/opengallery/provisioning/fake"
 )
 
@@ -27,6 +28,21 @@ func pricing(plans ...billing.PricePlan) billing.Pricing { return billing.Pricin
 
 func linear(mode billing.Mode, price string) billing.PricePlan {
 	return billing.PricePlan{Mode: mode, UnitPrice: usd(price)}
+}
+
+// infrastructure is the fake cloud's catalog with a monthly VM price for
+// each flavor of the cost table, so that the yearly/monthly image can run on
+// any of its flavors (the recommended s3.small.1 included). The user guide
+// gives only s6.xlarge.2's (70.37 USD/month, in the fake catalog); these are
+// derived: the hourly price × 730 hours, rounded to the cent.
+func infrastructure() provisioning.Catalog {
+	cat := fake.Catalog()
+	for _, fp := range [...]struct{ flavor, price string }{
+		{"s3.small.1", "9.93"}, {"s3.medium.2", "17.23"}, {"s3.large.2", "39.13"}, {"s2.medium.2", "17.23"}, {"m2.large.8", "528.23"},
+	} {
+		cat.Prices = append(cat.Prices, provisioning.FlavorPrice{Flavor: fp.flavor, Mode: billing.Monthly, Price: usd(fp.price)})
+	}
+	return cat
 }
 
 // demoCatalog is built from the user guide's own examples.
@@ -62,10 +78,13 @@ func demoCatalog() []marketplace.ProductInput {
 				Flavors: []marketplace.Flavor{
 					{Name: "s3.small.1", VCPUs: 1, MemoryGiB: 1}, {Name: "s3.medium.2", VCPUs: 1, MemoryGiB: 2},
 					{Name: "s3.large.2", VCPUs: 2, MemoryGiB: 4}, {Name: "s2.medium.2", VCPUs: 1, MemoryGiB: 2},
-					{Name: "m2.large.8", VCPUs: 2, MemoryGiB: 16},
+					{Name: "m2.large.8", VCPUs: 2, MemoryGiB: 16}, {Name: "s6.xlarge.2", VCPUs: 4, MemoryGiB: 8},
 				},
 			},
-			Specs: []marketplace.Specification{{ID: "standard", Name: "Standard", Pricing: pricing(linear(billing.PayPerUse, "5.00"))}},
+			// $5.00/hour pay-per-use (the cost table), or $155.00/month as
+			// on the ECS confirm page (with s6.xlarge.2 at $70.37/month).
+			Specs: []marketplace.Specification{{ID: "standard", Name: "Standard",
+				Pricing: pricing(linear(billing.PayPerUse, "5.00"), linear(billing.Monthly, "155.00"))}},
 		},
 		{
 			Name: "Cloud Migration Service", Description: "A professional service: we move your workloads to the cloud.",
