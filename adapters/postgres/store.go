@@ -36,18 +36,6 @@ func (s *Store) View(ctx context.Context, fn func(tx marketplace.ReadTx) error) 
 	return s.view(ctx, func(q querier) error { return fn(&tx{ctx: ctx, q: q, s: &s.q}) })
 }
 
-func (s *Store) read(ctx context.Context, fn func(q pgx.Tx) error) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	q, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
-	if err != nil {
-		return wrapErr(ctx, "begin read", err)
-	}
-	defer q.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // read-only: nothing to keep
-	return fn(q)
-}
-
 // cursor is a position in a sorted list: the sort key of the last item of
 // the previous page.
 type cursor struct {
@@ -112,8 +100,8 @@ type listSpec struct {
 	w       where
 }
 
-// list sends the total count and the page in one pgx.Batch (one round
-// trip) inside one snapshot.
+// list sends BEGIN, the total count and the page in one pgx.Batch (one
+// round trip) inside one snapshot.
 func list[T any](ctx context.Context, s *Store, spec listSpec, cur string, limit int) (marketplace.Page[T], error) {
 	var out marketplace.Page[T]
 	if err := marketplace.CheckLimit(limit); err != nil {
@@ -135,12 +123,10 @@ func list[T any](ctx context.Context, s *Store, spec listSpec, cur string, limit
 	}
 	lp := pw.arg(limit + 1)
 	query := fmt.Sprintf(`SELECT doc, %s, id FROM %s%s ORDER BY %s %s, id COLLATE "C" %s LIMIT %s`, spec.timeCol, tbl, pw.sql(), spec.timeCol, dir, dir, lp)
-	err = s.read(ctx, func(q pgx.Tx) error {
-		b := &pgx.Batch{}
+	err = s.readBatch(ctx, func(b *pgx.Batch) {
 		b.Queue("SELECT count(*) FROM "+tbl+spec.w.sql(), spec.w.args...)
 		b.Queue(query, pw.args...)
-		br := q.SendBatch(ctx, b)
-		defer br.Close()
+	}, func(br pgx.BatchResults) error {
 		if err := br.QueryRow().Scan(&out.Total); err != nil {
 			return err
 		}
@@ -294,12 +280,10 @@ func (s *Store) SearchProducts(ctx context.Context, q marketplace.ProductQuery) 
 	}
 	tbl := s.q.kinds[marketplace.KindProduct].table
 	query := "SELECT doc, sort_r, sort_t, name, id FROM " + tbl + pw.sql() + " ORDER BY " + order + " LIMIT " + pw.arg(q.Limit+1)
-	err = s.read(ctx, func(tx pgx.Tx) error {
-		b := &pgx.Batch{}
+	err = s.readBatch(ctx, func(b *pgx.Batch) {
 		b.Queue("SELECT count(*) FROM "+tbl+w.sql(), w.args...)
 		b.Queue(query, pw.args...)
-		br := tx.SendBatch(ctx, b)
-		defer br.Close()
+	}, func(br pgx.BatchResults) error {
 		if err := br.QueryRow().Scan(&out.Total); err != nil {
 			return err
 		}

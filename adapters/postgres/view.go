@@ -177,3 +177,35 @@ func (s *Store) update(ctx context.Context, fn func(q querier) error) error {
 	}
 	return nil
 }
+
+// readBatch sends BEGIN (a read-only snapshot) and the queries queue adds
+// in one pgx.Batch, so a list query's count and page cost one round trip
+// plus the ROLLBACK.
+func (s *Store) readBatch(ctx context.Context, queue func(b *pgx.Batch), read func(br pgx.BatchResults) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return wrapErr(ctx, "acquire", err)
+	}
+	defer conn.Release()
+	b := &pgx.Batch{}
+	b.Queue(beginRead)
+	queue(b)
+	br := conn.SendBatch(ctx, b)
+	_, berr := br.Exec()
+	err = berr
+	if err == nil {
+		err = read(br)
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if berr == nil {
+		if _, rerr := conn.Exec(context.WithoutCancel(ctx), "ROLLBACK"); rerr != nil {
+			_ = conn.Conn().Close(context.WithoutCancel(ctx))
+		}
+	}
+	return err
+}
