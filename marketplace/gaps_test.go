@@ -1,8 +1,10 @@
 package marketplace_test
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -538,4 +540,64 @@ func TestConcurrentRunnersChargeOnce(t *testing.T) {
 	if len(in.Refreshes) != 1 || len(e.saas.CallsTo(provisioning.OpRefresh)) != 2 {
 		t.Fatalf("%d refreshes from %d calls", len(in.Refreshes), len(e.saas.CallsTo(provisioning.OpRefresh)))
 	}
+}
+
+// outagePort is a host payment port (not the default) that can be down.
+type outagePort struct {
+	marketplace.PaymentPort
+	down bool
+}
+
+func (p *outagePort) Charge(ctx context.Context, req marketplace.ChargeRequest) (marketplace.Receipt, error) {
+	if p.down {
+		return marketplace.Receipt{}, fmt.Errorf("%w: gateway timeout", marketplace.ErrUnavailable)
+	}
+	return p.PaymentPort.Charge(ctx, req)
+}
+
+// TestUsageChargeOutage: a payment port that is down is not the buyer's
+// arrears: the hours wait and are charged once it is back, each recorded
+// as a payment.
+func TestUsageChargeOutage(t *testing.T) {
+	port := &outagePort{}
+	e := newEnvWithStore(t, nil, marketplace.WithPayments(lazyPort{func() marketplace.PaymentPort { return port }}))
+	port.PaymentPort = marketplace.NewBalancePayments(e.store, e.clock.Now, nil)
+	p := e.metered("Metered API", "0.10")
+	o := e.buy(buyer, marketplace.CreateOrderInput{QuoteInput: marketplace.QuoteInput{ProductID: p.ID, SpecID: "meter", Mode: billing.PayPerUse}}, nil)
+	port.down = true
+	e.advance(2 * time.Hour)
+	r := e.resource(o.ResourceID)
+	if r.Status != marketplace.ResourceActive || r.Usage.ArrearsSince != nil || r.Usage.Hours != 0 || r.Usage.LastError == "" {
+		t.Fatalf("during the outage: %s %+v", r.Status, r.Usage)
+	}
+	port.down = false
+	e.advance(5 * time.Minute)
+	r = e.resource(o.ResourceID)
+	if r.Usage.Hours != 2 || !r.Usage.Charged.Equal(usd("0.20")) {
+		t.Fatalf("after the outage: %+v", r.Usage)
+	}
+	pg := must(e.store.ListPayments(ctx, marketplace.PaymentQuery{OrderID: o.ID, Limit: 100}))(t)
+	recorded := 0 // the marketplace records a host port's charges, with the port's reference
+	for _, pay := range pg.Items {
+		if pay.Reference != "" && strings.HasPrefix(pay.IdempotencyKey, "usage:"+r.ID+":") {
+			recorded++
+		}
+	}
+	if recorded != 2 {
+		t.Fatalf("%d usage payments recorded, want 2: %+v", recorded, pg.Items)
+	}
+}
+
+// lazyPort resolves the port at call time (the test builds it after the
+// service).
+type lazyPort struct {
+	get func() marketplace.PaymentPort
+}
+
+func (l lazyPort) Charge(ctx context.Context, req marketplace.ChargeRequest) (marketplace.Receipt, error) {
+	return l.get().Charge(ctx, req)
+}
+
+func (l lazyPort) Refund(ctx context.Context, req marketplace.RefundRequest) (marketplace.Receipt, error) {
+	return l.get().Refund(ctx, req)
 }

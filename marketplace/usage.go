@@ -18,7 +18,7 @@ import (
 // round(rate × n) − round(rate × (n−1)) over the hours charged so far, so
 // that the charges sum exactly to the rounded cost of the hours used.
 //
-// A charge that fails puts the resource in arrears: from ArrearsSince it
+// A charge that is declined (ErrPaymentFailed) puts the resource in arrears: from ArrearsSince it
 // follows billing's grace → retention (frozen at the seller) → release
 // lifecycle, while the charge is retried every hour. A later charge that
 // succeeds (after a top-up) clears the arrears and, if frozen, unfreezes
@@ -44,6 +44,10 @@ type Usage struct {
 // maxUsageHoursPerRun bounds the hours one resource is charged for in one
 // step; a resource further behind is due again at once.
 const maxUsageHoursPerRun = 24
+
+// usageOutageRetry is how soon a usage charge that failed for a reason
+// other than a decline (the payment port unreachable) is tried again.
+const usageOutageRetry = 5 * time.Minute
 
 // lifecycleExpiry is the date a resource's grace → retention → release
 // lifecycle counts from: its term's expiry, or the date a pay-per-use
@@ -160,6 +164,11 @@ func (s *Service) chargeUsage(ctx context.Context, r Resource) error {
 		cu.NextChargeAt = cu.Start.Add(time.Duration(cu.Hours+cu.Skipped+1) * time.Hour)
 		owed := int(s.billableUntil(cur, now).Sub(cu.Start)/time.Hour) - cu.Skipped - cu.Hours
 		switch {
+		case chargeErr != nil && !errors.Is(chargeErr, ErrPaymentFailed):
+			// The port is down, not the buyer short of money: no arrears,
+			// try again soon.
+			cu.LastError = chargeErr.Error()
+			cu.NextChargeAt = now.Add(usageOutageRetry)
 		case chargeErr != nil:
 			cu.LastError = chargeErr.Error()
 			cu.NextChargeAt = now.Add(time.Hour)
