@@ -154,6 +154,8 @@ func TestAuthorization(t *testing.T) {
 			in.AgreeTerms, in.IdempotencyKey = true, "authz-r"
 			return e2(e.svc.CreateOrder(ctx, a, in))
 		}, map[string]error{"other": na}},
+		{"EndPayPerUse", func(a marketplace.Actor) error { return e2(e.svc.EndPayPerUse(ctx, a, sa.ResourceID)) },
+			map[string]error{"other": nf, "seller": na, "operator": na, "system": na}},
 		{"ReviewRefund", func(a marketplace.Actor) error {
 			return e2(e.svc.ReviewRefund(ctx, a, marketplace.RefundDecisionInput{OrderID: lic.ID, Approve: true}))
 		}, map[string]error{"buyer": na, "other": na, "seller": na, "seller2": na, "system": na}},

@@ -78,7 +78,8 @@
 //     the actions available to the viewer now), ListFlows;
 //   - lifecycle: Renew, SetAutoRenew, SetRenewalDay, QuoteUpgrade, Upgrade,
 //     UnsubscribeEligibility, QuoteUnsubscribe, Unsubscribe (and
-//     UnsubscribeResource, with an idempotency key), ProposeUnsubscribe,
+//     UnsubscribeResource, with an idempotency key), EndPayPerUse,
+//     ProposeUnsubscribe,
 //     DecideUnsubscribe, ListUnsubscribeRequests;
 //   - refund review: refunds above billing's RefundReviewThreshold are
 //     held (Order.RefundReview) until an operator decides with
@@ -102,7 +103,8 @@
 // in arrears, one payment-port charge per hour under the key
 // "usage:<resource>:<hour>". A declined charge puts the resource in
 // arrears, and billing's grace → retention → release lifecycle runs from
-// that date; a later successful charge clears it and unfreezes.
+// that date; a later successful charge clears it and unfreezes. The buyer
+// ends one with EndPayPerUse (the hours used are settled first).
 //   - events: Events.
 //
 // Errors map to the sentinels: ErrNotFound (also "not yours"),

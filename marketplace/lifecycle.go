@@ -86,7 +86,7 @@ func (s *Service) runResource(ctx context.Context, item DueItem) error {
 		return nil
 	}
 	if usageDue(r, now) {
-		return s.chargeUsage(ctx, r)
+		return s.chargeUsage(ctx, r, false)
 	}
 	expiry, ok := lifecycleExpiry(r)
 	if !ok || !live(r.Status) {

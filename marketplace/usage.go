@@ -93,8 +93,10 @@ func (s *Service) billableUntil(r Resource, now time.Time) time.Time {
 // since its last charge (at most maxUsageHoursPerRun), each under its own
 // idempotency key (resource and hour), and records the outcome: charged
 // hours, arrears when a charge fails, arrears cleared (and the resource
-// unfrozen) when it is paid up again.
-func (s *Service) chargeUsage(ctx context.Context, r Resource) error {
+// unfrozen) when it is paid up again. final also charges the hour under
+// way (a resource being ended) and returns the charge's error, which the
+// runner only records.
+func (s *Service) chargeUsage(ctx context.Context, r Resource, final bool) error {
 	u := *r.Usage
 	now := s.now()
 	method := PayBalance
@@ -109,7 +111,7 @@ func (s *Service) chargeUsage(ctx context.Context, r Resource) error {
 	}); err != nil {
 		return err
 	}
-	elapsed := int(s.billableUntil(r, now).Sub(u.Start)/time.Hour) - u.Skipped
+	elapsed := s.usedHours(r, now, final)
 	type charged struct {
 		hour    int
 		amount  billing.Money
@@ -162,7 +164,7 @@ func (s *Service) chargeUsage(ctx context.Context, r Resource) error {
 			}
 		}
 		cu.NextChargeAt = cu.Start.Add(time.Duration(cu.Hours+cu.Skipped+1) * time.Hour)
-		owed := int(s.billableUntil(cur, now).Sub(cu.Start)/time.Hour) - cu.Skipped - cu.Hours
+		owed := s.usedHours(cur, now, final) - cu.Hours
 		switch {
 		case chargeErr != nil && !errors.Is(chargeErr, ErrPaymentFailed):
 			// The port is down, not the buyer short of money: no arrears,
@@ -206,8 +208,111 @@ func (s *Service) chargeUsage(ctx context.Context, r Resource) error {
 	if errors.Is(err, errSkip) {
 		return nil
 	}
-	if err == nil {
-		s.runSellerCalls(ctx, r.ID)
+	if err != nil {
+		return err
 	}
-	return err
+	s.runSellerCalls(ctx, r.ID)
+	if final {
+		return chargeErr
+	}
+	return nil
+}
+
+// usedHours is how many hours of r are billable at now (not counting the
+// skipped frozen ones): the whole hours, or with final the hour under way
+// too (a frozen resource's hours end at its freeze).
+func (s *Service) usedHours(r Resource, now time.Time, final bool) int {
+	d := s.billableUntil(r, now).Sub(r.Usage.Start)
+	h := int(d / time.Hour)
+	if final && d%time.Hour != 0 && r.Status != ResourceRetention {
+		h++
+	}
+	return h - r.Usage.Skipped
+}
+
+// EndPayPerUse ends the buyer's pay-per-use resource: the hours used are
+// charged (the hour under way as a whole hour), then the resource is
+// unsubscribed and released at the seller. Usage must be settled to end:
+// if the final charge is declined the resource stays (in arrears) and the
+// error is returned. Pay-per-use purchases get no refund.
+//
+// Errors: *InputError; *NotAllowedError for anyone but a buyer;
+// *NotFoundError; *StateError for a resource that is not pay-per-use or
+// not running; *PaymentError (ErrPaymentFailed) when the final charge is
+// declined; ErrUnavailable-wrapping errors from the payment port; store
+// errors.
+func (s *Service) EndPayPerUse(ctx context.Context, actor Actor, resourceID string) (Resource, error) {
+	if err := checkActor(actor, "end a pay-per-use purchase", RoleBuyer); err != nil {
+		return Resource{}, err
+	}
+	if err := checkID("resource_id", resourceID); err != nil {
+		return Resource{}, err
+	}
+	check := func(r Resource) error {
+		if !actor.IsBuyer(r.BuyerID) {
+			return notFound(KindResource, resourceID)
+		}
+		if r.Usage == nil || !live(r.Status) {
+			return &StateError{Kind: KindResource, ID: r.ID, State: string(r.Status), Action: "end", Reason: "only a running pay-per-use purchase is ended this way"}
+		}
+		return nil
+	}
+	for range 3 { // an hour may begin between settling and ending
+		out, err := s.endPayPerUse(ctx, actor, resourceID, check)
+		if !errors.Is(err, errUnsettled) {
+			return out, err
+		}
+	}
+	return Resource{}, &StateError{Kind: KindResource, ID: resourceID, Action: "end", Reason: "usage kept accruing while ending"}
+}
+
+// errUnsettled: usage accrued after the final charge; settle again.
+var errUnsettled = errors.New("marketplace: usage not settled")
+
+func (s *Service) endPayPerUse(ctx context.Context, actor Actor, resourceID string, check func(Resource) error) (Resource, error) {
+	// Settle first: each pass charges at most maxUsageHoursPerRun hours.
+	for {
+		var r Resource
+		if err := s.store.View(ctx, func(tx ReadTx) error { var err error; r, err = tx.Resource(resourceID); return err }); err != nil {
+			return Resource{}, err
+		}
+		if err := check(r); err != nil {
+			return Resource{}, err
+		}
+		if s.usedHours(r, s.now(), true) <= r.Usage.Hours {
+			break
+		}
+		if err := s.chargeUsage(ctx, r, true); err != nil {
+			return Resource{}, err
+		}
+	}
+	var out Resource
+	err := s.update(ctx, func(tx Tx) error {
+		r, err := tx.Resource(resourceID)
+		if err != nil {
+			return err
+		}
+		if err := check(r); err != nil {
+			return err
+		}
+		now := s.now()
+		if s.usedHours(r, now, true) > r.Usage.Hours {
+			return errUnsettled
+		}
+		from := r.Status
+		r.Status, r.ReleasedAt, r.UpdatedAt = ResourceUnsubscribed, &now, now
+		s.owe(&r, CallRelease, "", now)
+		s.scheduleResource(&r, now)
+		if err := tx.PutResource(&r); err != nil {
+			return err
+		}
+		out = r
+		return emit(tx, now, actor, KindResource, r.ID, "resource.unsubscribed", string(from), string(r.Status),
+			map[string]any{"hours": r.Usage.Hours, "charged": r.Usage.Charged.String()})
+	})
+	if err != nil {
+		return Resource{}, err
+	}
+	s.runSellerCalls(ctx, resourceID)
+	return out, nil
 }

@@ -251,3 +251,46 @@ func (l lazyPort) Charge(ctx context.Context, req marketplace.ChargeRequest) (ma
 func (l lazyPort) Refund(ctx context.Context, req marketplace.RefundRequest) (marketplace.Receipt, error) {
 	return l.get().Refund(ctx, req)
 }
+
+// TestEndPayPerUse: the buyer ends a pay-per-use purchase: the hours used
+// are charged (the hour under way as a whole one), the resource is
+// unsubscribed and released at the seller, and nothing more is charged.
+// A buyer who cannot pay the final hours cannot end it.
+func TestEndPayPerUse(t *testing.T) {
+	e := newEnv(t)
+	p := e.metered("Metered API", "0.10")
+	o := e.buy(buyer, marketplace.CreateOrderInput{QuoteInput: marketplace.QuoteInput{ProductID: p.ID, SpecID: "meter", Mode: billing.PayPerUse}}, nil)
+	before := e.balance("alice")
+	e.clock.Advance(30*time.Hour + 10*time.Minute) // the runner has not run: 31 hours to settle
+	_, err := e.svc.EndPayPerUse(ctx, other, o.ResourceID)
+	wantErr(t, err, marketplace.ErrNotFound)
+	r := must(e.svc.EndPayPerUse(ctx, buyer, o.ResourceID))(t)
+	if r.Status != marketplace.ResourceUnsubscribed || r.Usage.Hours != 31 || !r.Usage.Charged.Equal(usd("3.10")) {
+		t.Fatalf("ended: %s %+v", r.Status, r.Usage)
+	}
+	if d, _ := before.Sub(e.balance("alice")); !d.Equal(usd("3.10")) {
+		t.Fatalf("charged %s", d)
+	}
+	if in, _ := e.saas.Instance(r.App.InstanceID); in.State != fake.InstanceReleased {
+		t.Fatalf("instance %s", in.State)
+	}
+	e.advance(48 * time.Hour)
+	if d, _ := before.Sub(e.balance("alice")); !d.Equal(usd("3.10")) {
+		t.Fatalf("charged %s after the end", d)
+	}
+	_, err = e.svc.EndPayPerUse(ctx, buyer, o.ResourceID)
+	wantErr(t, err, marketplace.ErrConflict)
+	// Not pay-per-use.
+	m := e.buy(buyer, marketplace.CreateOrderInput{QuoteInput: marketplace.QuoteInput{ProductID: e.saasPlain.ID, SpecID: "basic", Mode: billing.Monthly, Duration: 1}}, nil)
+	_, err = e.svc.EndPayPerUse(ctx, buyer, m.ResourceID)
+	wantErr(t, err, marketplace.ErrConflict)
+	// Dave cannot pay his final hour: the resource stays, in arrears.
+	dave := marketplace.BuyerActor("dave")
+	d := e.buy(dave, marketplace.CreateOrderInput{QuoteInput: marketplace.QuoteInput{ProductID: p.ID, SpecID: "meter", Mode: billing.PayPerUse}}, nil)
+	e.clock.Advance(10 * time.Minute)
+	_, err = e.svc.EndPayPerUse(ctx, dave, d.ResourceID)
+	wantErr(t, err, marketplace.ErrPaymentFailed)
+	if g := e.resource(d.ResourceID); g.Status != marketplace.ResourceGrace {
+		t.Fatalf("dave's resource %s", g.Status)
+	}
+}
