@@ -79,8 +79,7 @@
 //   - lifecycle: Renew, SetAutoRenew, SetRenewalDay, QuoteUpgrade, Upgrade,
 //     UnsubscribeEligibility, QuoteUnsubscribe, Unsubscribe (and
 //     UnsubscribeResource, with an idempotency key), EndPayPerUse,
-//     ProposeUnsubscribe,
-//     DecideUnsubscribe, ListUnsubscribeRequests;
+//     ProposeUnsubscribe, DecideUnsubscribe, ListUnsubscribeRequests;
 //   - refund review: refunds above billing's RefundReviewThreshold are
 //     held (Order.RefundReview) until an operator decides with
 //     ReviewRefund, or until billing's RefundReviewAutoApprove passes;
@@ -88,6 +87,14 @@
 //   - invoices: RequestInvoice, IssueInvoice, ReturnInvoice, ListInvoices;
 //   - time: RunDue (and RunDueEvery), which does all due work at the
 //     clock's now;
+//   - events: Events.
+//
+// Errors map to the sentinels: ErrNotFound (also "not yours"),
+// ErrNotAllowed (the role may not), ErrConflict (a stale version or a state
+// that forbids the action; the rules' own sentinels, such as
+// billing.ErrNotRenewable or supervision.ErrFrozen, stay in the chain),
+// ErrInvalidInput, ErrPaymentFailed, ErrIdempotencyMismatch and
+// ErrUnavailable.
 //
 // # Calls to sellers and metering
 //
@@ -105,12 +112,4 @@
 // arrears, and billing's grace → retention → release lifecycle runs from
 // that date; a later successful charge clears it and unfreezes. The buyer
 // ends one with EndPayPerUse (the hours used are settled first).
-//   - events: Events.
-//
-// Errors map to the sentinels: ErrNotFound (also "not yours"),
-// ErrNotAllowed (the role may not), ErrConflict (a stale version or a state
-// that forbids the action; the rules' own sentinels, such as
-// billing.ErrNotRenewable or supervision.ErrFrozen, stay in the chain),
-// ErrInvalidInput, ErrPaymentFailed, ErrIdempotencyMismatch and
-// ErrUnavailable.
 package marketplace
