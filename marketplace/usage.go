@@ -18,9 +18,10 @@ import (
 // round(rate × n) − round(rate × (n−1)) over the hours charged so far, so
 // that the charges sum exactly to the rounded cost of the hours used.
 //
-// A charge that is declined (ErrPaymentFailed) puts the resource in arrears: from ArrearsSince it
-// follows billing's grace → retention (frozen at the seller) → release
-// lifecycle, while the charge is retried every hour. A later charge that
+// A charge that is declined (ErrPaymentFailed) puts the resource in
+// arrears: from ArrearsSince it follows billing's grace → retention
+// (frozen at the seller) → release lifecycle, while the charge is retried
+// every hour; a port that is down only delays the charge. A later charge that
 // succeeds (after a top-up) clears the arrears and, if frozen, unfreezes
 // it; the hours it spent frozen are not billed.
 type Usage struct {
