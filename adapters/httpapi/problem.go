@@ -64,6 +64,10 @@ type mapping struct {
 	title  string
 }
 
+// kindSpecification is the Kind of the marketplace's NotFoundError for a
+// specification of a product (a product's part, not an aggregate Kind).
+const kindSpecification marketplace.Kind = "specification"
+
 // errorTable maps domain sentinels to HTTP. It is the only place that does.
 // Order matters: the first row whose sentinel errors.Is matches wins, so the
 // more specific sentinels (a frozen flow is also "not allowed") come first.
@@ -147,6 +151,16 @@ func problemFor(err error) (p Problem, logged bool) {
 				// Not found and not yours must read the same, so the
 				// detail never names anything the caller asked for.
 				p.Detail = "no such resource, or not yours"
+				// A missing specification of a product the caller can
+				// see is public knowledge (the specs are listed with the
+				// product): say which input was wrong.
+				var nf *marketplace.NotFoundError
+				if errors.As(err, &nf) && nf.Kind == kindSpecification {
+					p.Field = "spec_id"
+				}
+				return p, false
+			case m.status == http.StatusUnauthorized:
+				p.Detail = "send a valid bearer token in the Authorization header: Authorization: Bearer TOKEN"
 			case m.status >= 500:
 				// A dependency's error may name hosts and addresses: the
 				// log gets it, the client a generic detail.

@@ -33,6 +33,7 @@ func TestProblemFor(t *testing.T) {
 	}{
 		{"not found", fmt.Errorf("get order: %w", &marketplace.NotFoundError{Kind: marketplace.KindOrder, ID: "o1"}), want{404, CodeNotFound, "", false}},
 		{"provisioning not found", provisioning.ErrNotFound, want{404, CodeNotFound, "", false}},
+		{"no such specification", fmt.Errorf("quote: %w", &marketplace.NotFoundError{Kind: "specification", ID: "std"}), want{404, CodeNotFound, "spec_id", false}},
 		{"not allowed", &marketplace.NotAllowedError{Actor: marketplace.Actor{Role: marketplace.RoleBuyer, ID: "b"}, Action: "review"}, want{403, CodeForbidden, "", false}},
 		{"stale write", &marketplace.ConflictError{Kind: marketplace.KindOrder, ID: "o", Want: 1, Have: 2}, want{409, CodeConflict, "", false}},
 		{"state", &marketplace.StateError{Kind: marketplace.KindOrder, ID: "o", State: "cancelled", Action: "pay"}, want{409, CodeConflict, "", false}},

@@ -293,6 +293,32 @@ func printTokens(out io.Writer, tokens map[string]marketplace.Actor) {
 	}
 }
 
+// shellTokens renders the tokens as the shell variables the walkthrough in
+// the package documentation uses: B (buyer), S (seller), O (operator) and
+// C (the reseller's customer).
+func shellTokens(tokens map[string]marketplace.Actor) string {
+	vars := map[string]string{}
+	for tok, a := range tokens {
+		switch {
+		case a.Role == marketplace.RoleBuyer && a.ResellerID != "":
+			vars["C"] = tok
+		case a.Role == marketplace.RoleBuyer:
+			vars["B"] = tok
+		case a.Role == marketplace.RoleSeller:
+			vars["S"] = tok
+		case a.Role == marketplace.RoleOperator:
+			vars["O"] = tok
+		}
+	}
+	line := "shell: export"
+	for _, v := range []string{"B", "S", "O", "C"} {
+		if tok, ok := vars[v]; ok {
+			line += " " + v + "=" + tok
+		}
+	}
+	return line
+}
+
 // run serves until ctx is done. When ready is not nil it receives the
 // address once the server listens.
 func run(ctx context.Context, args []string, out io.Writer, ready chan<- string) error {
@@ -323,6 +349,8 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- string)
 	}
 	fmt.Fprintln(out, "demo actors:")
 	printTokens(out, a.tokens)
+	fmt.Fprintln(out, shellTokens(a.tokens))
+	fmt.Fprintln(out, "images deploy to a fake cloud: region eu-west-101, any vpc and subnet id, security group sg-open")
 	for tok, act := range a.tokens {
 		if act.Role == marketplace.RoleBuyer && act.ResellerID == "" {
 			fmt.Fprintf(out, "try: curl -H 'Authorization: Bearer %s' '%s/v1/products?text=mail'\n", tok, base)

@@ -18,18 +18,37 @@
 //
 // It stops gracefully on SIGINT or SIGTERM.
 //
-// A walk through a purchase with curl (B, S and O are the printed buyer,
-// seller and operator tokens; with -clock=sim):
+// A walk through a purchase with curl, with -clock=sim. B, S and O are the
+// buyer, seller and operator tokens: paste the "export" line the portal
+// prints. Each <placeholder> is an id from an earlier answer.
 //
-//	curl -H "Authorization: Bearer $B" 'localhost:8080/v1/products?text=office'
+// The $900.00/year license, delivered under service supervision:
+//
+//	curl -H "Authorization: Bearer $B" 'localhost:8080/v1/products?text=office'    # <id>: the product's "id"
 //	curl -H "Authorization: Bearer $B" --json '{"product_id":"<id>","spec_id":"annual","mode":"yearly","duration":1}' localhost:8080/v1/quotes
 //	curl -H "Authorization: Bearer $B" -H 'Idempotency-Key: k1' \
 //	     --json '{"product_id":"<id>","spec_id":"annual","mode":"yearly","duration":1,"agree_terms":true}' localhost:8080/v1/orders
-//	curl -H "Authorization: Bearer $B" -X POST localhost:8080/v1/orders/<order>/pay
+//	curl -H "Authorization: Bearer $B" -X POST localhost:8080/v1/orders/<order>/pay   # <order>: the order's "id"
+//	curl -H "Authorization: Bearer $S" localhost:8080/v1/flows    # <flow>: the flow's "id" (also the paid order's "flow_id")
+//	curl -H "Authorization: Bearer $S" localhost:8080/v1/flows/<flow>/actions         # what the seller may do now
 //	curl -H "Authorization: Bearer $S" --json '{"result":"key ABC"}' localhost:8080/v1/flows/<flow>/actions/deliver
 //	curl -H "Authorization: Bearer $B" -X POST localhost:8080/v1/flows/<flow>/actions/accept
-//	curl -H "Authorization: Bearer $O" --json '{"duration":"3h1m"}' localhost:8080/v1/clock/advance
+//	curl -H "Authorization: Bearer $O" --json '{"duration":"3h1m"}' localhost:8080/v1/clock/advance   # the order completes 3 h after acceptance
 //	curl -H "Authorization: Bearer $B" localhost:8080/v1/apps
+//
+// The LAMP image, monthly ($155.00 + the VM's monthly price), deployed to
+// the fake cloud (region eu-west-101, any vpc and subnet id, security group
+// sg-open; the flavor defaults to the recommended s3.small.1), then
+// unsubscribed ten days later and refunded by the formula:
+//
+//	curl -H "Authorization: Bearer $B" 'localhost:8080/v1/products?delivery=image'  # <image>: its "id"
+//	curl -H "Authorization: Bearer $B" -H 'Idempotency-Key: i1' \
+//	     --json '{"product_id":"<image>","spec_id":"standard","mode":"monthly","duration":1,"agree_terms":true,"image":{"mode":"quick","region":"eu-west-101","vpc":"vpc-1","subnet":"subnet-1","security_group":"sg-open"}}' \
+//	     localhost:8080/v1/orders
+//	curl -H "Authorization: Bearer $B" --json '{"login":{"password":"Cloud-Pass-2026","confirm_password":"Cloud-Pass-2026"}}' localhost:8080/v1/orders/<order>/pay
+//	curl -H "Authorization: Bearer $O" --json '{"duration":"240h"}' localhost:8080/v1/clock/advance
+//	curl -H "Authorization: Bearer $B" localhost:8080/v1/apps/<resource>/refund-quote   # <resource>: the paid order's "resource_id"
+//	curl -H "Authorization: Bearer $B" -X POST localhost:8080/v1/apps/<resource>/unsubscribe
 package main
 
 import (

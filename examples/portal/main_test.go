@@ -422,3 +422,49 @@ func TestSimulatedAutoRenewal(t *testing.T) {
 		t.Errorf("balance after two months at $5.00: %v", got)
 	}
 }
+
+// TestSimulatedImageWalkthrough follows the package documentation's image
+// walkthrough: the monthly LAMP image on the recommended flavor, deployed
+// with the ids the banner names, unsubscribed ten days later and refunded
+// by the formula. The banner's shell line names the same tokens.
+func TestSimulatedImageWalkthrough(t *testing.T) {
+	base, out, _ := startPortal(t, "-clock=sim")
+	c := client{t, base}
+	tok := tokens(t, out.String())
+	buyer, op := tok["buyer"], tok["operator"]
+	shell := fmt.Sprintf("shell: export B=%s S=%s O=%s C=%s", buyer, tok["seller"], op, tok["reseller customer"])
+	if !strings.Contains(out.String(), shell+"\n") || !strings.Contains(out.String(), "security group sg-open") {
+		t.Errorf("banner lacks %q or the fake cloud's ids:\n%s", shell, out)
+	}
+
+	items := c.must(200, "GET", "/v1/products?delivery=image", buyer, nil)["items"].([]any)
+	if len(items) != 1 {
+		t.Fatalf("images: %v", items)
+	}
+	image := items[0].(map[string]any)["id"].(string)
+	choice := map[string]any{"mode": "quick", "region": "eu-west-101", "vpc": "vpc-1", "subnet": "subnet-1", "security_group": "sg-open"}
+	q := c.must(200, "POST", "/v1/quotes", buyer, map[string]any{"product_id": image, "spec_id": "standard", "mode": "monthly", "duration": 1, "image": choice})
+	if q["total"].(map[string]any)["amount"] != "164.93" { // 155.00 + s3.small.1's 9.93
+		t.Fatalf("monthly image quote = %v", q)
+	}
+	o := c.must(201, "POST", "/v1/orders", buyer, map[string]any{"product_id": image, "spec_id": "standard", "mode": "monthly", "duration": 1,
+		"agree_terms": true, "image": choice}, "Idempotency-Key", "i1")
+	o = c.must(200, "POST", "/v1/orders/"+o["id"].(string)+"/pay", buyer,
+		map[string]any{"login": map[string]string{"password": "Cloud-Pass-2026", "confirm_password": "Cloud-Pass-2026"}})
+	res, _ := o["resource_id"].(string)
+	if o["status"] != "completed" || res == "" {
+		t.Fatalf("paid image order = %v", o)
+	}
+	c.must(200, "POST", "/v1/clock/advance", op, map[string]string{"duration": "240h"})
+	ref := c.must(200, "GET", "/v1/apps/"+res+"/refund-quote", buyer, nil)
+	if ref["kind"] != "in_use" || ref["used_hours"] != float64(240) {
+		t.Fatalf("refund quote = %v", ref)
+	}
+	u := c.must(200, "POST", "/v1/apps/"+res+"/unsubscribe", buyer, nil)
+	if u["kind"] != "unsubscription" || u["amount"].(map[string]any)["amount"] != ref["total"].(map[string]any)["amount"] {
+		t.Errorf("unsubscription = %v, want the quoted refund %v", u, ref["total"])
+	}
+	if app := c.must(200, "GET", "/v1/apps/"+res, buyer, nil); app["status"] != "unsubscribed" {
+		t.Errorf("after unsubscribing: %v", app["status"])
+	}
+}
