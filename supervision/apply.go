@@ -41,7 +41,7 @@ func Apply(f Flow, c Command, now time.Time, p Policy) (Flow, Record, error) {
 	if c.Action == Resume && target == "" && f.Frozen {
 		target = f.StatusBeforeAppeal
 		if target == "" {
-			return f, Record{}, &InputError{Field: "ResumeStatus", Value: `""`, Reason: "required: the flow records no status before the appeal"}
+			return f, Record{}, &InputError{Field: "resume_status", Value: `""`, Reason: "required: the flow records no status before the appeal"}
 		}
 	}
 	to, err := t.fire(&f, role, c.Action, target)
@@ -52,15 +52,15 @@ func Apply(f Flow, c Command, now time.Time, p Policy) (Flow, Record, error) {
 		return f, Record{}, err
 	}
 	if c.Action == SubmitRequest && t.attachmentRequired && len(c.Attachments) == 0 {
-		return f, Record{}, &InputError{Field: "Attachments", Value: 0, Reason: "a " + t.name + " request needs at least one attachment"}
+		return f, Record{}, &InputError{Field: "attachments", Value: 0, Reason: "a " + t.name + " request needs at least one attachment"}
 	}
 	if c.Action == Deliver && c.EnablingTime.After(now) {
-		return f, Record{}, &InputError{Field: "EnablingTime", Value: c.EnablingTime, Reason: "the actual enabling time cannot be after now"}
+		return f, Record{}, &InputError{Field: "enabling_time", Value: c.EnablingTime, Reason: "the actual enabling time cannot be after now"}
 	}
 	if c.Action == Deliver && !c.EnablingTime.IsZero() && c.EnablingTime.Before(f.CreatedAt) {
 		// The term starts at the enabling time: it cannot start before
 		// the purchase was paid.
-		return f, Record{}, &InputError{Field: "EnablingTime", Value: c.EnablingTime, Reason: "the actual enabling time cannot be before the payment"}
+		return f, Record{}, &InputError{Field: "enabling_time", Value: c.EnablingTime, Reason: "the actual enabling time cannot be before the payment"}
 	}
 	n, rec := next(&f, &c, to, now)
 	return n, rec, nil

@@ -183,7 +183,7 @@ func TestTermStartAndOrderCompletion(t *testing.T) {
 				}
 				return
 			}
-			checkInputError(t, err, "EnablingTime")
+			checkInputError(t, err, "enabling_time")
 			if got.Status != f.Status || got.Seq != f.Seq {
 				t.Errorf("refused delivery changed the flow: %s #%d", got.Status, got.Seq)
 			}

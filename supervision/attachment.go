@@ -46,18 +46,18 @@ func (a Attachment) Validate() error {
 	n := utf8.RuneCountInString(a.Name)
 	switch {
 	case strings.TrimSpace(a.Name) == "":
-		return &InputError{Field: "Attachment.Name", Value: a.Name, Reason: "required"}
+		return &InputError{Field: "attachments.name", Value: a.Name, Reason: "required"}
 	case !utf8.ValidString(a.Name) || n > MaxAttachmentName:
-		return &InputError{Field: "Attachment.Name", Value: quoteShort(a.Name), Reason: "must be valid UTF-8 of at most 255 characters"}
+		return &InputError{Field: "attachments.name", Value: quoteShort(a.Name), Reason: "must be valid UTF-8 of at most 255 characters"}
 	case !allowedExtension(a.Name):
-		return &InputError{Field: "Attachment.Name", Value: quoteShort(a.Name),
+		return &InputError{Field: "attachments.name", Value: quoteShort(a.Name),
 			Reason: "extension must be one of BMP, JPG, JPEG, PNG, GIF, DOC, DOCX, XLS, XLSX, PPT, PPTX, PDF, RAR, ZIP"}
 	case a.Size <= 0 || a.Size > MaxAttachmentSize:
-		return &InputError{Field: "Attachment.Size", Value: a.Size, Reason: "must be 1 to 52428800 bytes (50 MB)"}
+		return &InputError{Field: "attachments.size", Value: a.Size, Reason: "must be 1 to 52428800 bytes (50 MB)"}
 	case strings.TrimSpace(a.BlobRef) == "" || len(a.BlobRef) > MaxBlobRef:
-		return &InputError{Field: "Attachment.BlobRef", Value: quoteShort(a.BlobRef), Reason: "required, at most 1024 bytes"}
+		return &InputError{Field: "attachments.blob_ref", Value: quoteShort(a.BlobRef), Reason: "required, at most 1024 bytes"}
 	case len(a.ContentType) > 255 || len(a.Digest) > 255:
-		return &InputError{Field: "Attachment.ContentType/Digest", Value: len(a.ContentType) + len(a.Digest), Reason: "at most 255 bytes each"}
+		return &InputError{Field: "attachments.content_type/digest", Value: len(a.ContentType) + len(a.Digest), Reason: "at most 255 bytes each"}
 	}
 	return nil
 }
@@ -74,7 +74,7 @@ func allowedExtension(name string) bool {
 
 func validateAttachments(as []Attachment) error {
 	if len(as) > MaxAttachments {
-		return &InputError{Field: "Attachments", Value: len(as), Reason: "at most 10 attachments"}
+		return &InputError{Field: "attachments", Value: len(as), Reason: "at most 10 attachments"}
 	}
 	for _, a := range as {
 		if err := a.Validate(); err != nil {

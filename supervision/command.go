@@ -62,50 +62,50 @@ type Command struct {
 // Errors: *InputError (ErrInvalidInput) naming the offending field.
 func (c Command) Validate() error {
 	if !validRole(c.Actor.Role) {
-		return &InputError{Field: "Actor.Role", Value: quoteShort(string(c.Actor.Role)), Reason: "unknown role"}
+		return &InputError{Field: "actor.role", Value: quoteShort(string(c.Actor.Role)), Reason: "unknown role"}
 	}
-	if err := validID("Actor.ID", c.Actor.ID); err != nil {
+	if err := validID("actor.id", c.Actor.ID); err != nil {
 		return err
 	}
 	if !validAction(c.Action) {
-		return &InputError{Field: "Action", Value: quoteShort(string(c.Action)), Reason: "unknown action"}
+		return &InputError{Field: "action", Value: quoteShort(string(c.Action)), Reason: "unknown action"}
 	}
-	if err := text("Reason", c.Reason, reasonRequired(c.Action), MaxReason); err != nil {
+	if err := text("reason", c.Reason, reasonRequired(c.Action), MaxReason); err != nil {
 		return err
 	}
-	if err := only(c.Action, SubmitRequest, "Description", c.Description != ""); err != nil {
+	if err := only(c.Action, SubmitRequest, "description", c.Description != ""); err != nil {
 		return err
 	}
-	if err := only(c.Action, Deliver, "Result", c.Result != ""); err != nil {
+	if err := only(c.Action, Deliver, "result", c.Result != ""); err != nil {
 		return err
 	}
-	if err := only(c.Action, Deliver, "EnablingTime", !c.EnablingTime.IsZero()); err != nil {
+	if err := only(c.Action, Deliver, "enabling_time", !c.EnablingTime.IsZero()); err != nil {
 		return err
 	}
-	if err := only(c.Action, Resume, "ResumeStatus", c.ResumeStatus != ""); err != nil {
+	if err := only(c.Action, Resume, "resume_status", c.ResumeStatus != ""); err != nil {
 		return err
 	}
-	if err := only(c.Action, Terminate, "Refund", c.Refund); err != nil {
+	if err := only(c.Action, Terminate, "refund", c.Refund); err != nil {
 		return err
 	}
 	switch c.Action {
 	case SubmitRequest:
-		if err := text("Description", c.Description, true, MaxDescription); err != nil {
+		if err := text("description", c.Description, true, MaxDescription); err != nil {
 			return err
 		}
 	case Deliver:
-		if err := text("Result", c.Result, true, MaxResult); err != nil {
+		if err := text("result", c.Result, true, MaxResult); err != nil {
 			return err
 		}
 	case Resume:
 		if c.ResumeStatus != "" {
 			if _, err := ParseStatus(string(c.ResumeStatus)); err != nil {
-				return &InputError{Field: "ResumeStatus", Value: quoteShort(string(c.ResumeStatus)), Reason: "unknown status"}
+				return &InputError{Field: "resume_status", Value: quoteShort(string(c.ResumeStatus)), Reason: "unknown status"}
 			}
 		}
 	case Remind, AutoAccept:
 		if len(c.Attachments) > 0 {
-			return &InputError{Field: "Attachments", Value: len(c.Attachments), Reason: "not taken by " + string(c.Action)}
+			return &InputError{Field: "attachments", Value: len(c.Attachments), Reason: "not taken by " + string(c.Action)}
 		}
 	}
 	return validateAttachments(c.Attachments)

@@ -143,7 +143,7 @@ func ExampleApply_saas() {
 	)
 	// Output:
 	// Waiting for the user to submit the request
-	// error: supervision: invalid Attachments 0: a SaaS request needs at least one attachment
+	// error: supervision: invalid attachments 0: a SaaS request needs at least one attachment
 	// #1 buyer submit_request -> Waiting for the seller to confirm the request
 	// #2 seller confirm_request -> Waiting for the seller to deliver the service
 	// #3 seller deliver -> HUAWEI CLOUD Reviews Service

@@ -127,7 +127,7 @@ func New(id string, kind Kind, now time.Time, opts ...Option) (Flow, error) {
 		o(&f)
 	}
 	if f.PlatformReview && !t.reviewSupported {
-		return Flow{}, &InputError{Field: "PlatformReview", Value: true, Reason: "only SaaS flows have a platform review"}
+		return Flow{}, &InputError{Field: "platform_review", Value: true, Reason: "only SaaS flows have a platform review"}
 	}
 	return f, nil
 }
@@ -148,13 +148,13 @@ func (f Flow) template() (*Template, error) {
 	}
 	switch {
 	case !t.Has(f.Status):
-		return nil, &InputError{Field: "Status", Value: quoteShort(string(f.Status)), Reason: "not a status of template " + string(t.kind)}
+		return nil, &InputError{Field: "status", Value: quoteShort(string(f.Status)), Reason: "not a status of template " + string(t.kind)}
 	case f.Frozen != (f.Status == AwaitingOperations):
-		return nil, &InputError{Field: "Frozen", Value: f.Frozen, Reason: "must be true exactly when the status is awaiting_operations"}
+		return nil, &InputError{Field: "frozen", Value: f.Frozen, Reason: "must be true exactly when the status is awaiting_operations"}
 	case f.PlatformReview && !t.reviewSupported:
-		return nil, &InputError{Field: "PlatformReview", Value: true, Reason: "only SaaS flows have a platform review"}
+		return nil, &InputError{Field: "platform_review", Value: true, Reason: "only SaaS flows have a platform review"}
 	case !f.PlatformReview && f.Status == PlatformReview:
-		return nil, &InputError{Field: "Status", Value: f.Status, Reason: "flow has no platform review"}
+		return nil, &InputError{Field: "status", Value: f.Status, Reason: "flow has no platform review"}
 	case f.SellerRejections < 0 || f.BuyerRejections < 0 || f.Reminders < 0 || f.Appeals < 0 || f.Seq < 0:
 		return nil, &InputError{Field: "counters", Value: [5]int{f.SellerRejections, f.BuyerRejections, f.Reminders, f.Appeals, f.Seq}, Reason: "must not be negative"}
 	}

@@ -30,8 +30,8 @@ func TestNew(t *testing.T) {
 			sv.Flow{ID: "f", Template: sv.Standard, Status: sv.AwaitingRequest, CreatedAt: t0, StatusSince: t0}, ""},
 		{"saas with review and expected completion", "f", sv.SaaS, t0, []sv.Option{sv.WithPlatformReview(true), sv.WithExpectedCompletion(expected)},
 			sv.Flow{ID: "f", Template: sv.SaaS, Status: sv.AwaitingRequest, CreatedAt: t0, StatusSince: t0, PlatformReview: true, ExpectedCompletion: expected}, ""},
-		{"review on a license", "f", sv.License, t0, []sv.Option{sv.WithPlatformReview(true)}, sv.Flow{}, "PlatformReview"},
-		{"unknown kind", "f", "hardware", t0, nil, sv.Flow{}, "Template"},
+		{"review on a license", "f", sv.License, t0, []sv.Option{sv.WithPlatformReview(true)}, sv.Flow{}, "platform_review"},
+		{"unknown kind", "f", "hardware", t0, nil, sv.Flow{}, "template"},
 		{"empty id", "", sv.SaaS, t0, nil, sv.Flow{}, "ID"},
 		{"long id", strings.Repeat("i", 129), sv.SaaS, t0, nil, sv.Flow{}, "ID"},
 		{"zero now", "f", sv.SaaS, time.Time{}, nil, sv.Flow{}, "now"},
@@ -68,12 +68,12 @@ func TestFlowValidate(t *testing.T) {
 		field string
 	}{
 		{"valid", ok, ""},
-		{"unknown status", with(func(f *sv.Flow) { f.Status = "paused" }), "Status"},
-		{"license in request status", with(func(f *sv.Flow) { f.Template = sv.License; f.PlatformReview = false }), "Status"},
-		{"frozen outside appeal", with(func(f *sv.Flow) { f.Frozen = true }), "Frozen"},
-		{"appeal not frozen", with(func(f *sv.Flow) { f.Status = sv.AwaitingOperations }), "Frozen"},
-		{"review on standard", with(func(f *sv.Flow) { f.Template = sv.Standard }), "PlatformReview"},
-		{"review status without review", with(func(f *sv.Flow) { f.PlatformReview = false; f.Status = sv.PlatformReview }), "Status"},
+		{"unknown status", with(func(f *sv.Flow) { f.Status = "paused" }), "status"},
+		{"license in request status", with(func(f *sv.Flow) { f.Template = sv.License; f.PlatformReview = false }), "status"},
+		{"frozen outside appeal", with(func(f *sv.Flow) { f.Frozen = true }), "frozen"},
+		{"appeal not frozen", with(func(f *sv.Flow) { f.Status = sv.AwaitingOperations }), "frozen"},
+		{"review on standard", with(func(f *sv.Flow) { f.Template = sv.Standard }), "platform_review"},
+		{"review status without review", with(func(f *sv.Flow) { f.PlatformReview = false; f.Status = sv.PlatformReview }), "status"},
 		{"negative counter", with(func(f *sv.Flow) { f.BuyerRejections = -1 }), "counters"},
 	}
 	for _, tt := range tests {

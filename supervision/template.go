@@ -124,7 +124,7 @@ func Lookup(k Kind) (*Template, error) {
 	case SaaS:
 		return templates[3], nil
 	}
-	return nil, &InputError{Field: "Template", Value: quoteShort(string(k)), Reason: "unknown template kind"}
+	return nil, &InputError{Field: "template", Value: quoteShort(string(k)), Reason: "unknown template kind"}
 }
 
 // Templates returns every template: License, Standard, WebsiteDeployment,
