@@ -164,3 +164,66 @@ func FuzzPricingJSON(f *testing.F) {
 		}
 	})
 }
+
+// benchPricing is a catalog page's typical pricing: two linear plans, one
+// with ranges and a discount.
+func benchPricing() billing.Pricing {
+	return billing.Pricing{TrialDays: 7, Plans: []billing.PricePlan{
+		plan(billing.Monthly, "5.00"),
+		{Mode: billing.Yearly, UnitPrice: usd("50.00"), Quantity: billing.CountRange{Min: 1, Max: 100},
+			Counts: billing.CountRange{Min: 1, Max: 3}, Discount: billing.Discount{Kind: billing.DiscountRate, Rate: dec("0.2")}},
+	}}
+}
+
+// BenchmarkPricingJSON encodes a pricing through the types' MarshalJSON
+// (unset amounts left out).
+func BenchmarkPricingJSON(b *testing.B) {
+	p := benchPricing()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := json.Marshal(p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkPricingJSONBaseline encodes the same document from plain tagged
+// structs with no MarshalJSON of their own: the cost of encoding/json
+// alone.
+func BenchmarkPricingJSONBaseline(b *testing.B) {
+	type discount struct {
+		Kind string `json:"kind,omitempty"`
+		Rate string `json:"rate,omitempty"`
+	}
+	type plainPlan struct {
+		Mode      billing.Mode        `json:"mode"`
+		UnitPrice *billing.Money      `json:"unit_price,omitempty"`
+		Quantity  *billing.CountRange `json:"quantity,omitempty"`
+		Counts    *billing.CountRange `json:"counts,omitempty"`
+		Discount  *discount           `json:"discount,omitempty"`
+	}
+	type plainPricing struct {
+		Plans     []plainPlan `json:"plans"`
+		TrialDays int         `json:"trial_days,omitempty"`
+	}
+	src := benchPricing()
+	p := plainPricing{TrialDays: src.TrialDays}
+	for _, pl := range src.Plans {
+		pp := plainPlan{Mode: pl.Mode, UnitPrice: &pl.UnitPrice}
+		if !pl.Quantity.IsZero() {
+			pp.Quantity, pp.Counts = &pl.Quantity, &pl.Counts
+			pp.Discount = &discount{Kind: string(pl.Discount.Kind), Rate: pl.Discount.Rate.String()}
+		}
+		p.Plans = append(p.Plans, pp)
+	}
+	want, _ := json.Marshal(src)
+	if got, _ := json.Marshal(p); string(got) != string(want) {
+		b.Fatalf("baseline encodes %s, want %s", got, want)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := json.Marshal(p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -62,12 +62,19 @@ func (d Discount) IsZero() bool {
 //
 // Errors: none of its own; only encoding/json's.
 func (d Discount) MarshalJSON() ([]byte, error) {
-	return json.Marshal(struct {
-		Kind   DiscountKind    `json:"kind,omitempty"`
-		Rate   decimal.Decimal `json:"rate,omitzero"`
-		Price  *Money          `json:"price,omitempty"`
-		Amount *Money          `json:"amount,omitempty"`
-	}{d.Kind, d.Rate, optional(d.Price), optional(d.Amount)})
+	return json.Marshal(d.plain())
+}
+
+// discountJSON is the JSON form of a Discount.
+type discountJSON struct {
+	Kind   DiscountKind    `json:"kind,omitempty"`
+	Rate   decimal.Decimal `json:"rate,omitzero"`
+	Price  *Money          `json:"price,omitempty"`
+	Amount *Money          `json:"amount,omitempty"`
+}
+
+func (d Discount) plain() *discountJSON {
+	return &discountJSON{d.Kind, d.Rate, optional(d.Price), optional(d.Amount)}
 }
 
 // PricePlan is a specification's price for one billing mode.
@@ -96,17 +103,29 @@ type PricePlan struct {
 //
 // Errors: none of its own; only encoding/json's.
 func (p PricePlan) MarshalJSON() ([]byte, error) {
-	// The same fields as PricePlan's tags, in the same order, with the
-	// unit price optional.
-	return json.Marshal(struct {
-		Mode      Mode          `json:"mode"`
-		Model     QuantityModel `json:"model,omitempty"`
-		UnitPrice *Money        `json:"unit_price,omitempty"`
-		Tiers     []Tier        `json:"tiers,omitempty"`
-		Quantity  CountRange    `json:"quantity,omitzero"`
-		Counts    CountRange    `json:"counts,omitzero"`
-		Discount  Discount      `json:"discount,omitzero"`
-	}{p.Mode, p.Model, optional(p.UnitPrice), p.Tiers, p.Quantity, p.Counts, p.Discount})
+	return json.Marshal(p.plain())
+}
+
+// planJSON is the JSON form of a PricePlan: the same fields as its tags, in
+// the same order, with the optional values as pointers. Pricing and
+// PricePlan encode through it, and the discount is inlined, because
+// encoding/json re-validates the output of every nested MarshalJSON.
+type planJSON struct {
+	Mode      Mode          `json:"mode"`
+	Model     QuantityModel `json:"model,omitempty"`
+	UnitPrice *Money        `json:"unit_price,omitempty"`
+	Tiers     []Tier        `json:"tiers,omitempty"`
+	Quantity  CountRange    `json:"quantity,omitzero"`
+	Counts    CountRange    `json:"counts,omitzero"`
+	Discount  *discountJSON `json:"discount,omitempty"`
+}
+
+func (p *PricePlan) plain() planJSON {
+	var d *discountJSON
+	if !p.Discount.IsZero() {
+		d = p.Discount.plain()
+	}
+	return planJSON{p.Mode, p.Model, optional(p.UnitPrice), p.Tiers, p.Quantity, p.Counts, d}
 }
 
 // unset reports whether m is the zero Money (no currency, no amount), as
@@ -324,6 +343,24 @@ type Pricing struct {
 	// TrialDays is the trial length offered on the yearly/monthly plans; 0
 	// means no trial.
 	TrialDays int `json:"trial_days,omitempty"`
+}
+
+// MarshalJSON encodes the pricing as its plans (each as PricePlan's
+// MarshalJSON does) and trial days.
+//
+// Errors: none of its own; only encoding/json's.
+func (s Pricing) MarshalJSON() ([]byte, error) {
+	plans := make([]planJSON, len(s.Plans))
+	for i := range s.Plans {
+		plans[i] = s.Plans[i].plain()
+	}
+	if s.Plans == nil {
+		plans = nil
+	}
+	return json.Marshal(struct {
+		Plans     []planJSON `json:"plans"`
+		TrialDays int        `json:"trial_days,omitempty"`
+	}{plans, s.TrialDays})
 }
 
 // Plan returns the plan for mode.
