@@ -169,6 +169,18 @@ type CreateOrderInput struct {
 	// same key with the same input returns the first order; with another
 	// input it is ErrIdempotencyMismatch. Required.
 	IdempotencyKey string `json:"idempotency_key"`
+	// PayNow pays the order as it is created, with PayOrder's effects
+	// (place and pay in one call). When the payment needs no call out of
+	// the store (the built-in balance payments or another TxCharger, a
+	// credit account, a reseller's reference order, nothing to pay), the
+	// order and its payment commit in one transaction: a declined payment
+	// leaves no order behind. With an external payment port the order is
+	// created, then paid as PayOrder pays it (a declined payment leaves it
+	// awaiting payment). PayNow is not part of the idempotency
+	// fingerprint: repeating a key returns its order, paying it if it is
+	// still unpaid, and charges once. Not for image orders, whose payment
+	// takes the servers' login: use PayOrder.
+	PayNow bool `json:"pay_now,omitempty"`
 }
 
 // Validate checks the input.
@@ -196,13 +208,14 @@ func (in CreateOrderInput) Validate() error {
 // CreateOrder turns a quote into an order awaiting payment (a reseller's
 // customer's order is for reference and awaits the same PayOrder call,
 // which charges nothing). The order is cancelled if it is not paid within
-// the payment window.
+// the payment window. With in.PayNow it is paid at once (see PayNow).
 //
-// Errors: *InputError (including billing's pricing errors);
-// *NotAllowedError for anyone but a buyer, or a buyer outside the
-// product's whitelist; *NotFoundError for an unlisted product or
-// unavailable specification; *IdempotencyError (ErrIdempotencyMismatch);
-// store errors.
+// Errors: *InputError (including billing's pricing errors, and PayNow for
+// an image order); *NotAllowedError for anyone but a buyer, or a buyer
+// outside the product's whitelist; *NotFoundError for an unlisted product
+// or unavailable specification; *IdempotencyError
+// (ErrIdempotencyMismatch); with PayNow, PayOrder's errors (*PaymentError,
+// *StateError for an earlier order of the key whose window closed).
 func (s *Service) CreateOrder(ctx context.Context, actor Actor, in CreateOrderInput) (Order, error) {
 	if err := checkActor(actor, "place an order", RoleBuyer); err != nil {
 		return Order{}, err
@@ -214,61 +227,107 @@ func (s *Service) CreateOrder(ctx context.Context, actor Actor, in CreateOrderIn
 	hash := fingerprint(string(body), fmt.Sprint(in.AutoRenew), fmt.Sprint(in.Trial))
 	key := "order:" + actor.ID + ":" + in.IdempotencyKey
 	var out Order
+	var paidNow, payLater bool
 	err := s.update(ctx, func(tx Tx) error {
-		if o, found, err := idempotentOrder(tx, key, hash, in.IdempotencyKey); found || err != nil {
-			out = o
-			return err
-		}
-		p, sp, err := s.sellable(tx, in.ProductID, in.SpecID)
+		paidNow, payLater = false, false
+		o, found, err := idempotentOrder(tx, key, hash, in.IdempotencyKey)
 		if err != nil {
 			return err
 		}
-		if !p.Restriction.Allows(actor.ID) {
-			return &NotAllowedError{Actor: actor, Action: "buy " + p.ID, Reason: "the product is restricted to a whitelist of buyers"}
-		}
-		if in.AutoRenew && !s.cfg.AutoRenewOffered(p.Delivery) {
-			return inputErr("auto_renew", true, "auto-renewal is not offered for "+string(p.Delivery))
-		}
-		if in.Trial && !sp.Pricing.TrialAllowed(in.Mode) {
-			return inputErr("trial", true, "the specification offers no trial for "+string(in.Mode))
-		}
-		q, err := s.quote(p, sp, in.QuoteInput)
-		if err != nil {
-			return err
-		}
-		now := s.now()
-		o := Order{
-			ID: s.ids.NewID(KindOrder), Number: s.ids.OrderNumber(now), Kind: OrderNew, Status: OrderPendingPayment,
-			BuyerID: actor.ID, ResellerID: actor.ResellerID, SellerID: p.SellerID, ProductID: p.ID, SpecID: sp.ID,
-			ProductName: p.Name, SpecName: sp.Name, Delivery: p.Delivery, Mode: in.Mode, Duration: in.Duration,
-			Quantity: in.quantity(), AutoRenew: in.AutoRenew, PaymentMethod: PayBalance, Image: in.Image,
-			IdempotencyKey: in.IdempotencyKey, TermsAgreedAt: now, CreatedAt: now, PayBy: now.Add(s.payWindow), UpdatedAt: now,
-		}
-		o.Amount, o.Lines = orderAmount(q)
-		if q.Hourly() && actor.ResellerID == "" {
-			rate := q.Total
-			o.HourlyRate = &rate
-		}
-		if in.Trial {
-			o.Trial = true
-			o.Amount = billing.Zero(q.Total.Currency)
-			o.Lines = []OrderLine{{Description: fmt.Sprintf("%d-day free trial", sp.Pricing.TrialDays), Amount: o.Amount}}
-		}
-		if actor.ResellerID != "" {
-			o.PaymentMethod = PayReseller
-		}
-		o.NextDueAt = &o.PayBy
-		if err := tx.PutOrder(&o); err != nil {
-			return err
-		}
-		if err := tx.PutIdempotency(IdempotencyRecord{Key: key, RequestHash: hash, ResultKind: KindOrder, ResultID: o.ID, CreatedAt: now}); err != nil {
-			return err
+		if !found {
+			if o, err = s.placeOrder(tx, actor, in, key, hash); err != nil {
+				return err
+			}
 		}
 		out = o
-		return emit(tx, now, actor, KindOrder, o.ID, "order.created", "", string(o.Status),
-			map[string]string{"number": o.Number, "kind": string(o.Kind), "amount": o.Amount.String()})
+		if !in.PayNow || o.Status != OrderPendingPayment || o.PaidAt != nil {
+			return nil
+		}
+		if o.Delivery == DeliveryImage {
+			return inputErr("pay_now", true, "an image order is paid with PayOrder, which takes the servers' login")
+		}
+		var acc *Account
+		if a, err := tx.Account(o.BuyerID); err == nil {
+			acc = &a
+		} else if !errIsNotFound(err) {
+			return err
+		}
+		method := payMethod(o, acc)
+		if !s.inStorePayment(o, method) {
+			payLater = true
+			return nil
+		}
+		if s.now().After(o.PayBy) {
+			return &StateError{Kind: KindOrder, ID: o.ID, State: string(o.Status), Action: "pay", Reason: "the payment window has closed"}
+		}
+		if err := s.payTx(tx, actor, &o, method, Receipt{}, false); err != nil {
+			return err
+		}
+		out, paidNow = o, true
+		return nil
 	})
-	return out, err
+	if err != nil {
+		return Order{}, err
+	}
+	switch {
+	case payLater:
+		return s.pay(ctx, actor, PayInput{OrderID: out.ID})
+	case paidNow && s.afterPay(ctx, out, nil):
+		return s.reloadOrder(ctx, out.ID, out)
+	}
+	return out, nil
+}
+
+// placeOrder writes a new order awaiting payment and its idempotency
+// record.
+func (s *Service) placeOrder(tx Tx, actor Actor, in CreateOrderInput, key, hash string) (Order, error) {
+	p, sp, err := s.sellable(tx, in.ProductID, in.SpecID)
+	if err != nil {
+		return Order{}, err
+	}
+	if !p.Restriction.Allows(actor.ID) {
+		return Order{}, &NotAllowedError{Actor: actor, Action: "buy " + p.ID, Reason: "the product is restricted to a whitelist of buyers"}
+	}
+	if in.AutoRenew && !s.cfg.AutoRenewOffered(p.Delivery) {
+		return Order{}, inputErr("auto_renew", true, "auto-renewal is not offered for "+string(p.Delivery))
+	}
+	if in.Trial && !sp.Pricing.TrialAllowed(in.Mode) {
+		return Order{}, inputErr("trial", true, "the specification offers no trial for "+string(in.Mode))
+	}
+	q, err := s.quote(p, sp, in.QuoteInput)
+	if err != nil {
+		return Order{}, err
+	}
+	now := s.now()
+	o := Order{
+		ID: s.ids.NewID(KindOrder), Number: s.ids.OrderNumber(now), Kind: OrderNew, Status: OrderPendingPayment,
+		BuyerID: actor.ID, ResellerID: actor.ResellerID, SellerID: p.SellerID, ProductID: p.ID, SpecID: sp.ID,
+		ProductName: p.Name, SpecName: sp.Name, Delivery: p.Delivery, Mode: in.Mode, Duration: in.Duration,
+		Quantity: in.quantity(), AutoRenew: in.AutoRenew, PaymentMethod: PayBalance, Image: in.Image,
+		IdempotencyKey: in.IdempotencyKey, TermsAgreedAt: now, CreatedAt: now, PayBy: now.Add(s.payWindow), UpdatedAt: now,
+	}
+	o.Amount, o.Lines = orderAmount(q)
+	if q.Hourly() && actor.ResellerID == "" {
+		rate := q.Total
+		o.HourlyRate = &rate
+	}
+	if in.Trial {
+		o.Trial = true
+		o.Amount = billing.Zero(q.Total.Currency)
+		o.Lines = []OrderLine{{Description: fmt.Sprintf("%d-day free trial", sp.Pricing.TrialDays), Amount: o.Amount}}
+	}
+	if actor.ResellerID != "" {
+		o.PaymentMethod = PayReseller
+	}
+	o.NextDueAt = &o.PayBy
+	if err := tx.PutOrder(&o); err != nil {
+		return Order{}, err
+	}
+	if err := tx.PutIdempotency(IdempotencyRecord{Key: key, RequestHash: hash, ResultKind: KindOrder, ResultID: o.ID, CreatedAt: now}); err != nil {
+		return Order{}, err
+	}
+	return o, emit(tx, now, actor, KindOrder, o.ID, "order.created", "", string(o.Status),
+		map[string]string{"number": o.Number, "kind": string(o.Kind), "amount": o.Amount.String()})
 }
 
 // idempotentOrder returns the order an idempotency key already made.

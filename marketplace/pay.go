@@ -103,12 +103,11 @@ func (s *Service) pay(ctx context.Context, actor Actor, in PayInput) (Order, err
 		}
 		plan = &pl
 	}
-	method := o.PaymentMethod
-	if method == PayBalance && acc != nil && acc.Credit {
-		method = PayCredit
-	}
+	method := payMethod(o, acc)
 	var receipt Receipt
-	if method == PayBalance && o.Amount.IsPositive() {
+	if method == PayBalance && o.Amount.IsPositive() && s.txCharger() == nil {
+		// A port outside the store is called outside any transaction; its
+		// idempotency key makes the retry after a crash charge once.
 		receipt, err = s.payments.Charge(ctx, ChargeRequest{IdempotencyKey: "order:" + o.ID, AccountID: o.BuyerID, OrderID: o.ID, Amount: o.Amount})
 		if err != nil {
 			return Order{}, err
@@ -125,23 +124,79 @@ func (s *Service) pay(ctx context.Context, actor Actor, in PayInput) (Order, err
 		if o.Status != OrderPendingPayment {
 			return &StateError{Kind: KindOrder, ID: o.ID, State: string(o.Status), Action: "pay"}
 		}
-		now := s.now()
-		payID, err := s.recordCharge(tx, method, o.ID, o.BuyerID, o.Amount, "order:"+o.ID, receipt, now)
-		if err != nil {
-			return err
-		}
-		o.PaymentMethod, o.PaymentID, o.PaidAt, o.Status, o.NextDueAt, o.UpdatedAt = method, payID, &now, OrderProcessing, nil, now
-		if err := emit(tx, now, actor, KindOrder, o.ID, "order.paid", string(OrderPendingPayment), string(OrderProcessing),
-			map[string]string{"payment_id": payID, "method": string(method), "amount": o.Amount.String()}); err != nil {
-			return err
-		}
-		return s.fulfil(tx, &o, now, plan != nil)
+		return s.payTx(tx, actor, &o, method, receipt, plan != nil)
 	})
 	if err != nil {
 		return Order{}, err
 	}
-	// Delivery that calls out happens after the commit, never inside a
-	// transaction; the runner retries whatever does not finish here.
+	if !s.afterPay(ctx, o, plan) {
+		return o, nil
+	}
+	return s.reloadOrder(ctx, o.ID, o)
+}
+
+// payMethod is how an order is paid: a balance order of a credit account
+// is charged on credit.
+func payMethod(o Order, acc *Account) PaymentMethod {
+	if o.PaymentMethod == PayBalance && acc != nil && acc.Credit {
+		return PayCredit
+	}
+	return o.PaymentMethod
+}
+
+// txCharger returns the payment port's in-transaction charging, if it has
+// it for the service's store.
+func (s *Service) txCharger() TxCharger {
+	if c, ok := s.payments.(TxCharger); ok && c.ChargesIn(s.store) {
+		return c
+	}
+	return nil
+}
+
+// portRecords reports whether the payment port records its own Payment
+// aggregates in the store (BalancePayments, a TxCharger).
+func (s *Service) portRecords() bool {
+	if _, ok := s.payments.(*BalancePayments); ok {
+		return true
+	}
+	return s.txCharger() != nil
+}
+
+// inStorePayment reports whether paying o with method needs no call out of
+// the store: nothing to charge, credit, a reseller's reference order, or a
+// balance the port charges in the transaction.
+func (s *Service) inStorePayment(o Order, method PaymentMethod) bool {
+	return method != PayBalance || !o.Amount.IsPositive() || s.txCharger() != nil
+}
+
+// payTx marks the pending order o paid inside tx and applies it: the
+// charge when the port charges in the transaction (receipt otherwise holds
+// the charge made before it), the payment record, the event, fulfilment.
+func (s *Service) payTx(tx Tx, actor Actor, o *Order, method PaymentMethod, receipt Receipt, deployImage bool) error {
+	now := s.now()
+	if c := s.txCharger(); c != nil && method == PayBalance && o.Amount.IsPositive() {
+		var err error
+		if receipt, err = c.ChargeTx(tx, ChargeRequest{IdempotencyKey: "order:" + o.ID, AccountID: o.BuyerID, OrderID: o.ID, Amount: o.Amount}); err != nil {
+			return err
+		}
+	}
+	payID, err := s.recordCharge(tx, method, o.ID, o.BuyerID, o.Amount, "order:"+o.ID, receipt, now)
+	if err != nil {
+		return err
+	}
+	o.PaymentMethod, o.PaymentID, o.PaidAt, o.Status, o.NextDueAt, o.UpdatedAt = method, payID, &now, OrderProcessing, nil, now
+	if err := emit(tx, now, actor, KindOrder, o.ID, "order.paid", string(OrderPendingPayment), string(OrderProcessing),
+		map[string]string{"payment_id": payID, "method": string(method), "amount": o.Amount.String()}); err != nil {
+		return err
+	}
+	return s.fulfil(tx, o, now, deployImage)
+}
+
+// afterPay starts the delivery that calls out, after the payment's commit
+// and never inside a transaction; the runner retries whatever does not
+// finish here. It reports whether it did anything (the order may have
+// changed since).
+func (s *Service) afterPay(ctx context.Context, o Order, plan *provisioning.Plan) bool {
 	switch {
 	case plan != nil && o.Provisioning.Phase == PhaseDeploy && o.Provisioning.InstanceID == "":
 		s.deploy(ctx, o.ID, plan.Request)
@@ -152,8 +207,10 @@ func (s *Service) pay(ctx context.Context, actor Actor, in PayInput) (Order, err
 		s.provisionStep(ctx, o.ID)
 	case o.Kind == OrderRenewal || o.Kind == OrderUpgrade:
 		s.runSellerCalls(ctx, o.ResourceID)
+	default:
+		return false
 	}
-	return s.reloadOrder(ctx, o.ID, o)
+	return true
 }
 
 func (s *Service) reloadOrder(ctx context.Context, id string, fallback Order) (Order, error) {
@@ -338,7 +395,7 @@ func (s *Service) settleRefund(ctx context.Context, orderID string) error {
 		}
 		now := s.now()
 		refID := receipt.Reference
-		if _, ok := s.payments.(*BalancePayments); !ok || refID == "" {
+		if !s.portRecords() || refID == "" {
 			pay := Payment{ID: s.ids.NewID(KindPayment), Kind: PaymentRefund, Method: o.PaymentMethod, OrderID: o.ID, BuyerID: o.BuyerID,
 				Amount: *o.RefundAmount, IdempotencyKey: "refund:" + o.ID, Reference: receipt.Reference, CreatedAt: now}
 			if err := tx.PutPayment(&pay); err != nil {
@@ -408,10 +465,10 @@ func (s *Service) cancelPaid(tx Tx, o *Order, now time.Time, reason string) erro
 var errNoDeployer = errors.New("marketplace: no VM deployer configured")
 
 // recordCharge records a charge in the store: the Payment aggregate (the
-// default BalancePayments port has written it already) and, for a credit
-// account, the credit used. It returns the payment's id.
+// default BalancePayments port, or a TxCharger, has written it already)
+// and, for a credit account, the credit used. It returns the payment's id.
 func (s *Service) recordCharge(tx Tx, method PaymentMethod, orderID, buyerID string, amount billing.Money, key string, receipt Receipt, now time.Time) (string, error) {
-	if _, ok := s.payments.(*BalancePayments); ok && receipt.Reference != "" {
+	if s.portRecords() && receipt.Reference != "" {
 		return receipt.Reference, nil
 	}
 	pay := Payment{ID: s.ids.NewID(KindPayment), Kind: PaymentCharge, Method: method, OrderID: orderID, BuyerID: buyerID,

@@ -65,6 +65,29 @@ type PaymentPort interface {
 	Refund(ctx context.Context, req RefundRequest) (Receipt, error)
 }
 
+// TxCharger is an optional capability of a PaymentPort whose money lives
+// in the marketplace's own store (found by type assertion, as
+// database/sql/driver finds a driver's optional interfaces). When the
+// service's port has it and ChargesIn reports the service's store,
+// PayOrder charges inside the transaction that marks the order paid: one
+// commit, and no crash can leave a charge on an unpaid order. Ports
+// without it (a host's payment system) are called outside any
+// transaction, as before, with the same idempotency keys. A port with this
+// capability records its own Payment aggregates (charges and refunds) in
+// the store, as BalancePayments does: the service records none for it.
+type TxCharger interface {
+	// ChargesIn reports whether the port keeps its state in store, so
+	// that ChargeTx may run in one of store's transactions.
+	ChargesIn(store Store) bool
+	// ChargeTx takes req.Amount from req.AccountID inside tx, idempotent
+	// on req.IdempotencyKey like Charge. It must do no I/O beyond tx and
+	// must record the charge as a Payment aggregate whose id it returns
+	// as the receipt's Reference.
+	//
+	// Errors: as PaymentPort.Charge; tx's errors.
+	ChargeTx(tx Tx, req ChargeRequest) (Receipt, error)
+}
+
 // ChargeRequest asks the payment port for money.
 type ChargeRequest struct {
 	IdempotencyKey string
@@ -128,72 +151,114 @@ func (p *BalancePayments) Refund(ctx context.Context, req RefundRequest) (Receip
 }
 
 func (p *BalancePayments) move(ctx context.Context, kind PaymentKind, key, account, orderID string, amount billing.Money) (Receipt, error) {
-	switch {
-	case key == "":
-		return Receipt{}, inputErr("idempotency_key", key, "must not be empty")
-	case account == "":
-		return Receipt{}, inputErr("account", account, "must not be empty")
-	case !amount.Valid() || amount.IsNegative():
-		return Receipt{}, inputErr("amount", amount, "must be a non-negative amount in a known currency")
+	if err := checkMove(key, account, amount); err != nil {
+		return Receipt{}, err
 	}
-	idemKey := "payment:" + string(kind) + ":" + key
-	hash := fingerprint(account, orderID, amount.String())
 	var out Receipt
 	err := retryConflicts(ctx, func() error {
 		return p.store.Update(ctx, func(tx Tx) error {
-			if rec, err := tx.Idempotency(idemKey); err == nil {
-				if rec.RequestHash != hash {
-					return &IdempotencyError{Key: key}
-				}
-				pay, err := tx.Payment(rec.ResultID)
-				if err != nil {
-					return err
-				}
-				out = Receipt{Reference: pay.ID, Amount: pay.Amount}
-				return nil
-			} else if !errors.Is(err, ErrNotFound) {
-				return err
-			}
-			now := p.clock().UTC()
-			acc, err := tx.Account(account)
-			switch {
-			case errors.Is(err, ErrNotFound) && kind == PaymentRefund:
-				acc = Account{ID: account, Balance: billing.Zero(amount.Currency), CreditUsed: billing.Zero(amount.Currency)}
-			case errors.Is(err, ErrNotFound):
-				return &PaymentError{Account: account, Amount: amount.String(), Reason: "no prepaid account"}
-			case err != nil:
-				return err
-			}
-			if acc.Balance.Currency != amount.Currency {
-				return &PaymentError{Account: account, Amount: amount.String(), Reason: "account is in " + string(acc.Balance.Currency)}
-			}
-			if kind == PaymentCharge {
-				if acc.Balance.Amount.LessThan(amount.Amount) {
-					return &PaymentError{Account: account, Amount: amount.String(), Reason: "insufficient balance " + acc.Balance.String()}
-				}
-				acc.Balance.Amount = acc.Balance.Amount.Sub(amount.Amount)
-			} else {
-				acc.Balance.Amount = acc.Balance.Amount.Add(amount.Amount)
-			}
-			acc.UpdatedAt = now
-			pay := Payment{ID: p.ids.NewID(KindPayment), Kind: kind, Method: PayBalance, OrderID: orderID, BuyerID: account,
-				Amount: amount, IdempotencyKey: key, CreatedAt: now}
-			if err := tx.PutAccount(&acc); err != nil {
-				return err
-			}
-			if err := tx.PutPayment(&pay); err != nil {
-				return err
-			}
-			if err := tx.PutIdempotency(IdempotencyRecord{Key: idemKey, RequestHash: hash, ResultKind: KindPayment, ResultID: pay.ID, CreatedAt: now}); err != nil {
-				return err
-			}
-			if err := tx.AppendEvent(&Event{At: now, Kind: KindAccount, AggregateID: account, Type: "account." + string(kind),
-				Actor: SystemActor(), To: acc.Balance.String(), Data: eventData(map[string]string{"payment_id": pay.ID, "order_id": orderID, "amount": amount.String()})}); err != nil {
-				return err
-			}
-			out = Receipt{Reference: pay.ID, Amount: amount}
-			return nil
+			var err error
+			out, err = p.moveTx(tx, kind, key, account, orderID, amount)
+			return err
 		})
 	})
 	return out, err
+}
+
+// ChargeTx implements TxCharger: it debits the buyer's balance inside tx,
+// the caller's transaction in the store p keeps its balances in, so that
+// the charge commits (or not) together with whatever the caller writes.
+// A key already used returns the first charge's receipt and moves no more
+// money.
+//
+// Errors: as Charge (store errors are those of tx).
+func (p *BalancePayments) ChargeTx(tx Tx, req ChargeRequest) (Receipt, error) {
+	if err := checkMove(req.IdempotencyKey, req.AccountID, req.Amount); err != nil {
+		return Receipt{}, err
+	}
+	return p.moveTx(tx, PaymentCharge, req.IdempotencyKey, req.AccountID, req.OrderID, req.Amount)
+}
+
+// ChargesIn implements TxCharger: BalancePayments charges in a caller's
+// transaction only when the caller's store is its own.
+func (p *BalancePayments) ChargesIn(store Store) bool { return sameStore(p.store, store) }
+
+// sameStore compares two stores without panicking on a store type that
+// is not comparable (such a store is only ever equal to nothing).
+func sameStore(a, b Store) (same bool) {
+	defer func() {
+		if recover() != nil {
+			same = false
+		}
+	}()
+	return a == b
+}
+
+func checkMove(key, account string, amount billing.Money) error {
+	switch {
+	case key == "":
+		return inputErr("idempotency_key", key, "must not be empty")
+	case account == "":
+		return inputErr("account", account, "must not be empty")
+	case !amount.Valid() || amount.IsNegative():
+		return inputErr("amount", amount, "must be a non-negative amount in a known currency")
+	}
+	return nil
+}
+
+// moveTx moves money within tx: the balance change, the Payment, the
+// idempotency record and the account's event.
+func (p *BalancePayments) moveTx(tx Tx, kind PaymentKind, key, account, orderID string, amount billing.Money) (Receipt, error) {
+	idemKey := "payment:" + string(kind) + ":" + key
+	hash := fingerprint(account, orderID, amount.String())
+	if rec, err := tx.Idempotency(idemKey); err == nil {
+		if rec.RequestHash != hash {
+			return Receipt{}, &IdempotencyError{Key: key}
+		}
+		pay, err := tx.Payment(rec.ResultID)
+		if err != nil {
+			return Receipt{}, err
+		}
+		return Receipt{Reference: pay.ID, Amount: pay.Amount}, nil
+	} else if !errors.Is(err, ErrNotFound) {
+		return Receipt{}, err
+	}
+	now := p.clock().UTC()
+	acc, err := tx.Account(account)
+	switch {
+	case errors.Is(err, ErrNotFound) && kind == PaymentRefund:
+		acc = Account{ID: account, Balance: billing.Zero(amount.Currency), CreditUsed: billing.Zero(amount.Currency)}
+	case errors.Is(err, ErrNotFound):
+		return Receipt{}, &PaymentError{Account: account, Amount: amount.String(), Reason: "no prepaid account"}
+	case err != nil:
+		return Receipt{}, err
+	}
+	if acc.Balance.Currency != amount.Currency {
+		return Receipt{}, &PaymentError{Account: account, Amount: amount.String(), Reason: "account is in " + string(acc.Balance.Currency)}
+	}
+	if kind == PaymentCharge {
+		if acc.Balance.Amount.LessThan(amount.Amount) {
+			return Receipt{}, &PaymentError{Account: account, Amount: amount.String(), Reason: "insufficient balance " + acc.Balance.String()}
+		}
+		acc.Balance.Amount = acc.Balance.Amount.Sub(amount.Amount)
+	} else {
+		acc.Balance.Amount = acc.Balance.Amount.Add(amount.Amount)
+	}
+	acc.UpdatedAt = now
+	pay := Payment{ID: p.ids.NewID(KindPayment), Kind: kind, Method: PayBalance, OrderID: orderID, BuyerID: account,
+		Amount: amount, IdempotencyKey: key, CreatedAt: now}
+	if err := tx.PutAccount(&acc); err != nil {
+		return Receipt{}, err
+	}
+	if err := tx.PutPayment(&pay); err != nil {
+		return Receipt{}, err
+	}
+	if err := tx.PutIdempotency(IdempotencyRecord{Key: idemKey, RequestHash: hash, ResultKind: KindPayment, ResultID: pay.ID, CreatedAt: now}); err != nil {
+		return Receipt{}, err
+	}
+	if err := tx.AppendEvent(&Event{At: now, Kind: KindAccount, AggregateID: account, Type: "account." + string(kind),
+		Actor: SystemActor(), To: acc.Balance.String(), Data: eventData(map[string]string{"payment_id": pay.ID, "order_id": orderID, "amount": amount.String()})}); err != nil {
+		return Receipt{}, err
+	}
+	return Receipt{Reference: pay.ID, Amount: amount}, nil
 }
