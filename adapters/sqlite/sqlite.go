@@ -68,6 +68,7 @@ type Store struct {
 	r    *sql.DB // readers
 	wc   *stmtCache
 	rc   *stmtCache
+	raw  *rawCache // View's statements per reader connection
 
 	queue     chan *writeReq
 	commits   atomic.Int64 // transactions the writer committed
@@ -129,6 +130,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 		r:        r,
 		wc:       newStmtCache(w),
 		rc:       newStmtCache(r),
+		raw:      newRawCache(),
 		queue:    make(chan *writeReq, 1024),
 		closing:  make(chan struct{}),
 		loopDone: make(chan struct{}),
@@ -189,6 +191,7 @@ func (s *Store) Close() error {
 		<-s.loopDone
 		s.wc.close()
 		s.rc.close()
+		s.raw.close()
 		s.closeErr = errors.Join(s.r.Close(), s.w.Close())
 	})
 	return s.closeErr

@@ -29,11 +29,12 @@ func (s *Store) Update(ctx context.Context, fn func(tx marketplace.Tx) error) er
 }
 
 // View implements marketplace.Store: fn sees one consistent snapshot of
-// committed state through a reader connection.
+// committed state through a reader connection (see view.go for the fast
+// path it takes).
 //
-// Errors: whatever fn returns; ctx.Err(); driver errors.
+// Errors: whatever fn returns; ErrClosed; ctx.Err(); driver errors.
 func (s *Store) View(ctx context.Context, fn func(tx marketplace.ReadTx) error) error {
-	return s.read(ctx, func(q sqlTx) error { return fn(&tx{ctx: ctx, q: q}) })
+	return s.view(ctx, func(vt *viewTx) error { return fn(vt) })
 }
 
 // read runs fn in a read transaction on a reader connection.

@@ -213,10 +213,15 @@ func (t *tx) UnsubscribeRequest(id string) (marketplace.UnsubscribeRequest, erro
 	return get[marketplace.UnsubscribeRequest](t, marketplace.KindUnsubscribe, id)
 }
 
+// The read queries that are not per kind, shared by tx and viewTx.
+const (
+	savedItemsQuery  = `SELECT doc FROM og_saved_items WHERE buyer_id = ? ORDER BY added_at, product_id, spec_id`
+	idempotencyQuery = `SELECT doc FROM og_idempotency WHERE key = ?`
+)
+
 // SavedItems implements marketplace.ReadTx.
 func (t *tx) SavedItems(buyerID string) ([]marketplace.SavedItem, error) {
-	rows, err := t.q.QueryContext(t.ctx,
-		`SELECT doc FROM og_saved_items WHERE buyer_id = ? ORDER BY added_at, product_id, spec_id`, buyerID)
+	rows, err := t.q.QueryContext(t.ctx, savedItemsQuery, buyerID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: saved items of %q: %w", buyerID, err)
 	}
@@ -231,7 +236,7 @@ func (t *tx) SavedItems(buyerID string) ([]marketplace.SavedItem, error) {
 func (t *tx) Idempotency(key string) (marketplace.IdempotencyRecord, error) {
 	var v marketplace.IdempotencyRecord
 	var doc []byte
-	err := t.q.QueryRowContext(t.ctx, `SELECT doc FROM og_idempotency WHERE key = ?`, key).Scan(&doc)
+	err := t.q.QueryRowContext(t.ctx, idempotencyQuery, key).Scan(&doc)
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, &marketplace.NotFoundError{Kind: marketplace.KindIdempotency, ID: key}
 	}
