@@ -239,9 +239,17 @@ func (s *Service) CreateOrder(ctx context.Context, actor Actor, in CreateOrderIn
 				return err
 			}
 		}
-		out = o
+		// put writes a new order that is not paid here; one paid here is
+		// written once, by its fulfilment.
+		put := func() error {
+			out = o
+			if found {
+				return nil
+			}
+			return tx.PutOrder(&out)
+		}
 		if !in.PayNow || o.Status != OrderPendingPayment || o.PaidAt != nil {
-			return nil
+			return put()
 		}
 		if o.Delivery == DeliveryImage {
 			return inputErr("pay_now", true, "an image order is paid with PayOrder, which takes the servers' login")
@@ -255,7 +263,7 @@ func (s *Service) CreateOrder(ctx context.Context, actor Actor, in CreateOrderIn
 		method := payMethod(o, acc)
 		if !s.inStorePayment(o, method) {
 			payLater = true
-			return nil
+			return put()
 		}
 		if s.now().After(o.PayBy) {
 			return &StateError{Kind: KindOrder, ID: o.ID, State: string(o.Status), Action: "pay", Reason: "the payment window has closed"}
@@ -278,8 +286,8 @@ func (s *Service) CreateOrder(ctx context.Context, actor Actor, in CreateOrderIn
 	return out, nil
 }
 
-// placeOrder writes a new order awaiting payment and its idempotency
-// record.
+// placeOrder makes a new order awaiting payment and writes its
+// idempotency record and event; the caller writes the order.
 func (s *Service) placeOrder(tx Tx, actor Actor, in CreateOrderInput, key, hash string) (Order, error) {
 	p, sp, err := s.sellable(tx, in.ProductID, in.SpecID)
 	if err != nil {
@@ -320,9 +328,6 @@ func (s *Service) placeOrder(tx Tx, actor Actor, in CreateOrderInput, key, hash 
 		o.PaymentMethod = PayReseller
 	}
 	o.NextDueAt = &o.PayBy
-	if err := tx.PutOrder(&o); err != nil {
-		return Order{}, err
-	}
 	if err := tx.PutIdempotency(IdempotencyRecord{Key: key, RequestHash: hash, ResultKind: KindOrder, ResultID: o.ID, CreatedAt: now}); err != nil {
 		return Order{}, err
 	}
