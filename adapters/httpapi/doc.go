@@ -27,7 +27,7 @@
 // JSON bodies are limited (1 MiB by default, WithMaxBody), must be exactly
 // one JSON value, and may not carry unknown members; decimals are strings
 // ({"amount":"5.00","currency":"USD"}) and times RFC 3339. Creating orders,
-// renewals and upgrades takes an Idempotency-Key header. Resources that can
+// renewals and upgrades, and unsubscribing, take an Idempotency-Key header. Resources that can
 // be updated carry an ETag (their aggregate version); If-Match makes an
 // update conditional (412 precondition_failed when stale) and is required
 // to edit a product (428 precondition_required without it).
@@ -45,12 +45,13 @@
 //	catalog     GET /v1/products, /v1/products/{id}, /v1/products/{id}/contact, /v1/sellers/{id}
 //	seller      PUT /v1/sellers/{id}; GET, POST /v1/seller/products; PUT /v1/seller/products/{id};
 //	            POST /v1/seller/products/{id}/submit|delist, .../specs/{spec}/discontinue
-//	operator    GET /v1/review/products; POST /v1/review/products/{id}
+//	operator    GET /v1/review/products; POST /v1/review/products/{id};
+//	            GET /v1/review/refunds; POST /v1/review/refunds/{id} (held refunds above the review threshold)
 //	saved list  GET, POST /v1/saved; DELETE /v1/saved/{product}
 //	checkout    POST /v1/quotes, /v1/orders; GET /v1/orders, /v1/orders/{id}; POST /v1/orders/{id}/pay|cancel
 //	apps        GET /v1/apps, /v1/apps/{id}, /v1/apps/{id}/contact, /v1/resources/{id};
 //	            POST /v1/apps/{id}/password, /v1/apps/{id}/upgrade/quote, /v1/apps/{id}/upgrade, /v1/apps/{id}/renew;
-//	            PUT /v1/apps/{id}/auto-renew, /v1/renewal-day
+//	            POST /v1/apps/{id}/end (end pay-per-use); PUT /v1/apps/{id}/auto-renew, /v1/renewal-day
 //	unsubscribe GET /v1/apps/{id}/unsubscription, /v1/apps/{id}/refund-quote; POST /v1/apps/{id}/unsubscribe,
 //	            /v1/apps/{id}/unsubscribe-requests; GET /v1/unsubscribe-requests; POST /v1/unsubscribe-requests/{id}/decision
 //	invoices    POST, GET /v1/invoices; POST /v1/invoices/{id}/issue|return

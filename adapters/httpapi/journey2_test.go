@@ -193,7 +193,7 @@ func TestImageJourney(t *testing.T) {
 		var before marketplace.Account
 		e.Must(http.StatusOK, "GET", "/v1/accounts/buyer-1", tokBuyer, nil).JSON(t, &before)
 		var uo marketplace.Order
-		e.Must(http.StatusOK, "POST", "/v1/apps/"+first.ResourceID+"/unsubscribe", tokBuyer, nil).JSON(t, &uo)
+		e.Must(http.StatusOK, "POST", "/v1/apps/"+first.ResourceID+"/unsubscribe", tokBuyer, nil, "Idempotency-Key", "unsub-1").JSON(t, &uo)
 		if uo.Kind != marketplace.OrderUnsubscription || !uo.Amount.Amount.Equal(want) {
 			t.Errorf("unsubscription order = %+v, want a refund of %s", uo, want)
 		}
@@ -205,8 +205,27 @@ func TestImageJourney(t *testing.T) {
 		if a := e.waitApp(first.ResourceID, marketplace.ResourceUnsubscribed, time.Minute, 5); a.Status != marketplace.ResourceUnsubscribed {
 			t.Errorf("after unsubscribing: %s", a.Status)
 		}
-		if got := e.Do("POST", "/v1/apps/"+first.ResourceID+"/unsubscribe", tokBuyer, nil); got.Status < 400 {
+		// A retry with the same key (a lost answer) returns the same order
+		// and refunds nothing more; a new key finds the app unsubscribed;
+		// the key reused for another app is refused.
+		var again marketplace.Order
+		e.Must(http.StatusOK, "POST", "/v1/apps/"+first.ResourceID+"/unsubscribe", tokBuyer, nil, "Idempotency-Key", "unsub-1").JSON(t, &again)
+		if again.ID != uo.ID {
+			t.Errorf("same Idempotency-Key gave unsubscription orders %s and %s", uo.ID, again.ID)
+		}
+		var retried marketplace.Account
+		e.Must(http.StatusOK, "GET", "/v1/accounts/buyer-1", tokBuyer, nil).JSON(t, &retried)
+		if !retried.Balance.Amount.Equal(after.Balance.Amount) {
+			t.Errorf("the retried unsubscription moved the balance %s → %s", after.Balance, retried.Balance)
+		}
+		if got := e.Do("POST", "/v1/apps/"+first.ResourceID+"/unsubscribe", tokBuyer, nil, "Idempotency-Key", "unsub-2"); got.Status < 400 {
 			t.Errorf("unsubscribing twice: %s", got)
+		}
+		if got := e.Do("POST", "/v1/apps/"+second.ResourceID+"/unsubscribe", tokBuyer, nil, "Idempotency-Key", "unsub-1"); got.Status != 422 || got.Code() != "idempotency_mismatch" {
+			t.Errorf("key reused for another app: %s", got)
+		}
+		if got := e.Do("POST", "/v1/apps/"+second.ResourceID+"/unsubscribe", tokBuyer, nil); got.Status != 400 || got.Code() != "invalid_input" {
+			t.Errorf("unsubscribing without Idempotency-Key: %s", got)
 		}
 
 		// The second is renewed by a month (from its expiry), auto-renewal

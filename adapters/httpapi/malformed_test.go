@@ -77,6 +77,7 @@ func malformedRequests(f *fixture) []badRequest {
 		{"POST", "/v1/invoices", tokBuyer},
 		{"POST", "/v1/accounts/buyer-1/top-up", tokOperator},
 		{"PUT", "/v1/accounts/buyer-1/credit", tokOperator},
+		{"POST", "/v1/review/refunds/" + f.order, tokOperator},
 	}
 	huge := `{"name":"` + strings.Repeat("x", httpapi.DefaultMaxBody) + `"}`
 	for _, b := range bodies {
@@ -139,6 +140,14 @@ func malformedRequests(f *fixture) []badRequest {
 		{name: "wrong method", method: "DELETE", path: "/v1/orders", token: tokBuyer, status: 405, code: "method_not_allowed"},
 		{name: "multipart expected", method: "POST", path: "/v1/flows/" + f.flow + "/attachments", token: tokBuyer, body: `{}`, status: 415, code: "unsupported_media_type"},
 		{name: "multipart without boundary", method: "POST", path: "/v1/flows/" + f.flow + "/attachments", token: tokBuyer, body: `x`, headers: []string{"Content-Type", "multipart/form-data"}, status: 400, code: "malformed_json"},
+		{name: "unsubscribe without Idempotency-Key", method: "POST", path: "/v1/apps/" + f.app + "/unsubscribe", token: tokBuyer, status: 400, code: "invalid_input"},
+		{name: "unsubscribe with an oversized Idempotency-Key", method: "POST", path: "/v1/apps/" + f.app + "/unsubscribe", token: tokBuyer, headers: []string{"Idempotency-Key", strings.Repeat("k", 201)}, status: 400, code: "invalid_input"},
+		{name: "end with a bad id", method: "POST", path: "/v1/apps/a%20b/end", token: tokBuyer, status: 400, code: "invalid_parameter"},
+		{name: "refund rejection without reason", method: "POST", path: "/v1/review/refunds/" + f.order, token: tokOperator, body: `{"approve":false}`, status: 400, code: "invalid_input"},
+		{name: "refund approve as string", method: "POST", path: "/v1/review/refunds/" + f.order, token: tokOperator, body: `{"approve":"yes"}`, status: 400, code: "invalid_type"},
+		{name: "refund review bad If-Match", method: "POST", path: "/v1/review/refunds/" + f.order, token: tokOperator, headers: []string{"If-Match", "v1"}, body: `{"approve":true}`, status: 400, code: "invalid_parameter"},
+		{name: "refund reviews limit zero", method: "GET", path: "/v1/review/refunds?limit=0", token: tokOperator, status: 400, code: "invalid_parameter"},
+		{name: "refund reviews bad cursor", method: "GET", path: "/v1/review/refunds?cursor=-3", token: tokOperator, status: 400, code: "invalid_input"},
 		{name: "pay with unknown field", method: "POST", path: "/v1/orders/" + f.order + "/pay", token: tokBuyer, body: `{"tip":1}`, status: 400, code: "unknown_field"},
 	} {
 		out = append(out, c)

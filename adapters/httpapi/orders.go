@@ -43,9 +43,9 @@ type orderBody struct {
 // with the same key returns the same order; the same key with another
 // body is 422 idempotency_mismatch.
 func (h *Handler) createOrder(w http.ResponseWriter, r *http.Request, a marketplace.Actor) error {
-	key := r.Header.Get("Idempotency-Key")
-	if key == "" || len(key) > 200 {
-		return badRequest(CodeInvalidInput, "Idempotency-Key", "the Idempotency-Key header is required (1-200 bytes)")
+	key, err := idempotencyKey(r)
+	if err != nil {
+		return err
 	}
 	var b orderBody
 	if err := h.decodeJSON(w, r, &b); err != nil {

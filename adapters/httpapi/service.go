@@ -59,6 +59,12 @@ type Service interface {
 	ProposeUnsubscribe(ctx context.Context, actor marketplace.Actor, in marketplace.ProposeInput) (marketplace.UnsubscribeRequest, error)
 	DecideUnsubscribe(ctx context.Context, actor marketplace.Actor, in marketplace.DecideInput) (marketplace.UnsubscribeRequest, error)
 	ListUnsubscribeRequests(ctx context.Context, actor marketplace.Actor, status marketplace.UnsubscribeStatus, cursor string, limit int) (marketplace.Page[marketplace.UnsubscribeRequest], error)
+	UnsubscribeResource(ctx context.Context, actor marketplace.Actor, in marketplace.UnsubscribeInput) (marketplace.Order, error)
+	EndPayPerUse(ctx context.Context, actor marketplace.Actor, resourceID string) (marketplace.Resource, error)
+
+	// Refund review (operators).
+	ReviewRefund(ctx context.Context, actor marketplace.Actor, in marketplace.RefundDecisionInput) (marketplace.Order, error)
+	RefundReviews(ctx context.Context, actor marketplace.Actor, cursor string, limit int) (marketplace.Page[marketplace.Order], error)
 
 	// Invoices.
 	RequestInvoice(ctx context.Context, actor marketplace.Actor, in marketplace.InvoiceInput) (marketplace.Invoice, error)
@@ -87,6 +93,7 @@ func (h *Handler) register() {
 	h.registerFlows()
 	h.registerApps()
 	h.registerUnsubscribe()
+	h.registerRefunds()
 	h.registerInvoices()
 	h.registerAccounts()
 }

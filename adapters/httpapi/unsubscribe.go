@@ -45,14 +45,22 @@ func (h *Handler) quoteRefund(w http.ResponseWriter, r *http.Request, a marketpl
 	return nil
 }
 
-// unsubscribe: the direct unsubscription (images and other products
-// refunded by the formula); the answer is the unsubscription order.
+// unsubscribe: POST /v1/apps/{id}/unsubscribe with Idempotency-Key — the
+// direct unsubscription (images and other products refunded by the
+// formula); the answer is the unsubscription order. Repeating the request
+// with the same key returns the same order (a retry after a lost answer
+// does not fail on the now-unsubscribed app); the same key for another
+// app is 422 idempotency_mismatch.
 func (h *Handler) unsubscribe(w http.ResponseWriter, r *http.Request, a marketplace.Actor) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	o, err := h.svc.Unsubscribe(r.Context(), a, id)
+	key, err := idempotencyKey(r)
+	if err != nil {
+		return err
+	}
+	o, err := h.svc.UnsubscribeResource(r.Context(), a, marketplace.UnsubscribeInput{ResourceID: id, IdempotencyKey: key})
 	if err != nil {
 		return err
 	}

@@ -48,7 +48,7 @@
 //	curl -H "Authorization: Bearer $B" --json '{"login":{"password":"Cloud-Pass-2026","confirm_password":"Cloud-Pass-2026"}}' localhost:8080/v1/orders/<order>/pay
 //	curl -H "Authorization: Bearer $O" --json '{"duration":"240h"}' localhost:8080/v1/clock/advance
 //	curl -H "Authorization: Bearer $B" localhost:8080/v1/apps/<resource>/refund-quote   # <resource>: the paid order's "resource_id"
-//	curl -H "Authorization: Bearer $B" -X POST localhost:8080/v1/apps/<resource>/unsubscribe
+//	curl -H "Authorization: Bearer $B" -H "Idempotency-Key: u1" -X POST localhost:8080/v1/apps/<resource>/unsubscribe
 package main
 
 import (

@@ -460,7 +460,7 @@ func TestSimulatedImageWalkthrough(t *testing.T) {
 	if ref["kind"] != "in_use" || ref["used_hours"] != float64(240) {
 		t.Fatalf("refund quote = %v", ref)
 	}
-	u := c.must(200, "POST", "/v1/apps/"+res+"/unsubscribe", buyer, nil)
+	u := c.must(200, "POST", "/v1/apps/"+res+"/unsubscribe", buyer, nil, "Idempotency-Key", "u1")
 	if u["kind"] != "unsubscription" || u["amount"].(map[string]any)["amount"] != ref["total"].(map[string]any)["amount"] {
 		t.Errorf("unsubscription = %v, want the quoted refund %v", u, ref["total"])
 	}
