@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -15,7 +16,8 @@ import (
 var ErrInvalidOption = errors.New("postgres: invalid option")
 
 type options struct {
-	schema string
+	schema   string
+	eagerSeq bool
 }
 
 // Option configures Open and New.
@@ -27,16 +29,30 @@ type Option func(*options)
 // schema.
 func WithSchema(name string) Option { return func(o *options) { o.schema = name } }
 
+// WithEagerSequence makes AppendEvent number the event at once, taking the
+// sequencer's row lock for the rest of the transaction, so that e.Seq is
+// exact when AppendEvent returns. By default the events are numbered in
+// the round trip that commits, which holds that lock far shorter (event
+// writers no longer commit strictly one at a time for the whole
+// transaction) but leaves e.Seq provisional until Update returns; see the
+// package documentation.
+func WithEagerSequence() Option { return func(o *options) { o.eagerSeq = true } }
+
 var schemaName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
 
 // Store is the PostgreSQL implementation of marketplace.Store, for
 // marketplaces that run as several processes on one database. It is safe for
 // concurrent use.
 type Store struct {
-	pool   *pgxpool.Pool
-	owned  bool   // Close closes the pool
-	schema string // empty: search_path
-	q      sqlText
+	pool     *pgxpool.Pool
+	owned    bool   // Close closes the pool
+	schema   string // empty: search_path
+	q        sqlText
+	eagerSeq bool
+	// lastSeq is the highest event number this store has seen committed
+	// (valid once seqKnown): the base of AppendEvent's provisional numbers.
+	lastSeq  atomic.Int64
+	seqKnown atomic.Bool
 }
 
 // Open connects a pool to dsn (a PostgreSQL URL or key=value string) and
@@ -90,7 +106,7 @@ func buildOptions(opts []Option) (options, error) {
 }
 
 func newStore(pool *pgxpool.Pool, owned bool, o options) *Store {
-	return &Store{pool: pool, owned: owned, schema: o.schema, q: buildSQL(o.schema)}
+	return &Store{pool: pool, owned: owned, schema: o.schema, q: buildSQL(o.schema), eagerSeq: o.eagerSeq}
 }
 
 // Pool returns the store's connection pool.

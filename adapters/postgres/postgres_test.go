@@ -5,10 +5,12 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -38,10 +40,10 @@ func newSchema() string {
 }
 
 // openSchema opens a store on schema, migrated, closed when the test ends.
-func openSchema(t testing.TB, schema string) *postgres.Store {
+func openSchema(t testing.TB, schema string, opts ...postgres.Option) *postgres.Store {
 	t.Helper()
 	ctx := context.Background()
-	st, err := postgres.Open(ctx, testDSN(t), postgres.WithSchema(schema))
+	st, err := postgres.Open(ctx, testDSN(t), append([]postgres.Option{postgres.WithSchema(schema)}, opts...)...)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -54,10 +56,10 @@ func openSchema(t testing.TB, schema string) *postgres.Store {
 
 // openTemp opens a store on a new schema that is dropped when the test
 // ends.
-func openTemp(t testing.TB) *postgres.Store {
+func openTemp(t testing.TB, opts ...postgres.Option) *postgres.Store {
 	t.Helper()
 	schema := newSchema()
-	st := openSchema(t, schema)
+	st := openSchema(t, schema, opts...)
 	dsn := testDSN(t)
 	t.Cleanup(func() {
 		ctx := context.Background()
@@ -83,6 +85,96 @@ func TestStore(t *testing.T) {
 			return openSchema(t, st.Schema())
 		}})
 }
+
+// TestStoreEagerSequence runs the conformance suite with events numbered
+// at AppendEvent instead of at commit.
+func TestStoreEagerSequence(t *testing.T) {
+	storetest.RunWithOptions(t,
+		func(t *testing.T) marketplace.Store { return openTemp(t, postgres.WithEagerSequence()) },
+		storetest.Options{Reopen: func(t *testing.T, s marketplace.Store) marketplace.Store {
+			st := s.(*postgres.Store)
+			st.Close()
+			return openSchema(t, st.Schema(), postgres.WithEagerSequence())
+		}})
+}
+
+// TestEventsNumberedAtCommit: concurrent writers, some rolling back, get
+// gap-free numbers; after Update returns each event's Seq is the number
+// Events reports for it, and a writer's events are consecutive.
+func TestEventsNumberedAtCommit(t *testing.T) {
+	st := openTemp(t)
+	ctx := context.Background()
+	const writers, each = 8, 10
+	type got struct{ a, b *marketplace.Event }
+	results := make([][]got, writers)
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				id := fmt.Sprintf("o%d-%d", w, i)
+				a := &marketplace.Event{At: time.Unix(int64(i), 0), Kind: marketplace.KindOrder, AggregateID: id, Type: "order.created"}
+				b := &marketplace.Event{At: time.Unix(int64(i), 0), Kind: marketplace.KindOrder, AggregateID: id, Type: "order.paid"}
+				err := st.Update(ctx, func(tx marketplace.Tx) error {
+					if err := tx.AppendEvent(a); err != nil {
+						return err
+					}
+					if err := tx.AppendEvent(b); err != nil {
+						return err
+					}
+					if i%3 == 2 {
+						return errRollback
+					}
+					return nil
+				})
+				if i%3 == 2 {
+					if !errors.Is(err, errRollback) {
+						t.Errorf("rolled-back update: %v", err)
+					}
+					continue
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				results[w] = append(results[w], got{a, b})
+			}
+		}()
+	}
+	wg.Wait()
+	evs, err := st.Events(ctx, 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bySeq := map[int64]marketplace.Event{}
+	for i, e := range evs {
+		if e.Seq != int64(i+1) {
+			t.Fatalf("event %d has seq %d: not gap-free", i, e.Seq)
+		}
+		bySeq[e.Seq] = e
+	}
+	n := 0
+	for _, rs := range results {
+		for _, r := range rs {
+			n += 2
+			if r.b.Seq != r.a.Seq+1 {
+				t.Errorf("%s: seqs %d, %d not consecutive", r.a.AggregateID, r.a.Seq, r.b.Seq)
+			}
+			if e := bySeq[r.a.Seq]; e.AggregateID != r.a.AggregateID || e.Type != r.a.Type {
+				t.Errorf("seq %d is %s %s, want %s %s", r.a.Seq, e.AggregateID, e.Type, r.a.AggregateID, r.a.Type)
+			}
+			if e := bySeq[r.b.Seq]; e.AggregateID != r.b.AggregateID || e.Type != r.b.Type {
+				t.Errorf("seq %d is %s %s, want %s %s", r.b.Seq, e.AggregateID, e.Type, r.b.AggregateID, r.b.Type)
+			}
+		}
+	}
+	if n != len(evs) {
+		t.Fatalf("%d events stored, %d committed", len(evs), n)
+	}
+}
+
+var errRollback = errors.New("roll back")
 
 func TestOptions(t *testing.T) {
 	ctx := context.Background()

@@ -24,7 +24,7 @@ var _ marketplace.Store = (*Store)(nil)
 // Errors: whatever fn returns, unchanged; *marketplace.ConflictError
 // (marketplace.ErrConflict); ctx.Err(); pgx errors.
 func (s *Store) Update(ctx context.Context, fn func(tx marketplace.Tx) error) error {
-	return s.update(ctx, func(q querier) error { return fn(&tx{ctx: ctx, q: q, s: &s.q}) })
+	return s.update(ctx, func(t *tx) error { return fn(t) })
 }
 
 // View implements marketplace.Store: fn reads one snapshot (a read-only

@@ -26,6 +26,22 @@ type tx struct {
 	ctx context.Context
 	q   querier
 	s   *sqlText
+	st  *Store
+	// pending are the events AppendEvent queued, numbered and inserted
+	// just before COMMIT (see commitEvents); events are the caller's
+	// values, whose Seq is set to the committed number.
+	pending []pendingEvent
+	last    int64 // the sequencer after commitEvents
+}
+
+// pendingEvent is one event waiting for its sequence number.
+type pendingEvent struct {
+	e    *marketplace.Event
+	at   time.Time
+	kind string
+	agg  string
+	typ  string
+	doc  string
 }
 
 var _ marketplace.Tx = (*tx)(nil)
@@ -57,9 +73,10 @@ type kindSQL struct {
 // sqlText holds every statement with table names qualified by the store's
 // schema, built once per store.
 type sqlText struct {
-	prefix string // `"schema".` or ""
-	kinds  map[marketplace.Kind]kindSQL
-	claim  string
+	prefix       string // `"schema".` or ""
+	kinds        map[marketplace.Kind]kindSQL
+	claim        string
+	appendEvents string
 }
 
 // t qualifies a table name.
@@ -103,6 +120,7 @@ func buildSQL(schema string) sqlText {
 		}
 	}
 	s.claim = buildClaim(&s)
+	s.appendEvents = appendEventsSQL(&s)
 	return s
 }
 
@@ -402,11 +420,22 @@ func (t *tx) PutIdempotency(v marketplace.IdempotencyRecord) error {
 	return nil
 }
 
-// AppendEvent implements marketplace.Tx. It increments the single
-// sequencer row and inserts the event in one statement; the row lock on the
-// sequencer is held until the transaction ends, which makes the sequence
-// gap-free and ordered by commit.
+// AppendEvent implements marketplace.Tx. By default it only queues the
+// event: Update numbers and inserts the transaction's events as its last
+// statement, in the round trip that commits (see commitEvents), so the
+// sequencer row is locked only for that round trip. e.Seq is then
+// provisional until Update returns nil (the last number this store saw
+// committed plus the event's position), exact when no other transaction
+// commits events in between, and Update sets it to the committed number.
+// WithEagerSequence numbers the event here instead, holding the sequencer
+// lock from now until the transaction ends, and e.Seq is exact at once.
+//
+// Errors: *marketplace.InputError for an event without kind, aggregate id
+// or type; pgx errors.
 func (t *tx) AppendEvent(e *marketplace.Event) error {
+	if t.st != nil && !t.st.eagerSeq {
+		return t.queueEvent(e)
+	}
 	if e.Kind == "" || e.AggregateID == "" || e.Type == "" {
 		return &marketplace.InputError{Field: "event", Value: e.Type, Reason: "kind, aggregate id and type must not be empty"}
 	}
@@ -448,4 +477,84 @@ func collectDocs[T any](rows pgx.Rows) ([]T, error) {
 		out = append(out, v)
 	}
 	return out, rows.Err()
+}
+
+// queueEvent validates and encodes e and queues it for commitEvents.
+func (t *tx) queueEvent(e *marketplace.Event) error {
+	if e.Kind == "" || e.AggregateID == "" || e.Type == "" {
+		return &marketplace.InputError{Field: "event", Value: e.Type, Reason: "kind, aggregate id and type must not be empty"}
+	}
+	cp := *e
+	cp.At = cp.At.UTC()
+	cp.Seq = 0
+	doc, err := json.Marshal(cp)
+	if err != nil {
+		return fmt.Errorf("postgres: encode event: %w", err)
+	}
+	base, err := t.st.lastCommittedSeq(t)
+	if err != nil {
+		return err
+	}
+	t.pending = append(t.pending, pendingEvent{e: e, at: cp.At, kind: string(cp.Kind), agg: cp.AggregateID, typ: cp.Type, doc: string(doc)})
+	e.Seq = base + int64(len(t.pending))
+	return nil
+}
+
+// lastCommittedSeq is the highest sequence number this store has seen
+// committed, read from the sequencer (without locking it) the first time.
+func (s *Store) lastCommittedSeq(t *tx) (int64, error) {
+	if s.seqKnown.Load() {
+		return s.lastSeq.Load(), nil
+	}
+	var last int64
+	if err := t.q.QueryRow(t.ctx, `SELECT last FROM `+t.s.t("og_sequencer")+` WHERE id = 1`).Scan(&last); err != nil {
+		return 0, wrapErr(t.ctx, "read sequencer", err)
+	}
+	s.sawSeq(last)
+	return s.lastSeq.Load(), nil
+}
+
+// sawSeq records a committed sequence number.
+func (s *Store) sawSeq(last int64) {
+	for {
+		cur := s.lastSeq.Load()
+		if last <= cur || s.lastSeq.CompareAndSwap(cur, last) {
+			break
+		}
+	}
+	s.seqKnown.Store(true)
+}
+
+// appendEventsSQL numbers and inserts n queued events: it increments the
+// sequencer by n (taking its row lock until the transaction ends) and
+// inserts the events with the n numbers ending at the new value, in the
+// order they were appended. It returns the new value.
+func appendEventsSQL(s *sqlText) string {
+	return `WITH s AS (UPDATE ` + s.t("og_sequencer") + ` SET last = last + $1::bigint WHERE id = 1 RETURNING last),
+	ins AS (INSERT INTO ` + s.t("og_events") + ` (seq, at, kind, aggregate_id, type, doc)
+		SELECT s.last - $1::bigint + e.ord, e.at, e.kind, e.agg, e.typ, e.doc::json
+		FROM s, unnest($2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS e(at, kind, agg, typ, doc, ord))
+	SELECT last FROM s`
+}
+
+// queueEvents adds the statement that numbers and inserts t's pending
+// events to b.
+func (t *tx) queueEvents(b *pgx.Batch) {
+	n := len(t.pending)
+	ats := make([]time.Time, n)
+	kinds, aggs, typs, docs := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	for i, p := range t.pending {
+		ats[i], kinds[i], aggs[i], typs[i], docs[i] = p.at, p.kind, p.agg, p.typ, p.doc
+	}
+	b.Queue(t.s.appendEvents, int64(n), ats, kinds, aggs, typs, docs)
+}
+
+// numbered sets the caller's events to their committed numbers, the n
+// ending at last.
+func (t *tx) numbered(last int64) {
+	n := int64(len(t.pending))
+	for i, p := range t.pending {
+		p.e.Seq = last - n + int64(i) + 1
+	}
+	t.st.sawSeq(last)
 }

@@ -130,8 +130,9 @@ func (s *Store) view(ctx context.Context, fn func(q querier) error) error {
 }
 
 // update runs fn in a READ COMMITTED transaction begun with fn's first
-// statement, committing if fn returns nil.
-func (s *Store) update(ctx context.Context, fn func(q querier) error) error {
+// statement, committing if fn returns nil. The events fn appended are
+// numbered and inserted in the same round trip as COMMIT.
+func (s *Store) update(ctx context.Context, fn func(t *tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -141,6 +142,7 @@ func (s *Store) update(ctx context.Context, fn func(q querier) error) error {
 	}
 	defer conn.Release()
 	l := &lazyTx{conn: conn, begin: beginWrite}
+	t := &tx{ctx: ctx, q: l, s: &s.q, st: s}
 	end := func(stmt string) (pgconn.CommandTag, error) {
 		tag, err := conn.Exec(context.WithoutCancel(ctx), stmt)
 		if err != nil {
@@ -149,20 +151,27 @@ func (s *Store) update(ctx context.Context, fn func(q querier) error) error {
 		}
 		return tag, err
 	}
-	if err := fn(l); err != nil {
+	if err := fn(t); err != nil {
 		if l.begun {
 			_, _ = end("ROLLBACK")
 		}
 		return err
 	}
-	if !l.begun {
+	if !l.begun && len(t.pending) == 0 {
 		return nil // nothing was read or written
 	}
 	if err := ctx.Err(); err != nil {
-		_, _ = end("ROLLBACK")
+		if l.begun {
+			_, _ = end("ROLLBACK")
+		}
 		return err
 	}
-	tag, err := conn.Exec(ctx, "COMMIT")
+	var tag pgconn.CommandTag
+	if len(t.pending) == 0 {
+		tag, err = conn.Exec(ctx, "COMMIT")
+	} else {
+		tag, err = s.commitEvents(ctx, conn, l, t)
+	}
 	if err != nil {
 		_ = conn.Conn().Close(context.WithoutCancel(ctx))
 		if isConflict(err) {
@@ -175,7 +184,37 @@ func (s *Store) update(ctx context.Context, fn func(q querier) error) error {
 		// server rolled everything back.
 		return fmt.Errorf("postgres: commit: %w", pgx.ErrTxCommitRollback)
 	}
+	if len(t.pending) > 0 {
+		t.numbered(t.last)
+	}
 	return nil
+}
+
+// commitEvents sends, in one round trip, BEGIN if nothing began the
+// transaction yet, the statement that takes the sequencer's row lock and
+// numbers and inserts t's events, and COMMIT: the lock is held for this
+// round trip only, so transactions that append events run side by side
+// and queue only for their commits. On success t.last is the new
+// sequencer value.
+func (s *Store) commitEvents(ctx context.Context, conn *pgxpool.Conn, l *lazyTx, t *tx) (pgconn.CommandTag, error) {
+	b := &pgx.Batch{}
+	if !l.begun {
+		b.Queue(beginWrite)
+	}
+	t.queueEvents(b)
+	b.Queue("COMMIT")
+	br := conn.SendBatch(ctx, b)
+	defer br.Close()
+	if !l.begun {
+		if _, err := br.Exec(); err != nil {
+			return pgconn.CommandTag{}, err
+		}
+		l.begun = true
+	}
+	if err := br.QueryRow().Scan(&t.last); err != nil {
+		return pgconn.CommandTag{}, fmt.Errorf("append events: %w", err)
+	}
+	return br.Exec()
 }
 
 // readBatch sends BEGIN (a read-only snapshot) and the queries queue adds
