@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/opengallery/opengallery/adapters/postgres"
 	"github.com/opengallery/opengallery/marketplace"
 )
 
@@ -102,6 +103,53 @@ func BenchmarkCommit(b *testing.B) {
 			ctx := context.Background()
 			parallel(b, clients, func(c, i int) error {
 				return servicePlacePay(ctx, svc, buyerID(c), fmt.Sprintf("k%08d", i))
+			})
+		})
+	}
+}
+
+// BenchmarkEventWrite isolates the event sequencer: 8 clients each run
+// transactions that read their account, append an event and write the
+// account back (three statements and a commit, as a marketplace use case
+// appends its event before its last writes), with the events numbered at commit (the
+// default) and at AppendEvent (WithEagerSequence, the sequencer locked for
+// the rest of the transaction), beside the bare 8-client single-row commit.
+func BenchmarkEventWrite(b *testing.B) {
+	const clients = 8
+	b.Run("bare-insert", func(b *testing.B) {
+		b.ReportAllocs()
+		pool := barePool(b, clients)
+		ctx := context.Background()
+		parallel(b, clients, func(_, i int) error {
+			_, err := pool.Exec(ctx, `INSERT INTO t (id, v) VALUES ($1, $2)`, i, "order")
+			return err
+		})
+	})
+	for _, c := range []struct {
+		name string
+		opts []postgres.Option
+	}{{"at-commit", nil}, {"eager", []postgres.Option{postgres.WithEagerSequence()}}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			st := openTemp(b, c.opts...)
+			buyers := make([]string, clients)
+			for i := range buyers {
+				buyers[i] = buyerID(i)
+			}
+			seedShop(b, st, buyers...)
+			ctx := context.Background()
+			parallel(b, clients, func(cl, i int) error {
+				return st.Update(ctx, func(tx marketplace.Tx) error {
+					a, err := tx.Account(buyerID(cl))
+					if err != nil {
+						return err
+					}
+					if err := tx.AppendEvent(&marketplace.Event{At: time.Unix(int64(i), 0), Kind: marketplace.KindAccount,
+						AggregateID: a.ID, Type: "account.touched"}); err != nil {
+						return err
+					}
+					return tx.PutAccount(&a)
+				})
 			})
 		})
 	}
