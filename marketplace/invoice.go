@@ -121,6 +121,58 @@ func billingInvoice(inv Invoice) billing.Invoice {
 	return b
 }
 
+// GetInvoice returns one invoice to its buyer or an operator; its Version
+// is what InvoiceActionInput.Version names for a conditional change.
+//
+// Errors: *InputError; *NotAllowedError for sellers and the system;
+// *NotFoundError (also for another buyer's invoice); store errors.
+func (s *Service) GetInvoice(ctx context.Context, actor Actor, id string) (Invoice, error) {
+	if err := checkActor(actor, "read an invoice", RoleBuyer, RoleOperator); err != nil {
+		return Invoice{}, err
+	}
+	if err := checkID("invoice_id", id); err != nil {
+		return Invoice{}, err
+	}
+	var inv Invoice
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		if inv, err = tx.Invoice(id); err != nil {
+			return err
+		}
+		if actor.Role == RoleBuyer && !actor.IsBuyer(inv.BuyerID) {
+			return notFound(KindInvoice, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return Invoice{}, err
+	}
+	return inv, nil
+}
+
+// InvoiceActionInput names an invoice to issue or return and, optionally,
+// the version the caller read: a change to an invoice that moved on since
+// is refused rather than applied to a state the caller did not see.
+type InvoiceActionInput struct {
+	InvoiceID string `json:"invoice_id"`
+	// Version is the invoice's version as read (GetInvoice); 0 skips the
+	// check.
+	Version int64 `json:"version,omitempty"`
+}
+
+// Validate checks the input.
+//
+// Errors: *InputError (ErrInvalidInput).
+func (in InvoiceActionInput) Validate() error {
+	if err := checkID("invoice_id", in.InvoiceID); err != nil {
+		return err
+	}
+	if in.Version < 0 {
+		return inputErr("version", in.Version, "must not be negative")
+	}
+	return nil
+}
+
 // IssueInvoice issues a requested invoice (operators). An issued invoice
 // blocks unsubscription until it is returned.
 //
@@ -128,7 +180,16 @@ func billingInvoice(inv Invoice) billing.Invoice {
 // *NotFoundError; errors wrapping ErrConflict and billing's
 // *TransitionError unless requested; store errors.
 func (s *Service) IssueInvoice(ctx context.Context, actor Actor, id string) (Invoice, error) {
-	return s.moveInvoice(ctx, actor, id, "issue", RoleOperator)
+	return s.moveInvoice(ctx, actor, InvoiceActionInput{InvoiceID: id}, "issue", RoleOperator)
+}
+
+// IssueInvoiceIf is IssueInvoice conditional on the invoice still being
+// at in.Version (when set).
+//
+// Errors: as IssueInvoice; *ConflictError (ErrConflict, Want and Have set)
+// when the invoice's version is no longer in.Version.
+func (s *Service) IssueInvoiceIf(ctx context.Context, actor Actor, in InvoiceActionInput) (Invoice, error) {
+	return s.moveInvoice(ctx, actor, in, "issue", RoleOperator)
 }
 
 // ReturnInvoice returns an issued invoice (its buyer or an operator): a
@@ -137,16 +198,26 @@ func (s *Service) IssueInvoice(ctx context.Context, actor Actor, id string) (Inv
 //
 // Errors: as IssueInvoice, with the buyer allowed too.
 func (s *Service) ReturnInvoice(ctx context.Context, actor Actor, id string) (Invoice, error) {
-	return s.moveInvoice(ctx, actor, id, "return", RoleOperator, RoleBuyer)
+	return s.moveInvoice(ctx, actor, InvoiceActionInput{InvoiceID: id}, "return", RoleOperator, RoleBuyer)
 }
 
-func (s *Service) moveInvoice(ctx context.Context, actor Actor, id, action string, roles ...Role) (Invoice, error) {
+// ReturnInvoiceIf is ReturnInvoice conditional on the invoice still being
+// at in.Version (when set).
+//
+// Errors: as ReturnInvoice; *ConflictError (ErrConflict, Want and Have
+// set) when the invoice's version is no longer in.Version.
+func (s *Service) ReturnInvoiceIf(ctx context.Context, actor Actor, in InvoiceActionInput) (Invoice, error) {
+	return s.moveInvoice(ctx, actor, in, "return", RoleOperator, RoleBuyer)
+}
+
+func (s *Service) moveInvoice(ctx context.Context, actor Actor, in InvoiceActionInput, action string, roles ...Role) (Invoice, error) {
 	if err := checkActor(actor, action+" an invoice", roles...); err != nil {
 		return Invoice{}, err
 	}
-	if err := checkID("invoice_id", id); err != nil {
+	if err := in.Validate(); err != nil {
 		return Invoice{}, err
 	}
+	id := in.InvoiceID
 	var out Invoice
 	err := s.update(ctx, func(tx Tx) error {
 		inv, err := tx.Invoice(id)
@@ -155,6 +226,9 @@ func (s *Service) moveInvoice(ctx context.Context, actor Actor, id, action strin
 		}
 		if actor.Role == RoleBuyer && !actor.IsBuyer(inv.BuyerID) {
 			return notFound(KindInvoice, id)
+		}
+		if in.Version != 0 && in.Version != inv.Version {
+			return &ConflictError{Kind: KindInvoice, ID: id, Want: in.Version, Have: inv.Version}
 		}
 		now := s.now()
 		b := billingInvoice(inv)

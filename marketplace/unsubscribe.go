@@ -464,6 +464,9 @@ type DecideInput struct {
 	RequestID string `json:"request_id"`
 	Agree     bool   `json:"agree"`
 	Comment   string `json:"comment,omitempty"` // required to reject
+	// Version is the request's version as read (GetUnsubscribeRequest);
+	// 0 skips the check. A request that moved on since is not decided.
+	Version int64 `json:"version,omitempty"`
 }
 
 // Validate checks the input.
@@ -476,6 +479,9 @@ func (in DecideInput) Validate() error {
 	if !in.Agree && strings.TrimSpace(in.Comment) == "" {
 		return inputErr("comment", in.Comment, "a rejection needs a comment")
 	}
+	if in.Version < 0 {
+		return inputErr("version", in.Version, "must not be negative")
+	}
 	return checkText("comment", in.Comment, 0, 1000)
 }
 
@@ -486,8 +492,9 @@ func (in DecideInput) Validate() error {
 // propose again.
 //
 // Errors: *InputError; *NotAllowedError for anyone but a seller;
-// *NotFoundError (not the seller's request); *StateError unless proposed;
-// store errors.
+// *NotFoundError (not the seller's request); *ConflictError (ErrConflict,
+// Want and Have set) when in.Version is set and the request is no longer
+// at it; *StateError unless proposed; store errors.
 func (s *Service) DecideUnsubscribe(ctx context.Context, actor Actor, in DecideInput) (UnsubscribeRequest, error) {
 	if err := checkActor(actor, "answer an unsubscription", RoleSeller); err != nil {
 		return UnsubscribeRequest{}, err
@@ -505,6 +512,9 @@ func (s *Service) DecideUnsubscribe(ctx context.Context, actor Actor, in DecideI
 		}
 		if !actor.IsSeller(u.SellerID) {
 			return notFound(KindUnsubscribe, in.RequestID)
+		}
+		if in.Version != 0 && in.Version != u.Version {
+			return &ConflictError{Kind: KindUnsubscribe, ID: u.ID, Want: in.Version, Have: u.Version}
 		}
 		if u.Status != UnsubscribeProposed {
 			return &StateError{Kind: KindUnsubscribe, ID: u.ID, State: string(u.Status), Action: "decide"}
@@ -561,6 +571,36 @@ func markRequestRefunded(tx Tx, o Order, now time.Time) error {
 		return err
 	}
 	return emit(tx, now, SystemActor(), KindUnsubscribe, u.ID, "unsubscribe.refunded", string(UnsubscribeAgreed), string(UnsubscribeRefunded), nil)
+}
+
+// GetUnsubscribeRequest returns one negotiated unsubscription request to
+// its buyer, the seller of the product, or an operator; its Version is what
+// DecideInput.Version names for a conditional decision.
+//
+// Errors: *InputError; *NotAllowedError for the system; *NotFoundError
+// (also for another party's request); store errors.
+func (s *Service) GetUnsubscribeRequest(ctx context.Context, actor Actor, id string) (UnsubscribeRequest, error) {
+	if err := checkActor(actor, "read an unsubscription", RoleBuyer, RoleSeller, RoleOperator); err != nil {
+		return UnsubscribeRequest{}, err
+	}
+	if err := checkID("request_id", id); err != nil {
+		return UnsubscribeRequest{}, err
+	}
+	var u UnsubscribeRequest
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		if u, err = tx.UnsubscribeRequest(id); err != nil {
+			return err
+		}
+		if !actor.IsOperator() && !actor.IsBuyer(u.BuyerID) && !actor.IsSeller(u.SellerID) {
+			return notFound(KindUnsubscribe, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return UnsubscribeRequest{}, err
+	}
+	return u, nil
 }
 
 // ListUnsubscribeRequests lists the buyer's or the seller's requests

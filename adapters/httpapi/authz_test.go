@@ -66,6 +66,8 @@ func authzMatrix(f *fixture) []access {
 		{"POST /v1/apps/{id}/unsubscribe-requests", "POST", "/v1/apps/" + f.app + "/unsubscribe-requests", map[string]any{"amount": usd("1.00"), "reason": "x"}, nil, []string{buyer}},
 		{"POST /v1/unsubscribe-requests/{id}/decision", "POST", "/v1/unsubscribe-requests/" + f.unsubRequest + "/decision", map[string]any{"agree": false, "comment": "no"}, nil, []string{seller}},
 		{"POST /v1/invoices", "POST", "/v1/invoices", map[string]any{"order_id": f.order, "title": "Hijack Ltd"}, nil, []string{buyer}},
+		{"GET /v1/invoices/{id}", "GET", "/v1/invoices/" + f.invoice, nil, nil, []string{buyer, op}},
+		{"GET /v1/unsubscribe-requests/{id}", "GET", "/v1/unsubscribe-requests/" + f.unsubRequest, nil, nil, []string{buyer, seller, op}},
 		{"POST /v1/invoices/{id}/issue", "POST", "/v1/invoices/" + f.invoice + "/issue", nil, nil, []string{op}},
 		{"POST /v1/invoices/{id}/return", "POST", "/v1/invoices/" + f.invoice + "/return", nil, nil, []string{buyer, op}},
 		{"GET /v1/accounts/{id}", "GET", "/v1/accounts/buyer-1", nil, nil, []string{buyer, op}},

@@ -53,8 +53,9 @@
 //	            POST /v1/apps/{id}/password, /v1/apps/{id}/upgrade/quote, /v1/apps/{id}/upgrade, /v1/apps/{id}/renew;
 //	            POST /v1/apps/{id}/end (end pay-per-use); PUT /v1/apps/{id}/auto-renew, /v1/renewal-day
 //	unsubscribe GET /v1/apps/{id}/unsubscription, /v1/apps/{id}/refund-quote; POST /v1/apps/{id}/unsubscribe,
-//	            /v1/apps/{id}/unsubscribe-requests; GET /v1/unsubscribe-requests; POST /v1/unsubscribe-requests/{id}/decision
-//	invoices    POST, GET /v1/invoices; POST /v1/invoices/{id}/issue|return
+//	            /v1/apps/{id}/unsubscribe-requests; GET /v1/unsubscribe-requests, /v1/unsubscribe-requests/{id};
+//	            POST /v1/unsubscribe-requests/{id}/decision (If-Match)
+//	invoices    POST, GET /v1/invoices; GET /v1/invoices/{id}; POST /v1/invoices/{id}/issue|return (If-Match)
 //	supervision GET /v1/flows, /v1/flows/{id}, /v1/flows/{id}/records, /v1/flows/{id}/actions;
 //	            POST /v1/flows/{id}/actions/{action}, /v1/flows/{id}/attachments; GET /v1/flows/{id}/attachments/{key}
 //	accounts    GET /v1/accounts/{id}; POST /v1/accounts/{id}/top-up|settle; PUT /v1/accounts/{id}/credit

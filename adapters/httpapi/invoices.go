@@ -9,6 +9,7 @@ import (
 func (h *Handler) registerInvoices() {
 	h.handle("POST /v1/invoices", h.requestInvoice)
 	h.handle("GET /v1/invoices", h.listInvoices)
+	h.handle("GET /v1/invoices/{id}", h.getInvoice)
 	h.handle("POST /v1/invoices/{id}/issue", h.issueInvoice)
 	h.handle("POST /v1/invoices/{id}/return", h.returnInvoice)
 }
@@ -46,12 +47,13 @@ func (h *Handler) listInvoices(w http.ResponseWriter, r *http.Request, a marketp
 	return nil
 }
 
-func (h *Handler) invoiceAction(w http.ResponseWriter, r *http.Request, do func(id string) (marketplace.Invoice, error)) error {
+// getInvoice: GET /v1/invoices/{id} — one invoice, with its ETag.
+func (h *Handler) getInvoice(w http.ResponseWriter, r *http.Request, a marketplace.Actor) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	inv, err := do(id)
+	inv, err := h.svc.GetInvoice(r.Context(), a, id)
 	if err != nil {
 		return err
 	}
@@ -59,10 +61,39 @@ func (h *Handler) invoiceAction(w http.ResponseWriter, r *http.Request, do func(
 	return nil
 }
 
+// invoiceAction issues or returns an invoice. With If-Match (the ETag of
+// GET /v1/invoices/{id}) the change is refused with 412 unless the invoice
+// is still at that version; the check is made inside the domain's
+// transaction, so it cannot race another change.
+func (h *Handler) invoiceAction(w http.ResponseWriter, r *http.Request,
+	do func(in marketplace.InvoiceActionInput) (marketplace.Invoice, error)) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	want, err := ifMatch(r)
+	if err != nil {
+		return err
+	}
+	inv, err := do(marketplace.InvoiceActionInput{InvoiceID: id, Version: want})
+	if err != nil {
+		if want != 0 {
+			return staleAsPrecondition(err)
+		}
+		return err
+	}
+	writeVersioned(w, http.StatusOK, inv.Version, inv)
+	return nil
+}
+
 func (h *Handler) issueInvoice(w http.ResponseWriter, r *http.Request, a marketplace.Actor) error {
-	return h.invoiceAction(w, r, func(id string) (marketplace.Invoice, error) { return h.svc.IssueInvoice(r.Context(), a, id) })
+	return h.invoiceAction(w, r, func(in marketplace.InvoiceActionInput) (marketplace.Invoice, error) {
+		return h.svc.IssueInvoiceIf(r.Context(), a, in)
+	})
 }
 
 func (h *Handler) returnInvoice(w http.ResponseWriter, r *http.Request, a marketplace.Actor) error {
-	return h.invoiceAction(w, r, func(id string) (marketplace.Invoice, error) { return h.svc.ReturnInvoice(r.Context(), a, id) })
+	return h.invoiceAction(w, r, func(in marketplace.InvoiceActionInput) (marketplace.Invoice, error) {
+		return h.svc.ReturnInvoiceIf(r.Context(), a, in)
+	})
 }

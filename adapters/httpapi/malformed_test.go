@@ -148,6 +148,13 @@ func malformedRequests(f *fixture) []badRequest {
 		{name: "refund review bad If-Match", method: "POST", path: "/v1/review/refunds/" + f.order, token: tokOperator, headers: []string{"If-Match", "v1"}, body: `{"approve":true}`, status: 400, code: "invalid_parameter"},
 		{name: "refund reviews limit zero", method: "GET", path: "/v1/review/refunds?limit=0", token: tokOperator, status: 400, code: "invalid_parameter"},
 		{name: "refund reviews bad cursor", method: "GET", path: "/v1/review/refunds?cursor=-3", token: tokOperator, status: 400, code: "invalid_input"},
+		{name: "issue invoice bad If-Match", method: "POST", path: "/v1/invoices/" + f.invoice + "/issue", token: tokOperator, headers: []string{"If-Match", `"v0"`}, status: 400, code: "invalid_parameter"},
+		{name: "return invoice weak If-Match", method: "POST", path: "/v1/invoices/" + f.invoice + "/return", token: tokBuyer, headers: []string{"If-Match", `W/"v1"`}, status: 400, code: "invalid_parameter"},
+		{name: "decision bad If-Match", method: "POST", path: "/v1/unsubscribe-requests/" + f.unsubRequest + "/decision", token: tokSeller, headers: []string{"If-Match", "latest"}, body: `{"agree":false,"comment":"no"}`, status: 400, code: "invalid_parameter"},
+		{name: "stale If-Match on issue", method: "POST", path: "/v1/invoices/" + f.invoice + "/issue", token: tokOperator, headers: []string{"If-Match", `"v99"`}, status: 412, code: "precondition_failed"},
+		{name: "stale If-Match on decision", method: "POST", path: "/v1/unsubscribe-requests/" + f.unsubRequest + "/decision", token: tokSeller, headers: []string{"If-Match", `"v99"`}, body: `{"agree":false,"comment":"no"}`, status: 412, code: "precondition_failed"},
+		{name: "invoice id too long", method: "GET", path: "/v1/invoices/" + strings.Repeat("i", 129), token: tokBuyer, status: 400, code: "invalid_parameter"},
+		{name: "unsubscribe request bad id", method: "GET", path: "/v1/unsubscribe-requests/a%20b", token: tokSeller, status: 400, code: "invalid_parameter"},
 		{name: "pay with unknown field", method: "POST", path: "/v1/orders/" + f.order + "/pay", token: tokBuyer, body: `{"tip":1}`, status: 400, code: "unknown_field"},
 	} {
 		out = append(out, c)

@@ -59,6 +59,7 @@ type Service interface {
 	ProposeUnsubscribe(ctx context.Context, actor marketplace.Actor, in marketplace.ProposeInput) (marketplace.UnsubscribeRequest, error)
 	DecideUnsubscribe(ctx context.Context, actor marketplace.Actor, in marketplace.DecideInput) (marketplace.UnsubscribeRequest, error)
 	ListUnsubscribeRequests(ctx context.Context, actor marketplace.Actor, status marketplace.UnsubscribeStatus, cursor string, limit int) (marketplace.Page[marketplace.UnsubscribeRequest], error)
+	GetUnsubscribeRequest(ctx context.Context, actor marketplace.Actor, id string) (marketplace.UnsubscribeRequest, error)
 	UnsubscribeResource(ctx context.Context, actor marketplace.Actor, in marketplace.UnsubscribeInput) (marketplace.Order, error)
 	EndPayPerUse(ctx context.Context, actor marketplace.Actor, resourceID string) (marketplace.Resource, error)
 
@@ -68,8 +69,9 @@ type Service interface {
 
 	// Invoices.
 	RequestInvoice(ctx context.Context, actor marketplace.Actor, in marketplace.InvoiceInput) (marketplace.Invoice, error)
-	IssueInvoice(ctx context.Context, actor marketplace.Actor, id string) (marketplace.Invoice, error)
-	ReturnInvoice(ctx context.Context, actor marketplace.Actor, id string) (marketplace.Invoice, error)
+	GetInvoice(ctx context.Context, actor marketplace.Actor, id string) (marketplace.Invoice, error)
+	IssueInvoiceIf(ctx context.Context, actor marketplace.Actor, in marketplace.InvoiceActionInput) (marketplace.Invoice, error)
+	ReturnInvoiceIf(ctx context.Context, actor marketplace.Actor, in marketplace.InvoiceActionInput) (marketplace.Invoice, error)
 	ListInvoices(ctx context.Context, actor marketplace.Actor, status marketplace.InvoiceStatus, cursor string, limit int) (marketplace.Page[marketplace.Invoice], error)
 
 	// Accounts and the event feed.

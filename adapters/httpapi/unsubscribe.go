@@ -13,6 +13,7 @@ func (h *Handler) registerUnsubscribe() {
 	h.handle("POST /v1/apps/{id}/unsubscribe", h.unsubscribe)
 	h.handle("POST /v1/apps/{id}/unsubscribe-requests", h.proposeUnsubscribe)
 	h.handle("GET /v1/unsubscribe-requests", h.listUnsubscribeRequests)
+	h.handle("GET /v1/unsubscribe-requests/{id}", h.getUnsubscribeRequest)
 	h.handle("POST /v1/unsubscribe-requests/{id}/decision", h.decideUnsubscribe)
 }
 
@@ -118,10 +119,32 @@ type decideBody struct {
 	Comment string `json:"comment,omitempty"`
 }
 
+// getUnsubscribeRequest: GET /v1/unsubscribe-requests/{id} — one
+// negotiated request, to its buyer, the product's seller or an operator,
+// with its ETag.
+func (h *Handler) getUnsubscribeRequest(w http.ResponseWriter, r *http.Request, a marketplace.Actor) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	req, err := h.svc.GetUnsubscribeRequest(r.Context(), a, id)
+	if err != nil {
+		return err
+	}
+	writeVersioned(w, http.StatusOK, req.Version, req)
+	return nil
+}
+
 // decideUnsubscribe: the seller agrees (the refund follows within 3 hours)
-// or rejects with a comment.
+// or rejects with a comment. With If-Match (the request's ETag) the
+// decision is refused with 412 unless the request is still at that
+// version.
 func (h *Handler) decideUnsubscribe(w http.ResponseWriter, r *http.Request, a marketplace.Actor) error {
 	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	want, err := ifMatch(r)
 	if err != nil {
 		return err
 	}
@@ -129,8 +152,11 @@ func (h *Handler) decideUnsubscribe(w http.ResponseWriter, r *http.Request, a ma
 	if err := h.decodeJSON(w, r, &b); err != nil {
 		return err
 	}
-	req, err := h.svc.DecideUnsubscribe(r.Context(), a, marketplace.DecideInput{RequestID: id, Agree: b.Agree, Comment: b.Comment})
+	req, err := h.svc.DecideUnsubscribe(r.Context(), a, marketplace.DecideInput{RequestID: id, Agree: b.Agree, Comment: b.Comment, Version: want})
 	if err != nil {
+		if want != 0 {
+			return staleAsPrecondition(err)
+		}
 		return err
 	}
 	writeVersioned(w, http.StatusOK, req.Version, req)
