@@ -20,11 +20,14 @@ type AppView struct {
 	GuideURL    string   `json:"guide_url,omitempty"`
 	Memo        string   `json:"memo,omitempty"`
 	Servers     []string `json:"servers,omitempty"`
+	// ReleasedServers are an ended image's former servers, released in the
+	// cloud.
+	ReleasedServers []string `json:"released_servers,omitempty"`
 }
 
 func appView(a AppInfo) AppView {
 	v := AppView{InstanceID: a.InstanceID, Username: a.Username, FrontEndURL: a.FrontEndURL, AdminURL: a.AdminURL,
-		GuideURL: a.GuideURL, Memo: a.Memo, Servers: a.Servers}
+		GuideURL: a.GuideURL, Memo: a.Memo, Servers: a.Servers, ReleasedServers: a.ReleasedServers}
 	if len(a.PasswordCipher) > 0 {
 		v.Password = MaskedPassword
 	}
@@ -60,6 +63,7 @@ type PurchasedApp struct {
 }
 
 func (s *Service) purchasedApp(tx ReadTx, r Resource, now time.Time) PurchasedApp {
+	r = r.shown()
 	pa := PurchasedApp{ID: r.ID, ProductID: r.ProductID, ProductName: r.ProductName, SpecID: r.SpecID, SpecName: r.SpecName,
 		Delivery: r.Delivery, Status: r.Status, Mode: r.Mode, Quantity: r.Quantity, PurchasedAt: r.PurchasedAt,
 		ExpiresAt: r.ExpiresAt, AutoRenew: r.AutoRenew, RenewalDay: r.RenewalDay, App: appView(r.App), FlowID: r.FlowID,
@@ -133,7 +137,9 @@ func (s *Service) GetPurchasedApp(ctx context.Context, actor Actor, id string) (
 }
 
 // GetResource returns the full resource to its buyer, its seller or an
-// operator (the password sealed, never in clear).
+// operator (the password sealed, never in clear). An ended image whose
+// servers were released lists them in App.ReleasedServers, not
+// App.Servers.
 //
 // Errors: *InputError; *NotFoundError; store errors.
 func (s *Service) GetResource(ctx context.Context, actor Actor, id string) (Resource, error) {
@@ -149,7 +155,7 @@ func (s *Service) GetResource(ctx context.Context, actor Actor, id string) (Reso
 		if !canSee(actor, r.BuyerID, r.SellerID) {
 			return notFound(KindResource, id)
 		}
-		out = r
+		out = r.shown()
 		return nil
 	})
 	return out, err

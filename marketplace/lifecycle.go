@@ -119,23 +119,11 @@ func (s *Service) runResource(ctx context.Context, item DueItem) error {
 		if cur.Version != r.Version {
 			return errSkip
 		}
-		from := cur.Status
-		cur.Status, cur.UpdatedAt = want, now
-		lc := billing.NewLifecycle(s.cfg, expiry)
-		cur.GraceEndsAt, cur.RetentionEndsAt = &lc.GraceEnd, &lc.RetentionEnd
-		switch want {
-		case ResourceRetention:
-			s.owe(&cur, CallFreeze, "", now)
-		case ResourceReleased:
-			cur.ReleasedAt = &now
-			s.owe(&cur, CallRelease, "", now)
-		}
-		s.scheduleResource(&cur, now)
-		if err := tx.PutResource(&cur); err != nil {
+		if err := s.changeLifecycle(tx, &cur, want, expiry, now); err != nil {
 			return err
 		}
 		r = cur
-		return emit(tx, now, SystemActor(), KindResource, cur.ID, "resource."+string(want), string(from), string(want), nil)
+		return nil
 	})
 	if errors.Is(err, errSkip) {
 		return nil
@@ -145,6 +133,27 @@ func (s *Service) runResource(ctx context.Context, item DueItem) error {
 	}
 	s.runSellerCalls(ctx, r.ID)
 	return nil
+}
+
+// changeLifecycle moves cur to want (grace, retention with a freeze owed
+// to the seller, release with a release owed) inside tx, with its event.
+func (s *Service) changeLifecycle(tx Tx, cur *Resource, want ResourceStatus, expiry, now time.Time) error {
+	from := cur.Status
+	cur.Status, cur.UpdatedAt = want, now
+	lc := billing.NewLifecycle(s.cfg, expiry)
+	cur.GraceEndsAt, cur.RetentionEndsAt = &lc.GraceEnd, &lc.RetentionEnd
+	switch want {
+	case ResourceRetention:
+		s.owe(cur, CallFreeze, "", now)
+	case ResourceReleased:
+		cur.ReleasedAt = &now
+		s.owe(cur, CallRelease, "", now)
+	}
+	s.scheduleResource(cur, now)
+	if err := tx.PutResource(cur); err != nil {
+		return err
+	}
+	return emit(tx, now, SystemActor(), KindResource, cur.ID, "resource."+string(want), string(from), string(want), nil)
 }
 
 // rescheduleResource recomputes a resource's next due time when there was

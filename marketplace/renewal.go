@@ -108,7 +108,12 @@ func (s *Service) renewalOrder(tx ReadTx, r Resource, count int, actor Actor, no
 		return Order{}, err
 	}
 	sp, _ := p.Spec(r.SpecID)
-	q, err := billing.NewQuote(s.cfg, billing.QuoteInput{Pricing: sp.Pricing, Mode: r.Mode, Count: count, Quantity: int64(r.Quantity), Label: sp.Name})
+	infra, err := s.renewalInfrastructure(tx, r)
+	if err != nil {
+		return Order{}, err
+	}
+	q, err := billing.NewQuote(s.cfg, billing.QuoteInput{Pricing: sp.Pricing, Mode: r.Mode, Count: count, Quantity: int64(r.Quantity),
+		Label: sp.Name, Infrastructure: infra})
 	if err != nil {
 		return Order{}, wrapBilling(KindResource, r.ID, "renew", err)
 	}
@@ -116,6 +121,44 @@ func (s *Service) renewalOrder(tx ReadTx, r Resource, count int, actor Actor, no
 	o.Duration = count
 	o.Amount, o.Lines = orderAmount(q)
 	return o, nil
+}
+
+// renewalInfrastructure is the cloud server part of an image's renewal:
+// the servers keep running, so a renewal pays for them as the purchase
+// did — the flavor the image order chose (the catalog's recommended one
+// when it chose none) at the catalog's current price for the mode, added
+// to the software price by billing.NewQuote exactly as at checkout. It is
+// nil for other products, and when no deployer is configured (the
+// purchase was then priced without servers too). Unlike checkout it does
+// not re-check that the product still offers the region: the servers are
+// already there.
+//
+// Errors: *NotFoundError for a missing original order; *InputError when
+// the catalog no longer prices the flavor in that region and mode.
+func (s *Service) renewalInfrastructure(tx ReadTx, r Resource) (*billing.Infrastructure, error) {
+	if r.Delivery != DeliveryImage || s.deployer == nil || r.Mode == billing.OneTime || r.Mode == billing.PayPerUse {
+		return nil, nil
+	}
+	first, err := tx.Order(r.OrderID)
+	if err != nil {
+		return nil, err
+	}
+	if first.Image == nil {
+		return nil, nil
+	}
+	flavor := first.Image.Flavor
+	if flavor == "" {
+		f, err := s.catalog.RecommendedFlavor()
+		if err != nil {
+			return nil, inputErr("image.flavor", "", "no flavor to price the servers: "+err.Error())
+		}
+		flavor = f.Name
+	}
+	price, err := s.catalog.Price(first.Image.Region, flavor, r.Mode)
+	if err != nil {
+		return nil, inputErr("image.flavor", flavor, err.Error())
+	}
+	return &billing.Infrastructure{Flavor: flavor, Price: price}, nil
 }
 
 // changeOrder starts an order that acts on an existing resource.

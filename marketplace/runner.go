@@ -3,8 +3,11 @@ package marketplace
 import (
 	"context"
 	"errors"
+	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/opengallery/opengallery/billing"
 	"github.com/opengallery/opengallery/provisioning"
 	"github.com/opengallery/opengallery/supervision"
 )
@@ -46,7 +49,7 @@ func (s *Service) RunDue(ctx context.Context) (RunReport, error) {
 		if err != nil {
 			return rep, err
 		}
-		fresh := 0
+		var fresh []DueItem
 		for _, it := range items {
 			key := DueItem{Kind: it.Kind, ID: it.ID, Version: it.Version}
 			id := string(it.Kind) + "/" + it.ID
@@ -55,17 +58,180 @@ func (s *Service) RunDue(ctx context.Context) (RunReport, error) {
 			}
 			seen[key] = true
 			times[id]++
-			fresh++
-			rep.Claimed++
-			if err := s.runItem(ctx, it); err != nil && !errors.Is(err, errSkip) {
-				rep.Failed++
-				s.log.Error("marketplace: due item failed", "kind", it.Kind, "id", it.ID, "err", err)
-			}
+			fresh = append(fresh, it)
 		}
-		if fresh == 0 {
+		if len(fresh) == 0 {
 			return rep, nil
 		}
+		rep.Claimed += len(fresh)
+		rep.Failed += s.runItems(ctx, fresh)
 	}
+}
+
+// runItems does the work of claimed items and returns how many failed.
+// Resources whose due work stays in the store (a lifecycle change or a
+// new due time) are applied several to a transaction; everything else,
+// and everything that calls out, item by item as before.
+func (s *Service) runItems(ctx context.Context, items []DueItem) int {
+	var failed atomic.Int64
+	fail := func(it DueItem, err error) {
+		if err != nil && !errors.Is(err, errSkip) {
+			failed.Add(1)
+			s.log.Error("marketplace: due item failed", "kind", it.Kind, "id", it.ID, "err", err)
+		}
+	}
+	now := s.now()
+	rest, batched := s.planResources(ctx, items, now)
+	// The groups touch distinct aggregates, so a few run at once: a store
+	// that groups concurrent transactions into one commit (SQLite's
+	// writer) shares commits between them, and one group's work overlaps
+	// another's commit.
+	var groups [][]resourceStep
+	for start := 0; start < len(batched); start += s.txBatch {
+		groups = append(groups, batched[start:min(start+s.txBatch, len(batched))])
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runnerWorkers, len(groups)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(groups) {
+					return
+				}
+				group := groups[i]
+				calls, err := s.applyResourceSteps(ctx, group, now)
+				if err != nil {
+					// One bad item must not hold up the others: each
+					// again, alone.
+					for _, st := range group {
+						fail(st.item, s.runItem(ctx, st.item))
+					}
+					continue
+				}
+				for _, id := range calls {
+					s.runSellerCalls(ctx, id)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, it := range rest {
+		fail(it, s.runItem(ctx, it))
+	}
+	return int(failed.Load())
+}
+
+// runnerWorkers is how many batches of due resources RunDue applies at
+// once.
+const runnerWorkers = 4
+
+// resourceStep is a resource's due work that stays in the store: a
+// lifecycle change to want (when want is not empty) or a new due time.
+type resourceStep struct {
+	item   DueItem
+	r      Resource
+	want   ResourceStatus
+	expiry time.Time
+}
+
+// planResources reads the claimed resources in one view and picks those
+// whose due work is a lifecycle change or a new due time; it returns the
+// other items (in their order) and those steps.
+func (s *Service) planResources(ctx context.Context, items []DueItem, now time.Time) ([]DueItem, []resourceStep) {
+	if s.txBatch <= 1 {
+		return items, nil
+	}
+	found := map[string]Resource{}
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		for _, it := range items {
+			if it.Kind != KindResource {
+				continue
+			}
+			if r, err := tx.Resource(it.ID); err == nil {
+				found[it.ID] = r
+			}
+		}
+		return nil
+	})
+	if err != nil || len(found) == 0 {
+		return items, nil
+	}
+	var rest []DueItem
+	var steps []resourceStep
+	for _, it := range items {
+		r, ok := found[it.ID]
+		if it.Kind != KindResource || !ok {
+			rest = append(rest, it)
+			continue
+		}
+		if r.Version != it.Version || r.NextDueAt == nil || r.NextDueAt.After(now) {
+			continue // someone else acted, or not due: nothing to do
+		}
+		if st, ok := s.resourceStepFor(r, now); ok {
+			st.item = it
+			steps = append(steps, st)
+			continue
+		}
+		rest = append(rest, it)
+	}
+	return rest, steps
+}
+
+// resourceStepFor tells whether r's due work at now is a lifecycle change
+// or a new due time only (the rest of runResource's cases call out or
+// charge: they run alone).
+func (s *Service) resourceStepFor(r Resource, now time.Time) (resourceStep, bool) {
+	if len(r.SellerCalls) > 0 && !r.SellerCalls[0].NextAt.After(now) || usageDue(r, now) {
+		return resourceStep{}, false
+	}
+	expiry, ok := lifecycleExpiry(r)
+	if !ok || !live(r.Status) {
+		return resourceStep{r: r}, true
+	}
+	if r.Term != nil && r.AutoRenew.Enabled && r.PendingOrderID == "" {
+		if a, ok, err := billing.NextAutoRenewAttempt(s.cfg, s.autoRenewState(r), now); err == nil && ok && !a.At.After(now) {
+			return resourceStep{}, false
+		}
+	}
+	want := ResourceStatus(billing.LifecycleState(s.cfg, expiry, now))
+	if want == r.Status {
+		return resourceStep{r: r}, true
+	}
+	return resourceStep{r: r, want: want, expiry: expiry}, true
+}
+
+// applyResourceSteps applies steps in one transaction and returns the
+// resources that now owe the seller a call (made after the commit). Each
+// step writes the version it was planned from, which the store checks: if
+// anyone acted on one of them since, the transaction fails with a
+// conflict and the caller runs the items one by one (each re-reads). The
+// transaction is not retried as a whole for the same reason.
+func (s *Service) applyResourceSteps(ctx context.Context, steps []resourceStep, now time.Time) ([]string, error) {
+	var calls []string
+	err := s.store.Update(ctx, func(tx Tx) error {
+		calls = calls[:0]
+		for _, st := range steps {
+			cur := st.r
+			if st.want == "" {
+				s.scheduleResource(&cur, now)
+				if err := tx.PutResource(&cur); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := s.changeLifecycle(tx, &cur, st.want, st.expiry, now); err != nil {
+				return err
+			}
+			if len(cur.SellerCalls) > 0 {
+				calls = append(calls, cur.ID)
+			}
+		}
+		return nil
+	})
+	return calls, err
 }
 
 // maxStepsPerPass is how many steps one aggregate may take in one RunDue

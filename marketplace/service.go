@@ -29,6 +29,7 @@ type Service struct {
 	payWindow time.Duration
 	log       *slog.Logger
 	batch     int
+	txBatch   int
 	lease     time.Duration
 	owner     string
 }
@@ -160,6 +161,24 @@ func WithRunner(batch int, lease time.Duration, owner string) Option {
 	}
 }
 
+// WithRunnerTxBatch sets how many due items the runner applies in one
+// store transaction when their work stays in the store (a resource moving
+// through grace, retention and release, or rescheduled): default 64; 1
+// gives every item its own transaction. If a batch's transaction fails,
+// its items are retried one by one, so one bad item cannot hold up the
+// others.
+//
+// Errors: *InputError when n < 1.
+func WithRunnerTxBatch(n int) Option {
+	return func(s *Service) error {
+		if n < 1 {
+			return inputErr("runner_tx_batch", n, "must be at least 1")
+		}
+		s.txBatch = n
+		return nil
+	}
+}
+
 // New returns a Service over store.
 //
 // Errors: *InputError (ErrInvalidInput) for a nil store or a bad option;
@@ -171,7 +190,7 @@ func New(store Store, opts ...Option) (*Service, error) {
 	s := &Service{
 		store: store, cfg: billing.DefaultConfig(), policy: supervision.DefaultPolicy(),
 		delivery: provisioning.DefaultDeliveryPolicy(), ids: randomIDs{}, payWindow: 24 * time.Hour,
-		log: slog.Default(), batch: 100, lease: 5 * time.Minute, owner: "runner",
+		log: slog.Default(), batch: 100, txBatch: 64, lease: 5 * time.Minute, owner: "runner",
 	}
 	for _, o := range opts {
 		if err := o(s); err != nil {
