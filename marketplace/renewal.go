@@ -46,7 +46,9 @@ func renewalStatus(tx ReadTx, r Resource) billing.RenewalStatus {
 }
 
 // Renew creates a renewal order for a yearly/monthly resource, priced at
-// the specification's current price for the duration; paying it extends
+// the specification's current price for the duration (for an image, plus
+// its servers' flavor at the catalog's current price, as at purchase: the
+// servers keep running); paying it extends
 // the term from the current expiry (also in grace or retention, whose time
 // is used up). License and professional-service renewals start no new
 // flow; a SaaS renewal is sent to the seller as a refresh.

@@ -202,8 +202,9 @@ func TestImageJourney(t *testing.T) {
 		if got := after.Balance.Amount.Sub(before.Balance.Amount); !got.Equal(want) {
 			t.Errorf("balance grew by %s, want the refund %s", got, want)
 		}
-		if a := e.waitApp(first.ResourceID, marketplace.ResourceUnsubscribed, time.Minute, 5); a.Status != marketplace.ResourceUnsubscribed {
-			t.Errorf("after unsubscribing: %s", a.Status)
+		if a := e.waitApp(first.ResourceID, marketplace.ResourceUnsubscribed, time.Minute, 5); a.Status != marketplace.ResourceUnsubscribed ||
+			len(a.App.Servers) != 0 || len(a.App.ReleasedServers) != 1 {
+			t.Errorf("after unsubscribing: %s, servers %v, released %v", a.Status, a.App.Servers, a.App.ReleasedServers)
 		}
 		// A retry with the same key (a lost answer) returns the same order
 		// and refunds nothing more; a new key finds the app unsubscribed;
@@ -236,11 +237,10 @@ func TestImageJourney(t *testing.T) {
 		var ro marketplace.Order
 		e.Must(http.StatusCreated, "POST", "/v1/apps/"+app2.ID+"/renew", tokBuyer, map[string]int{"duration": 1},
 			"Idempotency-Key", "img-renew-1").JSON(t, &ro)
-		// The renewal is priced at the image's monthly price; the VM's
-		// (70.37) is not part of the renewal order today (see the report
-		// on issue 7).
-		if ro.Kind != marketplace.OrderRenewal || ro.Amount.Amount.LessThan(decimal.RequireFromString("155.00")) {
-			t.Errorf("renewal order = %+v, want at least the image's 155.00", ro)
+		// The servers keep running, so the renewal is priced like the
+		// purchase: $155.00 image + $70.37 s6.xlarge.2.
+		if ro.Kind != marketplace.OrderRenewal || ro.Amount.AmountString() != "225.37" {
+			t.Errorf("renewal order = %+v, want 225.37 (155.00 + 70.37)", ro)
 		}
 		e.Must(http.StatusOK, "POST", "/v1/orders/"+ro.ID+"/pay", tokBuyer, nil)
 		e.Must(http.StatusOK, "PUT", "/v1/apps/"+app2.ID+"/auto-renew", tokBuyer, map[string]any{"enabled": false})
@@ -259,6 +259,11 @@ func TestImageJourney(t *testing.T) {
 		e.Must(http.StatusOK, "GET", "/v1/resources/"+app2.ID, tokBuyer, nil).JSON(t, &res)
 		if res.ReleasedAt == nil || res.RetentionEndsAt == nil || res.ReleasedAt.Before(*res.RetentionEndsAt) {
 			t.Errorf("released resource: released at %v, retention ends %v", res.ReleasedAt, res.RetentionEndsAt)
+		}
+		// Released: the servers are gone, listed as released servers.
+		released := e.waitApp(app2.ID, marketplace.ResourceReleased, time.Minute, 1)
+		if len(released.App.Servers) != 0 || len(released.App.ReleasedServers) != 1 || len(res.App.Servers) != 0 {
+			t.Errorf("released image: app servers %v, released %v; resource servers %v", released.App.Servers, released.App.ReleasedServers, res.App.Servers)
 		}
 		if got := e.Do("POST", "/v1/apps/"+app2.ID+"/renew", tokBuyer, map[string]int{"duration": 1}, "Idempotency-Key", "img-renew-2"); got.Status < 400 {
 			t.Errorf("renewing a released image: %s", got)
