@@ -334,7 +334,16 @@ func (s *Store) SearchProducts(ctx context.Context, q marketplace.ProductQuery) 
 	if windowTotal {
 		total = ", count(*) OVER ()"
 	}
-	query := "SELECT p.doc, p.sort_r, p.sort_t, p.name, p.id" + total + from + pageW.sql() + " ORDER BY " + order + " LIMIT ?"
+	// The sort carries only the keys: the documents of the page's rows are
+	// read by rowid after the LIMIT, not copied into the sorter for every
+	// match (thousands for a short prefix).
+	outer := "k.sort_r, k.sort_t DESC, k.id"
+	if byName {
+		outer = "k.name, k.id"
+	}
+	query := "SELECT (SELECT doc FROM og_products WHERE rowid = k.rid), k.sort_r, k.sort_t, k.name, k.id, k.n FROM (" +
+		"SELECT p.rowid AS rid, p.sort_r, p.sort_t, p.name, p.id" + total + " AS n" + from + pageW.sql() + " ORDER BY " + order + " LIMIT ?" +
+		") k ORDER BY " + outer
 	err = s.read(ctx, func(tx sqlTx) error {
 		rows, err := tx.QueryContext(ctx, query, append(pageW.args, q.Limit+1)...)
 		if err != nil {
