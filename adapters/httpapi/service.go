@@ -55,7 +55,6 @@ type Service interface {
 	// Unsubscription.
 	UnsubscribeEligibility(ctx context.Context, actor marketplace.Actor, resourceID string) (marketplace.UnsubscribeCheck, error)
 	QuoteUnsubscribe(ctx context.Context, actor marketplace.Actor, resourceID string) (billing.Refund, error)
-	Unsubscribe(ctx context.Context, actor marketplace.Actor, resourceID string) (marketplace.Order, error)
 	ProposeUnsubscribe(ctx context.Context, actor marketplace.Actor, in marketplace.ProposeInput) (marketplace.UnsubscribeRequest, error)
 	DecideUnsubscribe(ctx context.Context, actor marketplace.Actor, in marketplace.DecideInput) (marketplace.UnsubscribeRequest, error)
 	ListUnsubscribeRequests(ctx context.Context, actor marketplace.Actor, status marketplace.UnsubscribeStatus, cursor string, limit int) (marketplace.Page[marketplace.UnsubscribeRequest], error)
