@@ -60,7 +60,8 @@
 // BalancePayments: prepaid balances in the store), WithSaaS /
 // WithSaaSResolver, WithDeployer (with the infrastructure catalog),
 // WithCredentialKey (AES-GCM key for stored SaaS passwords),
-// WithIDGenerator, WithPaymentWindow, WithRunner, WithLogger.
+// WithIDGenerator, WithPaymentWindow, WithRunner, WithRunnerTxBatch,
+// WithLogger.
 //
 // Every use case takes (ctx, actor, input) and validates the input first;
 // inputs are structs with Validate. By concept:
@@ -70,7 +71,8 @@
 //     GetProduct, ProductContact, SellerProducts, ReviewQueue; search: Search;
 //   - saved list: SaveItem, RemoveSavedItem, SavedList;
 //   - checkout and payment: Quote, CreateOrder (idempotency key, terms,
-//     trials), PayOrder, CancelOrder, GetOrder, ListOrders; accounts:
+//     trials; PayNow places and pays in one call), PayOrder, CancelOrder,
+//     GetOrder, ListOrders; accounts:
 //     TopUp, SetCredit, GetAccount, SettleCredit;
 //   - purchased apps: ListPurchasedApps, GetPurchasedApp, GetResource,
 //     RevealPassword, ResourceContact;
@@ -95,6 +97,20 @@
 // billing.ErrNotRenewable or supervision.ErrFrozen, stay in the chain),
 // ErrInvalidInput, ErrPaymentFailed, ErrIdempotencyMismatch and
 // ErrUnavailable.
+//
+// # Transactions
+//
+// A payment port whose money lives in the store (BalancePayments, or a
+// host's port with the TxCharger capability) charges inside the
+// transaction that marks the order paid: PayOrder commits once, and no
+// crash leaves a charge on an unpaid order; CreateOrder with PayNow places
+// and pays in that one transaction. Other ports are called outside any
+// transaction, under idempotency keys. RunDue applies due resources whose
+// work stays in the store (grace, retention, release, a new due time) up
+// to WithRunnerTxBatch (64) per transaction, a few transactions at once so
+// that SQLite's writer shares commits; a batch whose transaction fails is
+// retried item by item. The rest, and everything that calls out, runs item
+// by item (a few at once), each re-reading its aggregate.
 //
 // # Calls to sellers and metering
 //

@@ -118,9 +118,24 @@ func (s *Service) runItems(ctx context.Context, items []DueItem) int {
 		}()
 	}
 	wg.Wait()
-	for _, it := range rest {
-		fail(it, s.runItem(ctx, it))
+	// The rest item by item, a few at once for the same reason: each
+	// re-reads its aggregate and acts only if it is still due, as it must
+	// anyway with several runners.
+	next.Store(0)
+	for range min(runnerWorkers, len(rest)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(rest) {
+					return
+				}
+				fail(rest[i], s.runItem(ctx, rest[i]))
+			}
+		}()
 	}
+	wg.Wait()
 	return int(failed.Load())
 }
 
