@@ -27,9 +27,12 @@ type RunReport struct {
 // when they open, calls owed to sellers retried under the delivery policy,
 // pay-per-use hours charged (and arrears followed), refunds held for
 // review approved when billing's auto-approval time passes. It claims due
-// items in batches (Store.ClaimDue) so that
-// several processes can run it at once, and every step re-reads its item
-// and acts only if it is still due: running it twice does nothing twice.
+// items in batches (Store.ClaimDue) so that several processes can run it
+// at once, and every step acts only if its item is still at the version
+// it was claimed at: running it twice does nothing twice. Due resources
+// whose work stays in the store are applied WithRunnerTxBatch to a
+// transaction; work that calls out (sellers, an external payment port,
+// the deployer) is done outside transactions.
 // It returns when nothing due is left, or when ctx ends.
 //
 // Errors: ctx.Err(); store errors from claiming. Failures of single items
@@ -139,8 +142,8 @@ func (s *Service) runItems(ctx context.Context, items []DueItem) int {
 	return int(failed.Load())
 }
 
-// runnerWorkers is how many batches of due resources RunDue applies at
-// once.
+// runnerWorkers is how many transactions RunDue runs at once: batches of
+// due resources, then the other items one by one.
 const runnerWorkers = 4
 
 // resourceStep is a resource's due work that stays in the store: a
