@@ -36,12 +36,6 @@
 // WithEagerSequence restores numbering at AppendEvent, exact at once,
 // at the old cost.
 //
-// Reads: View begins its read-only REPEATABLE READ snapshot in the same
-// round trip as its first statement (a pgx.Batch), and ends it (ROLLBACK)
-// after returning, on a goroutine that then gives the connection back to
-// the pool; Close waits for those. A point read thus costs the caller one
-// round trip, as a bare SELECT does.
-//
 // Storage: every aggregate is a json document (kept byte for byte) with its version in a table
 // prefixed og_, plus the columns its queries filter and sort on (times as
 // timestamptz in UTC, ids with the "C" collation so ordering is byte order

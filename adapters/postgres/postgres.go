@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"sync"
 	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
@@ -54,9 +53,6 @@ type Store struct {
 	// (valid once seqKnown): the base of AppendEvent's provisional numbers.
 	lastSeq  atomic.Int64
 	seqKnown atomic.Bool
-	// ending counts Views whose connection is still ending its snapshot;
-	// Close waits for them.
-	ending sync.WaitGroup
 }
 
 // Open connects a pool to dsn (a PostgreSQL URL or key=value string) and
@@ -120,10 +116,8 @@ func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 // connection's search_path).
 func (s *Store) Schema() string { return s.schema }
 
-// Close waits for Views still ending their snapshots, then closes the pool
-// if Open created it.
+// Close closes the pool if Open created it.
 func (s *Store) Close() {
-	s.ending.Wait()
 	if s.owned {
 		s.pool.Close()
 	}

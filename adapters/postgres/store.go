@@ -29,7 +29,7 @@ func (s *Store) Update(ctx context.Context, fn func(tx marketplace.Tx) error) er
 
 // View implements marketplace.Store: fn reads one snapshot (a read-only
 // REPEATABLE READ transaction, begun in the same round trip as fn's first
-// read and ended after View returns).
+// read).
 //
 // Errors: whatever fn returns; ctx.Err(); pgx errors.
 func (s *Store) View(ctx context.Context, fn func(tx marketplace.ReadTx) error) error {

@@ -119,23 +119,13 @@ func (s *Store) view(ctx context.Context, fn func(q querier) error) error {
 	}
 	l := &lazyTx{conn: conn, begin: beginRead}
 	ferr := fn(l)
-	if !l.begun {
-		conn.Release()
-		return ferr
-	}
-	// Ending a read-only snapshot changes nothing and its answer tells the
-	// caller nothing, so View returns now and the connection goes back to
-	// the pool once its ROLLBACK is done: a point read costs the caller
-	// one round trip (BEGIN and SELECT pipelined), as a bare SELECT does.
-	s.ending.Add(1)
-	go func() {
-		defer s.ending.Done()
+	if l.begun {
 		if _, err := conn.Exec(context.WithoutCancel(ctx), "ROLLBACK"); err != nil {
 			// The connection is in an unknown state: drop it.
 			_ = conn.Conn().Close(context.WithoutCancel(ctx))
 		}
-		conn.Release()
-	}()
+	}
+	conn.Release()
 	return ferr
 }
 
