@@ -234,10 +234,13 @@ func (s *Service) CreateOrder(ctx context.Context, actor Actor, in CreateOrderIn
 		if err != nil {
 			return err
 		}
+		var prod *Product // read by placeOrder in this transaction
 		if !found {
-			if o, err = s.placeOrder(tx, actor, in, key, hash); err != nil {
+			var p Product
+			if o, p, err = s.placeOrder(tx, actor, in, key, hash); err != nil {
 				return err
 			}
+			prod = &p
 		}
 		// put writes a new order that is not paid here; one paid here is
 		// written once, by its fulfilment.
@@ -268,7 +271,7 @@ func (s *Service) CreateOrder(ctx context.Context, actor Actor, in CreateOrderIn
 		if s.now().After(o.PayBy) {
 			return &StateError{Kind: KindOrder, ID: o.ID, State: string(o.Status), Action: "pay", Reason: "the payment window has closed"}
 		}
-		if err := s.payTx(tx, actor, &o, method, Receipt{}, false); err != nil {
+		if err := s.payTx(tx, actor, &o, method, Receipt{}, false, prod); err != nil {
 			return err
 		}
 		out, paidNow = o, true
@@ -287,24 +290,25 @@ func (s *Service) CreateOrder(ctx context.Context, actor Actor, in CreateOrderIn
 }
 
 // placeOrder makes a new order awaiting payment and writes its
-// idempotency record and event; the caller writes the order.
-func (s *Service) placeOrder(tx Tx, actor Actor, in CreateOrderInput, key, hash string) (Order, error) {
+// idempotency record and event; the caller writes the order. It returns
+// the product too, read in tx.
+func (s *Service) placeOrder(tx Tx, actor Actor, in CreateOrderInput, key, hash string) (Order, Product, error) {
 	p, sp, err := s.sellable(tx, in.ProductID, in.SpecID)
 	if err != nil {
-		return Order{}, err
+		return Order{}, Product{}, err
 	}
 	if !p.Restriction.Allows(actor.ID) {
-		return Order{}, &NotAllowedError{Actor: actor, Action: "buy " + p.ID, Reason: "the product is restricted to a whitelist of buyers"}
+		return Order{}, Product{}, &NotAllowedError{Actor: actor, Action: "buy " + p.ID, Reason: "the product is restricted to a whitelist of buyers"}
 	}
 	if in.AutoRenew && !s.cfg.AutoRenewOffered(p.Delivery) {
-		return Order{}, inputErr("auto_renew", true, "auto-renewal is not offered for "+string(p.Delivery))
+		return Order{}, Product{}, inputErr("auto_renew", true, "auto-renewal is not offered for "+string(p.Delivery))
 	}
 	if in.Trial && !sp.Pricing.TrialAllowed(in.Mode) {
-		return Order{}, inputErr("trial", true, "the specification offers no trial for "+string(in.Mode))
+		return Order{}, Product{}, inputErr("trial", true, "the specification offers no trial for "+string(in.Mode))
 	}
 	q, err := s.quote(p, sp, in.QuoteInput)
 	if err != nil {
-		return Order{}, err
+		return Order{}, Product{}, err
 	}
 	now := s.now()
 	o := Order{
@@ -329,9 +333,9 @@ func (s *Service) placeOrder(tx Tx, actor Actor, in CreateOrderInput, key, hash 
 	}
 	o.NextDueAt = &o.PayBy
 	if err := tx.PutIdempotency(IdempotencyRecord{Key: key, RequestHash: hash, ResultKind: KindOrder, ResultID: o.ID, CreatedAt: now}); err != nil {
-		return Order{}, err
+		return Order{}, Product{}, err
 	}
-	return o, emit(tx, now, actor, KindOrder, o.ID, "order.created", "", string(o.Status),
+	return o, p, emit(tx, now, actor, KindOrder, o.ID, "order.created", "", string(o.Status),
 		map[string]string{"number": o.Number, "kind": string(o.Kind), "amount": o.Amount.String()})
 }
 

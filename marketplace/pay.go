@@ -124,7 +124,7 @@ func (s *Service) pay(ctx context.Context, actor Actor, in PayInput) (Order, err
 		if o.Status != OrderPendingPayment {
 			return &StateError{Kind: KindOrder, ID: o.ID, State: string(o.Status), Action: "pay"}
 		}
-		return s.payTx(tx, actor, &o, method, receipt, plan != nil)
+		return s.payTx(tx, actor, &o, method, receipt, plan != nil, nil)
 	})
 	if err != nil {
 		return Order{}, err
@@ -172,7 +172,8 @@ func (s *Service) inStorePayment(o Order, method PaymentMethod) bool {
 // payTx marks the pending order o paid inside tx and applies it: the
 // charge when the port charges in the transaction (receipt otherwise holds
 // the charge made before it), the payment record, the event, fulfilment.
-func (s *Service) payTx(tx Tx, actor Actor, o *Order, method PaymentMethod, receipt Receipt, deployImage bool) error {
+// p is the order's product when the caller read it in tx (nil: read here).
+func (s *Service) payTx(tx Tx, actor Actor, o *Order, method PaymentMethod, receipt Receipt, deployImage bool, p *Product) error {
 	now := s.now()
 	if c := s.txCharger(); c != nil && method == PayBalance && o.Amount.IsPositive() {
 		var err error
@@ -189,7 +190,7 @@ func (s *Service) payTx(tx Tx, actor Actor, o *Order, method PaymentMethod, rece
 		map[string]string{"payment_id": payID, "method": string(method), "amount": o.Amount.String()}); err != nil {
 		return err
 	}
-	return s.fulfil(tx, o, now, deployImage)
+	return s.fulfil(tx, o, now, deployImage, p)
 }
 
 // afterPay starts the delivery that calls out, after the payment's commit
@@ -226,17 +227,23 @@ func (s *Service) reloadOrder(ctx context.Context, id string, fallback Order) (O
 	return out, nil
 }
 
-// fulfil applies a paid order inside the payment's transaction.
-func (s *Service) fulfil(tx Tx, o *Order, now time.Time, deployImage bool) error {
+// fulfil applies a paid order inside the payment's transaction. known is
+// the order's product if the caller read it in tx (nil: read here).
+func (s *Service) fulfil(tx Tx, o *Order, now time.Time, deployImage bool, known *Product) error {
 	switch o.Kind {
 	case OrderRenewal:
 		return s.applyRenewal(tx, o, now)
 	case OrderUpgrade:
 		return s.applyUpgrade(tx, o, now)
 	}
-	p, err := tx.Product(o.ProductID)
-	if err != nil {
-		return err
+	var p Product
+	if known != nil && known.ID == o.ProductID {
+		p = *known
+	} else {
+		var err error
+		if p, err = tx.Product(o.ProductID); err != nil {
+			return err
+		}
 	}
 	r := Resource{
 		ID: s.ids.NewID(KindResource), BuyerID: o.BuyerID, ResellerID: o.ResellerID, SellerID: o.SellerID,
