@@ -61,6 +61,11 @@ func (s *Service) payChange(ctx context.Context, orderID string) (Order, error) 
 }
 
 func (s *Service) pay(ctx context.Context, actor Actor, in PayInput) (Order, error) {
+	if s.txCharger() != nil {
+		if o, done, err := s.payInStore(ctx, actor, in); done {
+			return o, err
+		}
+	}
 	var o Order
 	var acc *Account
 	var p Product
@@ -133,6 +138,62 @@ func (s *Service) pay(ctx context.Context, actor Actor, in PayInput) (Order, err
 		return o, nil
 	}
 	return s.reloadOrder(ctx, o.ID, o)
+}
+
+// errOutOfStore ends payInStore's transaction when the payment needs work
+// before the commit that calls out (an image order's deployment plan, an
+// external charge).
+var errOutOfStore = errors.New("marketplace: the payment needs work outside the store")
+
+// payInStore pays in a single transaction, without a read before it, when
+// the charge is in the store and nothing must be called out before the
+// commit. done is false when that is not so (nothing was written): pay
+// then takes its longer way.
+func (s *Service) payInStore(ctx context.Context, actor Actor, in PayInput) (o Order, done bool, err error) {
+	paid := false
+	err = s.update(ctx, func(tx Tx) error {
+		paid = false
+		var err error
+		if o, err = tx.Order(in.OrderID); err != nil {
+			return err
+		}
+		if !actor.IsSystem() && o.BuyerID != actor.ID {
+			return notFound(KindOrder, in.OrderID)
+		}
+		if o.PaidAt != nil {
+			return nil
+		}
+		if o.Status != OrderPendingPayment {
+			return &StateError{Kind: KindOrder, ID: o.ID, State: string(o.Status), Action: "pay"}
+		}
+		if s.now().After(o.PayBy) {
+			return &StateError{Kind: KindOrder, ID: o.ID, State: string(o.Status), Action: "pay", Reason: "the payment window has closed"}
+		}
+		if o.Kind == OrderNew && o.Delivery == DeliveryImage {
+			return errOutOfStore
+		}
+		var acc *Account
+		if a, err := tx.Account(o.BuyerID); err == nil {
+			acc = &a
+		} else if !errIsNotFound(err) {
+			return err
+		}
+		method := payMethod(o, acc)
+		if !s.inStorePayment(o, method) {
+			return errOutOfStore
+		}
+		paid = true
+		return s.payTx(tx, actor, &o, method, Receipt{}, false, nil)
+	})
+	switch {
+	case errors.Is(err, errOutOfStore):
+		return Order{}, false, nil
+	case err != nil:
+		return Order{}, true, err
+	case paid && s.afterPay(ctx, o, nil):
+		o, err = s.reloadOrder(ctx, o.ID, o)
+	}
+	return o, true, err
 }
 
 // payMethod is how an order is paid: a balance order of a credit account
