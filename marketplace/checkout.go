@@ -55,12 +55,22 @@ func (in QuoteInput) Validate() error {
 		if err := checkID("image.region", in.Image.Region); err != nil {
 			return err
 		}
+		// Every server runs the image, so the software and the VM are
+		// both priced per server: the two quantities must agree.
+		if in.Image.Quantity > 1 && in.Quantity > 1 && in.Image.Quantity != in.Quantity {
+			return inputErr("quantity", in.Quantity, fmt.Sprintf("an image is priced per server: must equal image.quantity (%d) or be left out", in.Image.Quantity))
+		}
 	}
 	return nil
 }
 
+// quantity is the priced quantity: the specification's quantity, or for
+// images the number of servers.
 func (in QuoteInput) quantity() int {
 	if in.Quantity == 0 {
+		if in.Image != nil && in.Image.Quantity > 1 {
+			return in.Image.Quantity
+		}
 		return 1
 	}
 	return in.Quantity

@@ -2,6 +2,7 @@ package marketplace_test
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -287,4 +288,43 @@ type uncomparableStore struct {
 
 func imageQuote(e *env) marketplace.QuoteInput {
 	return marketplace.QuoteInput{ProductID: e.image.ID, SpecID: "img", Mode: billing.Monthly, Duration: 1, Image: &marketplace.ImageChoice{Mode: "quick", Region: fake.Region, VPC: "v", Subnet: "s", SecurityGroup: "sg-open"}}
+}
+
+// TestImageQuantityIsServers: an image is priced per server, so the quoted
+// quantity follows image.quantity and a different explicit quantity is
+// refused before anything is written.
+func TestImageQuantityIsServers(t *testing.T) {
+	e := newEnv(t)
+	choice := func(n int) *marketplace.ImageChoice {
+		return &marketplace.ImageChoice{Mode: "customized", Region: fake.Region, Flavor: "s6.xlarge.2", VPC: "vpc-1", Subnet: "subnet-1",
+			SecurityGroup: "sg-open", Name: "web", Quantity: n, SystemDisk: "SAS", SystemDiskGiB: 40}
+	}
+	for _, c := range []struct {
+		name     string
+		quantity int
+		servers  int
+		want     string // total, or "" for an input error
+	}{
+		{"one server", 0, 1, "90.37"},
+		{"three servers, quantity left out", 0, 3, "271.11"},
+		{"three servers, quantity equal", 3, 3, "271.11"},
+		{"quantity disagrees with servers", 2, 3, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			q, err := e.svc.Quote(ctx, buyer, marketplace.QuoteInput{ProductID: e.image.ID, SpecID: "img", Mode: billing.Monthly,
+				Duration: 1, Quantity: c.quantity, Image: choice(c.servers)})
+			if c.want == "" {
+				if !errors.Is(err, marketplace.ErrInvalidInput) {
+					t.Fatalf("err = %v, want ErrInvalidInput", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !q.Total.Equal(usd(c.want)) {
+				t.Errorf("total = %s, want %s", q.Total, c.want)
+			}
+		})
+	}
 }

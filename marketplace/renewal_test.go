@@ -27,7 +27,7 @@ func TestImageRenewalPaysForServers(t *testing.T) {
 		{"quick, one month", &marketplace.ImageChoice{Mode: "quick", Region: fake.Region, Flavor: "s6.xlarge.2", VPC: "vpc-1", Subnet: "subnet-1", SecurityGroup: "sg-open"}, 1, usd("90.37")},
 		{"quick, three months", &marketplace.ImageChoice{Mode: "quick", Region: fake.Region, Flavor: "s6.xlarge.2", VPC: "vpc-1", Subnet: "subnet-1", SecurityGroup: "sg-open"}, 3, usd("271.11")},
 		{"customized", &marketplace.ImageChoice{Mode: "customized", Region: fake.Region, Flavor: "s6.xlarge.2", VPC: "vpc-1", Subnet: "subnet-1",
-			SecurityGroup: "sg-open", Name: "web", Quantity: 2, SystemDisk: "SAS", SystemDiskGiB: 40}, 1, usd("90.37")},
+			SecurityGroup: "sg-open", Name: "web", Quantity: 2, SystemDisk: "SAS", SystemDiskGiB: 40}, 1, usd("180.74")}, // two servers, each priced software + VM
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			e := newEnv(t)

@@ -147,9 +147,13 @@ type Tx interface {
 	// PutIdempotency stores a record; an existing key is *ConflictError.
 	PutIdempotency(v IdempotencyRecord) error
 	// AppendEvent adds an event to commit with the transaction and sets
-	// e.Seq to the sequence number it will have if the transaction commits.
-	// Sequence numbers are global, gap-free (a rolled-back transaction
-	// consumes none) and increasing in commit order, starting at 1.
+	// e.Seq to the number it will have if the transaction commits. A store
+	// may number events at commit instead (adapters/postgres does, so that
+	// its sequencer is held only while committing): e.Seq is then
+	// provisional until Update returns nil, and Events reports the
+	// committed number. Sequence numbers are global, gap-free (a
+	// rolled-back transaction consumes none) and increasing in commit
+	// order, starting at 1; nothing may rely on a provisional number.
 	AppendEvent(e *Event) error
 }
 

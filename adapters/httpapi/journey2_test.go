@@ -102,8 +102,8 @@ func TestImageJourney(t *testing.T) {
 			"vpc": "vpc-1", "subnet": "subnet-1", "security_group": "sg-open", "system_disk": "SAS", "system_disk_gib": 40}
 		q := e.Must(http.StatusOK, "POST", "/v1/quotes", tokBuyer, map[string]any{"product_id": product, "spec_id": "std",
 			"mode": "pay_per_use", "image": choice}).Map(t)
-		if total := q["total"].(map[string]any)["amount"]; total != "5.0536" || q["hourly"] != true {
-			t.Errorf("hourly quote for s3.large.2 = %v (want 5.00 + 0.0536)", q)
+		if total := q["total"].(map[string]any)["amount"]; total != "10.1072" || q["hourly"] != true {
+			t.Errorf("hourly quote for 2 × s3.large.2 = %v (want 2 × (5.00 + 0.0536))", q)
 		}
 		body := map[string]any{"product_id": product, "spec_id": "std", "mode": "pay_per_use", "image": choice}
 		// The login password is validated at payment and never echoed.
