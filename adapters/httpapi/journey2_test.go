@@ -137,7 +137,7 @@ func TestImageJourney(t *testing.T) {
 
 		// Monthly: $155.00 image + $70.37 s6.xlarge.2 per month (the user
 		// guide's ECS confirm page).
-		e.fund("buyer-1", "1000.00")
+		e.fund("buyer-1", "2000.00")
 		monthly := map[string]any{"mode": "quick", "region": "eu-west-101", "flavor": "s6.xlarge.2",
 			"vpc": "vpc-1", "subnet": "subnet-1", "security_group": "sg-open"}
 		mq := e.Must(http.StatusOK, "POST", "/v1/quotes", tokBuyer, map[string]any{"product_id": product, "spec_id": "std",
