@@ -134,7 +134,7 @@ type noRefresh struct{ *fake.SaaS }
 
 func (noRefresh) Refresh(_ context.Context, req provisioning.RefreshRequest) error {
 	if req.Scene == provisioning.SceneTrialToFormal {
-		return errors.New("not implemented")
+		return errors.New("this seller cannot convert trials")
 	}
 	return nil
 }
