@@ -37,11 +37,13 @@ type orderBody struct {
 	marketplace.QuoteInput
 	AutoRenew  bool `json:"auto_renew,omitempty"`
 	AgreeTerms bool `json:"agree_terms"`
+	PayNow     bool `json:"pay_now,omitempty"`
 }
 
 // createOrder: POST /v1/orders with Idempotency-Key. Repeating the request
 // with the same key returns the same order; the same key with another
-// body is 422 idempotency_mismatch.
+// body is 422 idempotency_mismatch. "pay_now": true places and pays in one
+// call (one transaction with the built-in balance payments).
 func (h *Handler) createOrder(w http.ResponseWriter, r *http.Request, a marketplace.Actor) error {
 	key, err := idempotencyKey(r)
 	if err != nil {
@@ -52,7 +54,7 @@ func (h *Handler) createOrder(w http.ResponseWriter, r *http.Request, a marketpl
 		return err
 	}
 	o, err := h.svc.CreateOrder(r.Context(), a, marketplace.CreateOrderInput{QuoteInput: b.QuoteInput, AutoRenew: b.AutoRenew,
-		AgreeTerms: b.AgreeTerms, IdempotencyKey: key})
+		AgreeTerms: b.AgreeTerms, IdempotencyKey: key, PayNow: b.PayNow})
 	if err != nil {
 		return err
 	}
