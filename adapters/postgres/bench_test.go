@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/opengallery/opengallery/adapters/internal/storecheck"
 	"github.com/opengallery/opengallery/adapters/postgres"
 	"github.com/opengallery/opengallery/marketplace"
 )
@@ -95,14 +96,14 @@ func BenchmarkCommit(b *testing.B) {
 			for i := range buyers {
 				buyers[i] = buyerID(i)
 			}
-			seedShop(b, st, buyers...)
+			storecheck.SeedShop(b, st, buyers...)
 			svc, err := marketplace.New(st)
 			if err != nil {
 				b.Fatal(err)
 			}
 			ctx := context.Background()
 			parallel(b, clients, func(c, i int) error {
-				return servicePlacePay(ctx, svc, buyerID(c), fmt.Sprintf("k%08d", i))
+				return storecheck.ServicePlacePay(ctx, svc, buyerID(c), fmt.Sprintf("k%08d", i))
 			})
 		})
 	}
@@ -136,7 +137,7 @@ func BenchmarkEventWrite(b *testing.B) {
 			for i := range buyers {
 				buyers[i] = buyerID(i)
 			}
-			seedShop(b, st, buyers...)
+			storecheck.SeedShop(b, st, buyers...)
 			ctx := context.Background()
 			parallel(b, clients, func(cl, i int) error {
 				return st.Update(ctx, func(tx marketplace.Tx) error {
@@ -177,7 +178,7 @@ func BenchmarkPointRead(b *testing.B) {
 	b.Run("order-by-id", func(b *testing.B) {
 		b.ReportAllocs()
 		st := openTemp(b)
-		seedUnpaid(b, st, n, t0)
+		storecheck.SeedUnpaid(b, st, n, t0)
 		b.ResetTimer()
 		for i := range b.N {
 			err := st.View(ctx, func(tx marketplace.ReadTx) error {
@@ -221,9 +222,9 @@ func BenchmarkExpiry(b *testing.B) {
 	b.Run("runner-expire", func(b *testing.B) {
 		b.ReportAllocs()
 		st := openTemp(b)
-		seedDue(b, st, b.N, 1000, t0)
+		storecheck.SeedDue(b, st, b.N, 1000, t0)
 		b.ResetTimer()
-		n, err := runDue(ctx, st, "bench", t0.Add(time.Hour), batch, 8, nil)
+		n, err := storecheck.RunDue(ctx, st, "bench", t0.Add(time.Hour), batch, 8, nil)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opengallery/opengallery/adapters/internal/storecheck"
 	"github.com/opengallery/opengallery/adapters/sqlite"
 	"github.com/opengallery/opengallery/marketplace"
 )
@@ -100,7 +101,7 @@ func BenchmarkCommit(b *testing.B) {
 			for i := range buyers {
 				buyers[i] = buyerID(i)
 			}
-			seedShop(b, st, buyers...)
+			storecheck.SeedShop(b, st, buyers...)
 			svc, err := marketplace.New(st)
 			if err != nil {
 				b.Fatal(err)
@@ -108,7 +109,7 @@ func BenchmarkCommit(b *testing.B) {
 			ctx := context.Background()
 			before := st.Stats()
 			parallel(b, clients, func(c, i int) error {
-				return servicePlacePay(ctx, svc, buyerID(c), fmt.Sprintf("k%08d", i))
+				return storecheck.ServicePlacePay(ctx, svc, buyerID(c), fmt.Sprintf("k%08d", i))
 			})
 			reportBatching(b, before, st.Stats())
 		})
@@ -274,9 +275,9 @@ func BenchmarkExpiry(b *testing.B) {
 	b.Run("runner-expire", func(b *testing.B) {
 		b.ReportAllocs()
 		st := openTemp(b)
-		seedDue(b, st, b.N, 1000, t0)
+		storecheck.SeedDue(b, st, b.N, 1000, t0)
 		b.ResetTimer()
-		n, err := runDue(context.Background(), st, "bench", t0.Add(time.Hour), batch, 16, nil)
+		n, err := storecheck.RunDue(context.Background(), st, "bench", t0.Add(time.Hour), batch, 16, nil)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/opengallery/opengallery/adapters/internal/storecheck"
 	"github.com/opengallery/opengallery/billing"
 	"github.com/opengallery/opengallery/marketplace"
 )
@@ -39,7 +40,7 @@ func BenchmarkPlacePayNow(b *testing.B) {
 			for i := range buyers {
 				buyers[i] = buyerID(i)
 			}
-			seedShop(b, st, buyers...)
+			storecheck.SeedShop(b, st, buyers...)
 			svc, err := marketplace.New(st)
 			if err != nil {
 				b.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opengallery/opengallery/adapters/internal/storecheck"
 	"github.com/opengallery/opengallery/billing"
 	"github.com/opengallery/opengallery/marketplace"
 )
@@ -59,7 +60,7 @@ func BenchmarkRunnerExpiry(b *testing.B) {
 		for start := 0; start < b.N; start += 1000 {
 			err := st.Update(context.Background(), func(tx marketplace.Tx) error {
 				for i := start; i < min(start+1000, b.N); i++ {
-					r := dueResource(i, term.Expiry)
+					r := storecheck.DueResource(i, term.Expiry)
 					r.Term = &term
 					if err := tx.PutResource(&r); err != nil {
 						return err

@@ -1,0 +1,137 @@
+package storecheck
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/opengallery/opengallery/billing"
+	"github.com/opengallery/opengallery/marketplace"
+)
+
+// The store-level due-work workload both stores' expiry benchmarks and
+// scale tests drive: what the marketplace runner does to the store for
+// one expiring subscription.
+
+// SeedDue creates n active resources that expire (NextDueAt) at due, in
+// transactions of batch resources.
+func SeedDue(tb testing.TB, st marketplace.Store, n, batch int, due time.Time) {
+	tb.Helper()
+	for start := 0; start < n; start += batch {
+		err := st.Update(context.Background(), func(tx marketplace.Tx) error {
+			for i := start; i < min(start+batch, n); i++ {
+				r := DueResource(i, due)
+				if err := tx.PutResource(&r); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			tb.Fatalf("seed due: %v", err)
+		}
+	}
+}
+
+// DueResource is the i-th active resource SeedDue stores, due at due.
+func DueResource(i int, due time.Time) marketplace.Resource {
+	return marketplace.Resource{ID: fmt.Sprintf("r%07d", i), BuyerID: BuyerID(i % 100), SellerID: "s1", ProductID: "p1",
+		SpecID: "sp1", ProductName: "Firewall", SpecName: "Basic", Delivery: marketplace.DeliverySaaS,
+		Status: marketplace.ResourceActive, Visible: true, Mode: billing.Monthly, Duration: 1, Quantity: 1,
+		OrderID: "o1", OrderIDs: []string{"o1"}, Paid: USD("5.00"), PurchasedAt: T0, ExpiresAt: &due,
+		NextDueAt: &due, UpdatedAt: T0}
+}
+
+// Expire moves one claimed resource from active to grace, exactly as the
+// runner does: re-read, skip if someone else acted (version changed), write
+// the new state and its event. It reports whether it acted.
+func Expire(ctx context.Context, st marketplace.Store, it marketplace.DueItem, now time.Time) (bool, error) {
+	acted := false
+	err := st.Update(ctx, func(tx marketplace.Tx) error {
+		acted = false
+		r, err := tx.Resource(it.ID)
+		if err != nil {
+			return err
+		}
+		if r.Version != it.Version || r.Status != marketplace.ResourceActive {
+			return nil
+		}
+		graceEnds := now.Add(15 * 24 * time.Hour)
+		r.Status, r.GraceEndsAt, r.NextDueAt, r.UpdatedAt = marketplace.ResourceGrace, &graceEnds, nil, now
+		if err := tx.PutResource(&r); err != nil {
+			return err
+		}
+		acted = true
+		return tx.AppendEvent(&marketplace.Event{At: now, Kind: marketplace.KindResource, AggregateID: r.ID,
+			Type: "resource.expired", Actor: marketplace.SystemActor(), From: "active", To: "grace"})
+	})
+	return acted, err
+}
+
+// RunDue is a runner: it claims batches until nothing is due and expires
+// each item with workers concurrent updates (which the SQLite store groups
+// into shared commits). It returns how many items it acted on.
+func RunDue(ctx context.Context, st marketplace.Store, owner string, now time.Time, batch, workers int, seen func(id string)) (int, error) {
+	var acted atomic.Int64
+	for {
+		items, err := st.ClaimDue(ctx, now, batch, owner, time.Minute)
+		if err != nil {
+			return int(acted.Load()), err
+		}
+		if len(items) == 0 {
+			return int(acted.Load()), nil
+		}
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		var firstErr error
+		next := atomic.Int64{}
+		for range min(workers, len(items)) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					i := int(next.Add(1)) - 1
+					if i >= len(items) {
+						return
+					}
+					ok, err := Expire(ctx, st, items[i], now)
+					if err != nil {
+						mu.Lock()
+						firstErr = errors.Join(firstErr, err)
+						mu.Unlock()
+						return
+					}
+					if ok {
+						acted.Add(1)
+						if seen != nil {
+							seen(items[i].ID)
+						}
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		if firstErr != nil {
+			return int(acted.Load()), firstErr
+		}
+	}
+}
+
+// ServicePlacePay places and pays one order through the marketplace's use
+// cases (CreateOrder, then PayOrder with the default prepaid-balance
+// payments), on the product and accounts SeedShop made.
+func ServicePlacePay(ctx context.Context, svc *marketplace.Service, buyer, key string) error {
+	actor := marketplace.BuyerActor(buyer)
+	o, err := svc.CreateOrder(ctx, actor, marketplace.CreateOrderInput{
+		QuoteInput: marketplace.QuoteInput{ProductID: "p1", SpecID: "sp1", Mode: billing.Monthly, Duration: 1},
+		AgreeTerms: true, IdempotencyKey: key})
+	if err != nil {
+		return err
+	}
+	_, err = svc.PayOrder(ctx, actor, marketplace.PayInput{OrderID: o.ID})
+	return err
+}
