@@ -63,7 +63,6 @@ type PurchasedApp struct {
 }
 
 func (s *Service) purchasedApp(tx ReadTx, r Resource, now time.Time) PurchasedApp {
-	r = r.shown()
 	pa := PurchasedApp{ID: r.ID, ProductID: r.ProductID, ProductName: r.ProductName, SpecID: r.SpecID, SpecName: r.SpecName,
 		Delivery: r.Delivery, Status: r.Status, Mode: r.Mode, Quantity: r.Quantity, PurchasedAt: r.PurchasedAt,
 		ExpiresAt: r.ExpiresAt, AutoRenew: r.AutoRenew, RenewalDay: r.RenewalDay, App: appView(r.App), FlowID: r.FlowID,
@@ -155,7 +154,7 @@ func (s *Service) GetResource(ctx context.Context, actor Actor, id string) (Reso
 		if !canSee(actor, r.BuyerID, r.SellerID) {
 			return notFound(KindResource, id)
 		}
-		out = r.shown()
+		out = r
 		return nil
 	})
 	return out, err

@@ -9,6 +9,7 @@ import (
 
 	"github.com/opengallery/opengallery/billing"
 	"github.com/opengallery/opengallery/marketplace"
+	"github.com/opengallery/opengallery/provisioning"
 	"github.com/opengallery/opengallery/provisioning/fake"
 )
 
@@ -122,4 +123,20 @@ func descriptions(lines []marketplace.OrderLine) []string {
 		out[i], _, _ = strings.Cut(l.Description, " ")
 	}
 	return out
+}
+
+// TestRefusedImageReleaseKeepsServers: servers count as released only once
+// the cloud confirmed it; a release the cloud refused for good leaves them
+// listed (for the seller or an operator) with the exhausted call recorded.
+func TestRefusedImageReleaseKeepsServers(t *testing.T) {
+	e := newEnv(t)
+	quick := &marketplace.ImageChoice{Mode: "quick", Region: fake.Region, Flavor: "s6.xlarge.2", VPC: "vpc-1", Subnet: "subnet-1", SecurityGroup: "sg-open"}
+	o := e.buy(buyer, marketplace.CreateOrderInput{QuoteInput: marketplace.QuoteInput{ProductID: e.image.ID, SpecID: "img", Mode: billing.Monthly, Duration: 1, Image: quick}}, &pw)
+	e.advance(24 * time.Hour)
+	e.dep.Fail(fake.OpRelease, provisioning.ErrInvalidInput, 1)
+	must(e.svc.Unsubscribe(ctx, buyer, o.ResourceID))(t)
+	r := e.resource(o.ResourceID)
+	if len(r.App.Servers) != 1 || len(r.App.ReleasedServers) != 0 || !e.hasEvent(r.ID, "resource.seller_call_exhausted") {
+		t.Errorf("after a refused release: servers %v, released %v, calls %+v", r.App.Servers, r.App.ReleasedServers, r.SellerCalls)
+	}
 }

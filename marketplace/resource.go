@@ -39,38 +39,11 @@ type AppInfo struct {
 	Memo           string `json:"memo,omitempty"`
 	// Servers are the cloud servers an image was deployed to.
 	Servers []string `json:"servers,omitempty"`
-	// ReleasedServers are an image's servers once they were released
-	// (deleted in the cloud): an ended image lists its former servers here
-	// rather than as servers it still has.
+	// ReleasedServers are an image's servers once the cloud confirmed
+	// their release: an ended image lists its former servers here rather
+	// than as servers it still has. A release whose retries ran out leaves
+	// the servers under Servers, for the seller or an operator.
 	ReleasedServers []string `json:"released_servers,omitempty"`
-}
-
-// serversReleased reports whether an image's servers are gone: the
-// resource ended (released, or unsubscribed) and no release call to the
-// cloud is pending any more.
-func (r Resource) serversReleased() bool {
-	if r.Delivery != DeliveryImage || len(r.App.Servers) == 0 {
-		return false
-	}
-	if r.Status != ResourceReleased && r.Status != ResourceUnsubscribed {
-		return false
-	}
-	for _, c := range r.SellerCalls {
-		if c.Op == CallRelease {
-			return false
-		}
-	}
-	return true
-}
-
-// shown is r as its readers see it: an image whose servers were released
-// lists them as released servers. r's slices are not modified.
-func (r Resource) shown() Resource {
-	if r.serversReleased() {
-		r.App.ReleasedServers = append(append([]string(nil), r.App.ReleasedServers...), r.App.Servers...)
-		r.App.Servers = nil
-	}
-	return r
 }
 
 // Resource is what a buyer owns after paying: a purchased app or

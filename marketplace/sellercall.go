@@ -151,6 +151,12 @@ func (s *Service) sellerCallStep(ctx context.Context, resourceID string) bool {
 		switch next, more := s.policyFor(c.Op).Next(c.Attempts, *c.FirstAt, now); {
 		case callErr == nil:
 			cur.SellerCalls = slices.Delete(cur.SellerCalls, i, i+1)
+			if call.Op == CallRelease && cur.Delivery == DeliveryImage {
+				// The cloud confirmed the deletion: only now are the
+				// servers gone (an exhausted release leaves them listed).
+				cur.App.ReleasedServers = append(cur.App.ReleasedServers, cur.App.Servers...)
+				cur.App.Servers = nil
+			}
 			if len(cur.SellerCalls) > 0 && cur.SellerCalls[0].NextAt.After(now) && cur.SellerCalls[0].Attempts == 0 {
 				cur.SellerCalls[0].NextAt = now
 			}
