@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/opengallery/opengallery/adapters/internal/docpage"
 	"github.com/opengallery/opengallery/marketplace"
 )
 
@@ -36,31 +36,10 @@ func (s *Store) View(ctx context.Context, fn func(tx marketplace.ReadTx) error) 
 	return s.view(ctx, func(q querier) error { return fn(&tx{ctx: ctx, q: q, s: &s.q}) })
 }
 
-// cursor is a position in a sorted list: the sort key of the last item of
-// the previous page.
-type cursor struct {
-	R  int       `json:"r,omitempty"`
-	T  time.Time `json:"t"`
-	S  string    `json:"s,omitempty"`
-	ID string    `json:"id"`
-}
+// cursor is a position in a sorted list (see docpage.Cursor).
+type cursor = docpage.Cursor[time.Time]
 
-func (c cursor) encode() string {
-	b, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodeCursor(s string) (*cursor, error) {
-	if s == "" {
-		return nil, nil
-	}
-	var c cursor
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || json.Unmarshal(b, &c) != nil || c.ID == "" {
-		return nil, marketplace.BadCursor(s)
-	}
-	return &c, nil
-}
+func decodeCursor(s string) (*cursor, error) { return docpage.Decode[time.Time](s) }
 
 // where accumulates SQL conditions with numbered parameters.
 type where struct {
@@ -135,26 +114,8 @@ func list[T any](ctx context.Context, s *Store, spec listSpec, cur string, limit
 			return err
 		}
 		defer rows.Close()
-		out.Items = make([]T, 0, min(limit, 64))
-		var last cursor
-		for rows.Next() {
-			var doc []byte
-			var c cursor
-			if err := rows.Scan(&doc, &c.T, &c.ID); err != nil {
-				return err
-			}
-			if len(out.Items) == limit {
-				out.Next = last.encode()
-				break
-			}
-			var v T
-			if err := json.Unmarshal(doc, &v); err != nil {
-				return err
-			}
-			out.Items = append(out.Items, v)
-			last = c
-		}
-		return rows.Err()
+		out.Items, out.Next, err = docpage.Collect[T, time.Time](rows, limit)
+		return err
 	})
 	if err != nil {
 		return marketplace.Page[T]{}, wrapErr(ctx, "list "+string(spec.kind), err)
@@ -306,7 +267,7 @@ func (s *Store) SearchProducts(ctx context.Context, q marketplace.ProductQuery) 
 				c.S = ""
 			}
 			if len(out.Items) == q.Limit {
-				out.Next = last.encode()
+				out.Next = last.Encode()
 				break
 			}
 			var p marketplace.Product

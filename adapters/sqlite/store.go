@@ -2,12 +2,12 @@ package sqlite
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/opengallery/opengallery/adapters/internal/docpage"
 	"github.com/opengallery/opengallery/marketplace"
 )
 
@@ -59,31 +59,10 @@ func (s *Store) isClosed() bool {
 	return s.closed
 }
 
-// cursor is a position in a sorted list: the sort key of the last item of
-// the previous page.
-type cursor struct {
-	R  int    `json:"r,omitempty"`
-	T  int64  `json:"t,omitempty"`
-	S  string `json:"s,omitempty"`
-	ID string `json:"id"`
-}
+// cursor is a position in a sorted list (see docpage.Cursor).
+type cursor = docpage.Cursor[int64]
 
-func (c cursor) encode() string {
-	b, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodeCursor(s string) (*cursor, error) {
-	if s == "" {
-		return nil, nil
-	}
-	var c cursor
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || json.Unmarshal(b, &c) != nil || c.ID == "" {
-		return nil, marketplace.BadCursor(s)
-	}
-	return &c, nil
-}
+func decodeCursor(s string) (*cursor, error) { return docpage.Decode[int64](s) }
 
 // where accumulates SQL conditions and their arguments.
 type where struct {
@@ -150,26 +129,8 @@ func list[T any](ctx context.Context, s *Store, spec listSpec, cur string, limit
 			return err
 		}
 		defer rows.Close()
-		out.Items = make([]T, 0, min(limit, 64))
-		var last cursor
-		for rows.Next() {
-			var doc []byte
-			var c cursor
-			if err := rows.Scan(&doc, &c.T, &c.ID); err != nil {
-				return err
-			}
-			if len(out.Items) == limit {
-				out.Next = last.encode()
-				break
-			}
-			var v T
-			if err := json.Unmarshal(doc, &v); err != nil {
-				return err
-			}
-			out.Items = append(out.Items, v)
-			last = c
-		}
-		return rows.Err()
+		out.Items, out.Next, err = docpage.Collect[T, int64](rows, limit)
+		return err
 	})
 	if err != nil {
 		return marketplace.Page[T]{}, wrapRead(ctx, "list "+string(spec.kind), err)
@@ -368,7 +329,7 @@ func (s *Store) SearchProducts(ctx context.Context, q marketplace.ProductQuery) 
 				c.S = ""
 			}
 			if len(out.Items) == q.Limit {
-				out.Next = last.encode()
+				out.Next = last.Encode()
 				break
 			}
 			var p marketplace.Product
