@@ -3,11 +3,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/opengallery/opengallery/marketplace"
@@ -252,82 +250,6 @@ func (t *tx) Idempotency(key string) (marketplace.IdempotencyRecord, error) {
 // PutSeller implements marketplace.Tx.
 func (t *tx) PutSeller(v *marketplace.Seller) error {
 	return put(t, marketplace.KindSeller, v.ID, v, &v.Version, nil)
-}
-
-// PutProduct implements marketplace.Tx. It also refreshes the product's
-// full-text row and its OS and billing-mode tags.
-func (t *tx) PutProduct(v *marketplace.Product) error {
-	sortR, sortT := 1, nanos(v.CreatedAt)
-	if v.ListedAt != nil {
-		sortR, sortT = 0, nanos(*v.ListedAt)
-	}
-	if err := put(t, marketplace.KindProduct, v.ID, v, &v.Version, nil,
-		v.SellerID, string(v.Status), v.Category, string(v.Delivery), v.Name, sortR, sortT); err != nil {
-		return err
-	}
-	if err := t.indexProduct(v); err != nil {
-		v.Version-- // the statement failed: the caller's transaction will not commit this version
-		return err
-	}
-	return nil
-}
-
-func (t *tx) indexProduct(v *marketplace.Product) error {
-	var rid int64
-	if err := t.q.QueryRowContext(t.ctx, `SELECT rowid FROM og_products WHERE id = ?`, v.ID).Scan(&rid); err != nil {
-		return fmt.Errorf("sqlite: index product %q: %w", v.ID, err)
-	}
-	stmts := []struct {
-		q    string
-		args []any
-	}{
-		{`DELETE FROM og_products_fts WHERE rowid = ?`, []any{rid}},
-		{`INSERT INTO og_products_fts (rowid, name, description, seller, facets) VALUES (?, ?, ?, ?, ?)`,
-			[]any{rid, v.Name, v.Description, v.SellerName, strings.Join(productFacets(*v), " ")}},
-		{`DELETE FROM og_product_tags WHERE product_rid = ?`, []any{rid}},
-	}
-	for _, s := range stmts {
-		if _, err := t.q.ExecContext(t.ctx, s.q, s.args...); err != nil {
-			return fmt.Errorf("sqlite: index product %q: %w", v.ID, err)
-		}
-	}
-	for _, tag := range productTags(*v) {
-		if _, err := t.q.ExecContext(t.ctx, `INSERT OR IGNORE INTO og_product_tags (tag, product_rid) VALUES (?, ?)`, tag, rid); err != nil {
-			return fmt.Errorf("sqlite: index product %q: %w", v.ID, err)
-		}
-	}
-	return nil
-}
-
-// facet returns the search token of one filter value: the filter's letter
-// and the value in hex, which the tokenizer keeps as one word whatever the
-// value contains.
-func facet(letter byte, value string) string {
-	return string(letter) + hex.EncodeToString([]byte(value))
-}
-
-// productFacets are the filter tokens of a product.
-func productFacets(p marketplace.Product) []string {
-	fs := []string{facet('c', p.Category), facet('d', string(p.Delivery)), facet('s', p.SellerID), facet('t', string(p.Status))}
-	for _, os := range p.OperatingSystems {
-		fs = append(fs, facet('o', os))
-	}
-	for _, m := range p.Modes() {
-		fs = append(fs, facet('m', string(m)))
-	}
-	return fs
-}
-
-// productTags are the multi-valued filter values of a product.
-func productTags(p marketplace.Product) []string {
-	var tags []string
-	for _, os := range p.OperatingSystems {
-		tags = append(tags, "os:"+os)
-	}
-	for _, m := range p.Modes() {
-		tags = append(tags, "mode:"+string(m))
-	}
-	return tags
 }
 
 // PutOrder implements marketplace.Tx.

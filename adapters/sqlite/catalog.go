@@ -1,0 +1,262 @@
+// The catalog: products' search index (FTS5 and tags) and SearchProducts.
+
+package sqlite
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/opengallery/opengallery/marketplace"
+)
+
+// PutProduct implements marketplace.Tx. It also refreshes the product's
+// full-text row and its OS and billing-mode tags.
+func (t *tx) PutProduct(v *marketplace.Product) error {
+	sortR, sortT := 1, nanos(v.CreatedAt)
+	if v.ListedAt != nil {
+		sortR, sortT = 0, nanos(*v.ListedAt)
+	}
+	if err := put(t, marketplace.KindProduct, v.ID, v, &v.Version, nil,
+		v.SellerID, string(v.Status), v.Category, string(v.Delivery), v.Name, sortR, sortT); err != nil {
+		return err
+	}
+	if err := t.indexProduct(v); err != nil {
+		v.Version-- // the statement failed: the caller's transaction will not commit this version
+		return err
+	}
+	return nil
+}
+
+func (t *tx) indexProduct(v *marketplace.Product) error {
+	var rid int64
+	if err := t.q.QueryRowContext(t.ctx, `SELECT rowid FROM og_products WHERE id = ?`, v.ID).Scan(&rid); err != nil {
+		return fmt.Errorf("sqlite: index product %q: %w", v.ID, err)
+	}
+	stmts := []struct {
+		q    string
+		args []any
+	}{
+		{`DELETE FROM og_products_fts WHERE rowid = ?`, []any{rid}},
+		{`INSERT INTO og_products_fts (rowid, name, description, seller, facets) VALUES (?, ?, ?, ?, ?)`,
+			[]any{rid, v.Name, v.Description, v.SellerName, strings.Join(productFacets(*v), " ")}},
+		{`DELETE FROM og_product_tags WHERE product_rid = ?`, []any{rid}},
+	}
+	for _, s := range stmts {
+		if _, err := t.q.ExecContext(t.ctx, s.q, s.args...); err != nil {
+			return fmt.Errorf("sqlite: index product %q: %w", v.ID, err)
+		}
+	}
+	for _, tag := range productTags(*v) {
+		if _, err := t.q.ExecContext(t.ctx, `INSERT OR IGNORE INTO og_product_tags (tag, product_rid) VALUES (?, ?)`, tag, rid); err != nil {
+			return fmt.Errorf("sqlite: index product %q: %w", v.ID, err)
+		}
+	}
+	return nil
+}
+
+// facet returns the search token of one filter value: the filter's letter
+// and the value in hex, which the tokenizer keeps as one word whatever the
+// value contains.
+func facet(letter byte, value string) string {
+	return string(letter) + hex.EncodeToString([]byte(value))
+}
+
+// productFacets are the filter tokens of a product.
+func productFacets(p marketplace.Product) []string {
+	fs := []string{facet('c', p.Category), facet('d', string(p.Delivery)), facet('s', p.SellerID), facet('t', string(p.Status))}
+	for _, os := range p.OperatingSystems {
+		fs = append(fs, facet('o', os))
+	}
+	for _, m := range p.Modes() {
+		fs = append(fs, facet('m', string(m)))
+	}
+	return fs
+}
+
+// productTags are the multi-valued filter values of a product.
+func productTags(p marketplace.Product) []string {
+	var tags []string
+	for _, os := range p.OperatingSystems {
+		tags = append(tags, "os:"+os)
+	}
+	for _, m := range p.Modes() {
+		tags = append(tags, "mode:"+string(m))
+	}
+	return tags
+}
+
+// SearchProducts implements marketplace.Store. Text terms are FTS5 prefix
+// queries over name, description and seller name; the other filters use the
+// indexed columns and the product tags.
+func (s *Store) SearchProducts(ctx context.Context, q marketplace.ProductQuery) (marketplace.Page[marketplace.Product], error) {
+	var out marketplace.Page[marketplace.Product]
+	if err := marketplace.CheckSort(q.Sort); err != nil {
+		return out, err
+	}
+	if err := marketplace.CheckLimit(q.Limit); err != nil {
+		return out, err
+	}
+	after, err := decodeCursor(q.Cursor)
+	if err != nil {
+		return out, err
+	}
+	// With text, FTS5 answers the text and the selective filters (category,
+	// seller) and drives the query: CROSS JOIN keeps it the outer loop and
+	// each match is read by rowid, where the broad filters (status, OS,
+	// delivery, billing mode, each matching a large part of the catalog)
+	// are checked. Without text the indexed columns drive, so that the sort
+	// order's index can stop at the page's end, and the total is counted
+	// from the FTS facets.
+	terms := marketplace.SearchTerms(q.Text)
+	hasText := len(terms) > 0
+	var w where
+	from := " FROM og_products p"
+	if hasText {
+		from = " FROM og_products_fts f CROSS JOIN og_products p ON p.rowid = f.rowid"
+		w.add("f.og_products_fts MATCH ?", ftsQuery(marketplace.ProductQuery{Text: q.Text, Category: q.Category, SellerID: q.SellerID}))
+	} else {
+		w.eq("p.category", q.Category)
+		w.eq("p.seller_id", q.SellerID)
+	}
+	w.eq("p.delivery", string(q.Delivery))
+	// Tags are probed per candidate row (a primary-key lookup).
+	if q.OS != "" {
+		w.add("EXISTS (SELECT 1 FROM og_product_tags g WHERE g.tag = ? AND g.product_rid = p.rowid)", "os:"+q.OS)
+	}
+	if q.Mode != "" {
+		w.add("EXISTS (SELECT 1 FROM og_product_tags g WHERE g.tag = ? AND g.product_rid = p.rowid)", "mode:"+string(q.Mode))
+	}
+	if len(q.Statuses) > 0 {
+		ph := make([]string, len(q.Statuses))
+		for i, st := range q.Statuses {
+			ph[i] = "?"
+			w.args = append(w.args, string(st))
+		}
+		// The unary + keeps the planner off the status index: without
+		// statistics it would take "status = listed" for selective.
+		col := "p.status"
+		if hasText {
+			col = "+p.status"
+		}
+		w.conds = append(w.conds, col+" IN ("+strings.Join(ph, ", ")+")")
+	}
+	countQ, countArgs := "SELECT count(*)"+from+w.sql(), w.args
+	if !hasText {
+		countQ, countArgs = "SELECT count(*) FROM og_products", nil
+		if m := ftsQuery(q); m != "" {
+			countQ, countArgs = "SELECT count(*) FROM og_products_fts WHERE og_products_fts MATCH ?", []any{m}
+		}
+	}
+	pageW := w.clone()
+	byName := q.Sort == marketplace.SortName
+	order := "p.sort_r, p.sort_t DESC, p.id"
+	if byName {
+		order = "p.name, p.id"
+		if after != nil {
+			pageW.add("(p.name > ? OR (p.name = ? AND p.id > ?))", after.S, after.S, after.ID)
+		}
+	} else if after != nil {
+		pageW.add("(p.sort_r > ? OR (p.sort_r = ? AND (p.sort_t < ? OR (p.sort_t = ? AND p.id > ?))))",
+			after.R, after.R, after.T, after.T, after.ID)
+	}
+	// On a first page with text, the window count gives the total in the
+	// same pass that sorts the matches.
+	windowTotal := hasText && after == nil
+	total := ", 0"
+	if windowTotal {
+		total = ", count(*) OVER ()"
+	}
+	// The sort carries only the keys: the documents of the page's rows are
+	// read by rowid after the LIMIT, not copied into the sorter for every
+	// match (thousands for a short prefix).
+	outer := "k.sort_r, k.sort_t DESC, k.id"
+	if byName {
+		outer = "k.name, k.id"
+	}
+	query := "SELECT (SELECT doc FROM og_products WHERE rowid = k.rid), k.sort_r, k.sort_t, k.name, k.id, k.n FROM (" +
+		"SELECT p.rowid AS rid, p.sort_r, p.sort_t, p.name, p.id" + total + " AS n" + from + pageW.sql() + " ORDER BY " + order + " LIMIT ?" +
+		") k ORDER BY " + outer
+	err = s.read(ctx, func(tx sqlTx) error {
+		rows, err := tx.QueryContext(ctx, query, append(pageW.args, q.Limit+1)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		out.Items = make([]marketplace.Product, 0, min(q.Limit, 64))
+		var last cursor
+		for rows.Next() {
+			var doc []byte
+			var c cursor
+			var n int
+			if err := rows.Scan(&doc, &c.R, &c.T, &c.S, &c.ID, &n); err != nil {
+				return err
+			}
+			if windowTotal {
+				out.Total = n
+			}
+			if byName {
+				c.R, c.T = 0, 0
+			} else {
+				c.S = ""
+			}
+			if len(out.Items) == q.Limit {
+				out.Next = last.Encode()
+				break
+			}
+			var p marketplace.Product
+			if err := json.Unmarshal(doc, &p); err != nil {
+				return err
+			}
+			out.Items = append(out.Items, p)
+			last = c
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows.Close()
+		if windowTotal {
+			return nil
+		}
+		return tx.QueryRowContext(ctx, countQ, countArgs...).Scan(&out.Total)
+	})
+	if err != nil {
+		return marketplace.Page[marketplace.Product]{}, wrapRead(ctx, "search products", err)
+	}
+	return out, nil
+}
+
+// ftsQuery builds the FTS5 query of q: every text term as a prefix of a
+// word of name, description or seller, and every filter as its facet token
+// (the empty string for no text and no filter).
+func ftsQuery(q marketplace.ProductQuery) string {
+	var parts []string
+	terms := marketplace.SearchTerms(q.Text)
+	if len(terms) > 0 {
+		ts := make([]string, len(terms))
+		for i, t := range terms {
+			ts[i] = `"` + strings.ReplaceAll(t, `"`, `""`) + `"*`
+		}
+		parts = append(parts, "{name description seller} : ("+strings.Join(ts, " AND ")+")")
+	}
+	add := func(letter byte, v string) {
+		if v != "" {
+			parts = append(parts, `facets : "`+facet(letter, v)+`"`)
+		}
+	}
+	add('c', q.Category)
+	add('d', string(q.Delivery))
+	add('s', q.SellerID)
+	add('o', q.OS)
+	add('m', string(q.Mode))
+	if len(q.Statuses) > 0 {
+		ts := make([]string, len(q.Statuses))
+		for i, st := range q.Statuses {
+			ts[i] = `"` + facet('t', string(st)) + `"`
+		}
+		parts = append(parts, "facets : ("+strings.Join(ts, " OR ")+")")
+	}
+	return strings.Join(parts, " AND ")
+}
