@@ -1,6 +1,7 @@
-// The catalog: products' search index (FTS5 and tags) and SearchProducts.
-
 package sqlite
+
+// This file holds the catalog: products' search index (FTS5 and tags) and
+// SearchProducts.
 
 import (
 	"context"
