@@ -106,46 +106,55 @@ func (s *Store) runBatch(batch []*writeReq) {
 		return
 	}
 	ctx := context.Background()
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
+	w := s.wconn
+	if err := w.ready(ctx); err != nil {
+		s.fail(batch, results, fmt.Errorf("sqlite: writer connection: %w", err))
+		return
+	}
+	q := sqlTx{tx: w.conn, w: w}
+	if _, err := w.exec(ctx, "BEGIN IMMEDIATE"); err != nil {
 		s.fail(batch, results, fmt.Errorf("sqlite: begin: %w", err))
 		return
 	}
-	q := sqlTx{tx: tx, cache: s.wc}
+	rollback := func() { _, _ = w.exec(ctx, "ROLLBACK") }
 	for i, r := range batch {
 		if !run[i] {
 			continue
 		}
 		if live == 1 {
 			// Alone: the transaction is the closure's; no savepoint needed.
-			results[i] = runClosure(r, sqlTx{tx: tx, cache: s.wc})
+			results[i] = runClosure(r, q)
 			if results[i].failed() {
-				_ = tx.Rollback()
+				rollback()
 				s.answer(batch, results)
 				return
 			}
 			continue
 		}
-		if _, err := q.ExecContext(ctx, "SAVEPOINT og_batch"); err != nil {
-			_ = tx.Rollback()
+		if _, err := w.exec(ctx, "SAVEPOINT og_batch"); err != nil {
+			rollback()
 			s.fail(batch, results, fmt.Errorf("sqlite: savepoint: %w", err))
 			return
 		}
-		results[i] = runClosure(r, sqlTx{tx: tx, cache: s.wc})
+		results[i] = runClosure(r, q)
 		if results[i].failed() {
-			if _, err := q.ExecContext(ctx, "ROLLBACK TO og_batch"); err != nil {
-				_ = tx.Rollback()
+			if _, err := w.exec(ctx, "ROLLBACK TO og_batch"); err != nil {
+				rollback()
 				s.fail(batch, results, fmt.Errorf("sqlite: rollback to savepoint: %w", err))
 				return
 			}
 		}
-		if _, err := q.ExecContext(ctx, "RELEASE og_batch"); err != nil {
-			_ = tx.Rollback()
+		if _, err := w.exec(ctx, "RELEASE og_batch"); err != nil {
+			rollback()
 			s.fail(batch, results, fmt.Errorf("sqlite: release savepoint: %w", err))
 			return
 		}
 	}
-	if err := tx.Commit(); err != nil {
+	if _, err := w.exec(ctx, "COMMIT"); err != nil {
+		// A failed COMMIT may leave the transaction open: end it, so that
+		// the next batch starts clean (an error here only says that
+		// SQLite had already rolled back).
+		rollback()
 		s.fail(batch, results, fmt.Errorf("sqlite: commit: %w", err))
 		return
 	}

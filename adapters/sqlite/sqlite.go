@@ -62,13 +62,13 @@ func WithMaxBatch(n int) Option { return func(o *options) { o.maxBatch = n } }
 //
 // A Store is safe for concurrent use. Close it when done.
 type Store struct {
-	path string
-	opts options
-	w    *sql.DB // exactly one connection, BEGIN IMMEDIATE
-	r    *sql.DB // readers
-	wc   *stmtCache
-	rc   *stmtCache
-	raw  *rawCache // View's statements per reader connection
+	path  string
+	opts  options
+	w     *sql.DB     // exactly one connection, BEGIN IMMEDIATE
+	r     *sql.DB     // readers
+	wconn *writerConn // w's connection, driven by writeLoop
+	rc    *stmtCache
+	raw   *rawCache // View's statements per reader connection
 
 	queue     chan *writeReq
 	commits   atomic.Int64 // transactions the writer committed
@@ -115,8 +115,14 @@ func Open(path string, opts ...Option) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
+	wconn, err := newWriterConn(context.Background(), w)
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
 	r, err := sql.Open("sqlite", DSN(path, o.sync, o.busyTimeout, false))
 	if err != nil {
+		wconn.close()
 		w.Close()
 		return nil, fmt.Errorf("sqlite: open readers %s: %w", path, err)
 	}
@@ -128,7 +134,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 		opts:     o,
 		w:        w,
 		r:        r,
-		wc:       newStmtCache(w),
+		wconn:    wconn,
 		rc:       newStmtCache(r),
 		raw:      newRawCache(),
 		queue:    make(chan *writeReq, 1024),
@@ -189,10 +195,10 @@ func (s *Store) Close() error {
 		s.mu.Unlock()
 		close(s.closing)
 		<-s.loopDone
-		s.wc.close()
+		werr := s.wconn.close()
 		s.rc.close()
 		s.raw.close()
-		s.closeErr = errors.Join(s.r.Close(), s.w.Close())
+		s.closeErr = errors.Join(werr, s.r.Close(), s.w.Close())
 	})
 	return s.closeErr
 }

@@ -3,6 +3,10 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"io"
 	"sync"
 )
 
@@ -12,9 +16,8 @@ import (
 // keeps the store's overhead over bare SQL small.
 //
 // A query missing from the cache runs unprepared and is prepared in the
-// background: preparing needs a free connection, and the caller holds one
-// (the writer pool has only that one), so preparing inline could wait
-// forever.
+// background: preparing needs a free connection, and the caller holds one,
+// so preparing inline could wait for the pool.
 type stmtCache struct {
 	db      *sql.DB
 	mu      sync.Mutex
@@ -74,31 +77,253 @@ func (c *stmtCache) close() {
 	c.m = nil
 }
 
-// sqlTx runs statements of one transaction through the cache: the
-// transaction's own view of each cached statement (database/sql reuses the
-// statement already prepared on the transaction's connection).
+// writerConn runs the writer's statements on the driver connection itself.
+// Through database/sql every statement of a transaction costs a lock on the
+// transaction, a per-transaction copy of the prepared statement, argument
+// conversion and a result wrapper: as much as the small INSERT it runs.
+// The writer goroutine is the only user of its connection, so it keeps the
+// connection for the store's life (one *sql.Conn), prepares each query once
+// on it and runs it through driver.Stmt inside sql.Conn.Raw, which is
+// database/sql's sanctioned way to use the driver connection. BEGIN,
+// SAVEPOINT, COMMIT and ROLLBACK are such statements too: the transaction
+// is the connection's, and statements that need database/sql's row types
+// (ClaimDue, Migrate) run on the same *sql.Conn inside it.
+//
+// Only the writer goroutine (and Close, after it has stopped) uses a
+// writerConn.
+type writerConn struct {
+	db     *sql.DB // the writer pool (one connection)
+	conn   *sql.Conn
+	dc     driver.Conn // the connection stmts were prepared on
+	stmts  map[string]driver.Stmt
+	dest   [1]driver.Value // queryDoc's row buffer
+	broken bool            // database/sql closed conn: take a new one
+}
+
+// writerPragmas configure the writer's connection beyond DSN's settings.
+// temp_store=MEMORY keeps the sub-journal in memory: every page a
+// group-commit closure changes is first copied there, for its SAVEPOINT's
+// rollback, and in a temporary file that copy costs a write system call
+// per page. The sub-journal only ever serves a rollback inside the open
+// transaction, never recovery, so durability does not depend on it.
+var writerPragmas = []string{"PRAGMA temp_store = MEMORY"}
+
+// newWriterConn takes the writer pool's connection for the store's life.
+func newWriterConn(ctx context.Context, db *sql.DB) (*writerConn, error) {
+	w := &writerConn{db: db, broken: true}
+	if err := w.ready(ctx); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// ready replaces a connection database/sql has closed (after a driver
+// panic or driver.ErrBadConn, which the writer does not otherwise see).
+// The statements of the old connection are dropped, not finalized: their
+// connection is gone.
+func (w *writerConn) ready(ctx context.Context) error {
+	if !w.broken {
+		return nil
+	}
+	conn, err := w.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	for _, p := range writerPragmas {
+		if _, err := conn.ExecContext(ctx, p); err != nil {
+			conn.Close()
+			return fmt.Errorf("%s: %w", p, err)
+		}
+	}
+	w.conn, w.dc, w.stmts, w.broken = conn, nil, map[string]driver.Stmt{}, false
+	return nil
+}
+
+// raw runs f on the driver connection, noting when database/sql has given
+// the connection up.
+func (w *writerConn) raw(f func(dc driver.Conn) error) error {
+	err := w.conn.Raw(func(dci any) error { return f(dci.(driver.Conn)) })
+	if errors.Is(err, sql.ErrConnDone) || errors.Is(err, driver.ErrBadConn) {
+		w.broken = true
+	}
+	return err
+}
+
+// stmt returns query prepared on dc, preparing it on first use. The caller
+// is inside conn.Raw.
+func (w *writerConn) stmt(ctx context.Context, dc driver.Conn, query string) (driver.Stmt, error) {
+	if dc != w.dc {
+		// database/sql replaced the connection (it never does while the
+		// writer holds it, but a statement prepared on another connection
+		// must not run here).
+		w.dc, w.stmts = dc, map[string]driver.Stmt{}
+	}
+	if st, ok := w.stmts[query]; ok {
+		return st, nil
+	}
+	p, ok := dc.(driver.ConnPrepareContext)
+	if !ok {
+		return nil, fmt.Errorf("sqlite: driver connection %T cannot prepare with a context", dc)
+	}
+	st, err := p.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	w.stmts[query] = st
+	return st, nil
+}
+
+// exec runs query with args and returns its result.
+func (w *writerConn) exec(ctx context.Context, query string, args ...any) (driver.Result, error) {
+	nv, err := namedValues(args)
+	if err != nil {
+		return nil, err
+	}
+	var res driver.Result
+	err = w.raw(func(dc driver.Conn) error {
+		st, err := w.stmt(ctx, dc, query)
+		if err != nil {
+			return err
+		}
+		e, ok := st.(driver.StmtExecContext)
+		if !ok {
+			return fmt.Errorf("sqlite: driver statement %T cannot execute with a context", st)
+		}
+		res, err = e.ExecContext(ctx, nv)
+		return err
+	})
+	return res, err
+}
+
+// queryDoc runs query, which selects one text or blob column, and returns
+// the first row's value; sql.ErrNoRows when there is none.
+func (w *writerConn) queryDoc(ctx context.Context, query string, args ...any) ([]byte, error) {
+	nv, err := namedValues(args)
+	if err != nil {
+		return nil, err
+	}
+	var doc []byte
+	err = w.raw(func(dc driver.Conn) error {
+		st, err := w.stmt(ctx, dc, query)
+		if err != nil {
+			return err
+		}
+		q, ok := st.(driver.StmtQueryContext)
+		if !ok {
+			return fmt.Errorf("sqlite: driver statement %T cannot query with a context", st)
+		}
+		rows, err := q.QueryContext(ctx, nv)
+		if err != nil {
+			return err
+		}
+		err = rows.Next(w.dest[:])
+		if err == nil {
+			switch v := w.dest[0].(type) {
+			case string:
+				doc = []byte(v)
+			case []byte:
+				doc = append([]byte(nil), v...)
+			default:
+				err = fmt.Errorf("sqlite: %q returned %T, want text", query, v)
+			}
+		} else if errors.Is(err, io.EOF) {
+			err = sql.ErrNoRows
+		}
+		w.dest[0] = nil
+		return errors.Join(err, rows.Close())
+	})
+	return doc, err
+}
+
+// close finalizes the prepared statements and gives the connection back to
+// the pool; it must run before the pool closes.
+func (w *writerConn) close() error {
+	err := w.raw(func(dc driver.Conn) error {
+		var errs []error
+		if dc == w.dc {
+			for _, st := range w.stmts {
+				errs = append(errs, st.Close())
+			}
+		}
+		return errors.Join(errs...)
+	})
+	w.stmts, w.dc = nil, nil
+	return errors.Join(err, w.conn.Close())
+}
+
+// namedValues converts a statement's arguments as database/sql would
+// (driver.DefaultParameterConverter: int to int64 and so on).
+func namedValues(args []any) ([]driver.NamedValue, error) {
+	nv := make([]driver.NamedValue, len(args))
+	for i, a := range args {
+		switch a.(type) {
+		case nil, int64, string, []byte, float64, bool:
+		default:
+			v, err := driver.DefaultParameterConverter.ConvertValue(a)
+			if err != nil {
+				return nil, fmt.Errorf("sqlite: argument %d: %w", i+1, err)
+			}
+			a = v
+		}
+		nv[i] = driver.NamedValue{Ordinal: i + 1, Value: a}
+	}
+	return nv, nil
+}
+
+// sqlTx runs the statements of one transaction: on a reader, through the
+// reader's *sql.Tx and the pool's prepared statements; on the writer,
+// through the writerConn's driver statements (ExecContext) or its
+// *sql.Conn (QueryContext and QueryRowContext, for the few callers that
+// need database/sql's rows).
 type sqlTx struct {
-	tx    *sql.Tx
-	cache *stmtCache
+	tx    querier     // a reader's *sql.Tx, or the writer's *sql.Conn
+	cache *stmtCache  // readers only
+	w     *writerConn // the writer only
 }
 
 func (q sqlTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if st := q.cache.get(query); st != nil {
-		return q.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	if q.w != nil {
+		return q.w.exec(ctx, query, args...)
+	}
+	if st := q.stmt(query); st != nil {
+		return q.tx.(*sql.Tx).StmtContext(ctx, st).ExecContext(ctx, args...)
 	}
 	return q.tx.ExecContext(ctx, query, args...)
 }
 
 func (q sqlTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if st := q.cache.get(query); st != nil {
-		return q.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	if st := q.stmt(query); st != nil {
+		return q.tx.(*sql.Tx).StmtContext(ctx, st).QueryContext(ctx, args...)
 	}
 	return q.tx.QueryContext(ctx, query, args...)
 }
 
 func (q sqlTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	if st := q.cache.get(query); st != nil {
-		return q.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	if st := q.stmt(query); st != nil {
+		return q.tx.(*sql.Tx).StmtContext(ctx, st).QueryRowContext(ctx, args...)
 	}
 	return q.tx.QueryRowContext(ctx, query, args...)
+}
+
+// queryDoc returns the single text column of the first row query selects;
+// sql.ErrNoRows when there is none.
+func (q sqlTx) queryDoc(ctx context.Context, query string, args ...any) ([]byte, error) {
+	if q.w != nil {
+		return q.w.queryDoc(ctx, query, args...)
+	}
+	var doc []byte
+	err := q.QueryRowContext(ctx, query, args...).Scan(&doc)
+	return doc, err
+}
+
+// stmt returns the reader pool's prepared statement for query (nil on the
+// writer, or while it is being prepared).
+func (q sqlTx) stmt(query string) *sql.Stmt {
+	if q.cache == nil {
+		return nil
+	}
+	if _, ok := q.tx.(*sql.Tx); !ok {
+		return nil
+	}
+	return q.cache.get(query)
 }

@@ -11,18 +11,18 @@ import (
 	"github.com/opengallery/opengallery/marketplace"
 )
 
-// querier is what a tx reads and writes through: the writer's *sql.Tx
-// inside Update, a reader's *sql.Tx inside View.
+// querier is what sqlTx runs statements on: a reader's *sql.Tx, or the
+// writer's *sql.Conn.
 type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// tx implements marketplace.Tx over one SQL transaction.
+// tx implements marketplace.Tx over the writer's transaction.
 type tx struct {
 	ctx context.Context
-	q   querier
+	q   sqlTx
 }
 
 var _ marketplace.Tx = (*tx)(nil)
@@ -97,8 +97,7 @@ func boolInt(b bool) int {
 
 func get[T any](t *tx, kind marketplace.Kind, id string) (T, error) {
 	var v T
-	var doc []byte
-	err := t.q.QueryRowContext(t.ctx, stmts[kind].get, id).Scan(&doc)
+	doc, err := t.q.queryDoc(t.ctx, stmts[kind].get, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, &marketplace.NotFoundError{Kind: kind, ID: id}
 	}
@@ -233,8 +232,7 @@ func (t *tx) SavedItems(buyerID string) ([]marketplace.SavedItem, error) {
 // Idempotency implements marketplace.ReadTx.
 func (t *tx) Idempotency(key string) (marketplace.IdempotencyRecord, error) {
 	var v marketplace.IdempotencyRecord
-	var doc []byte
-	err := t.q.QueryRowContext(t.ctx, idempotencyQuery, key).Scan(&doc)
+	doc, err := t.q.queryDoc(t.ctx, idempotencyQuery, key)
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, &marketplace.NotFoundError{Kind: marketplace.KindIdempotency, ID: key}
 	}
