@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"reflect"
 	"sync"
 
 	"github.com/opengallery/opengallery/marketplace"
@@ -15,16 +16,30 @@ import (
 // what surrounds the SELECT costs as much as the SELECT: through
 // database/sql, BeginTx parses and runs "begin", every statement goes
 // through a per-transaction *sql.Stmt, and Rollback parses "rollback".
-// Instead View takes a reader connection, and on the driver connection
-// itself runs BEGIN, its reads and ROLLBACK as statements prepared once per
-// connection and kept (rawCache). The semantics are unchanged: BEGIN is
-// DEFERRED, so the first read takes the WAL snapshot that every later read
-// of the same View sees, and nothing is held once View returns.
+// Instead View takes a reader connection and runs its reads on the driver
+// connection itself, as statements prepared once per connection and kept
+// (rawCache).
+//
+// The snapshot. Every read of one View must see the same committed state.
+// SQLite keeps one read transaction, hence one WAL snapshot, open for as
+// long as any statement of the connection is active, and ends it (in
+// autocommit mode) when the last active statement is reset. So a View whose
+// first read is a point read by id (the common case) runs it as a query
+// that always yields exactly one row (a LEFT JOIN from the id, NULL columns
+// when there is no such row), reads that row and leaves the statement
+// active: it pins the snapshot, every later read of the View runs inside
+// it, and resetting it when View returns ends the read transaction. A View
+// whose first read is anything else (a list, which may yield no row and
+// would then end its snapshot at once) runs a prepared BEGIN first (DEFERRED:
+// that read takes the snapshot) and ROLLBACK at the end, as before. Either
+// way nothing is held once View returns, and a View of one point read pays
+// for one statement instead of three.
 
 // rawStmts are the statements prepared on one reader connection.
 type rawStmts struct {
 	begin, rollback driver.Stmt
 	q               map[string]driver.Stmt
+	pin             map[string]driver.Stmt // a View's first point read, kept active (see above)
 }
 
 // rawCache keeps rawStmts per driver connection of the reader pool.
@@ -33,9 +48,12 @@ type rawCache struct {
 	mu     sync.Mutex
 	closed bool
 	conns  map[driver.Conn]*rawStmts
+	docs   *docCache // decoded documents of point reads (doccache.go)
 }
 
-func newRawCache() *rawCache { return &rawCache{conns: map[driver.Conn]*rawStmts{}} }
+func newRawCache() *rawCache {
+	return &rawCache{conns: map[driver.Conn]*rawStmts{}, docs: newDocCache(docCacheBudget)}
+}
 
 // stmts returns dc's statements, preparing BEGIN and ROLLBACK on first use.
 // The caller holds dc exclusively (inside sql.Conn.Raw).
@@ -55,7 +73,7 @@ func (c *rawCache) stmts(ctx context.Context, dc driver.Conn) (*rawStmts, error)
 		b.Close()
 		return nil, err
 	}
-	rs = &rawStmts{begin: b, rollback: r, q: map[string]driver.Stmt{}}
+	rs = &rawStmts{begin: b, rollback: r, q: map[string]driver.Stmt{}, pin: map[string]driver.Stmt{}}
 	c.mu.Lock()
 	c.conns[dc] = rs
 	c.mu.Unlock()
@@ -77,6 +95,9 @@ func (rs *rawStmts) close() {
 	rs.begin.Close()
 	rs.rollback.Close()
 	for _, st := range rs.q {
+		st.Close()
+	}
+	for _, st := range rs.pin {
 		st.Close()
 	}
 }
@@ -112,8 +133,8 @@ func execRaw(ctx context.Context, st driver.Stmt) error {
 	return err
 }
 
-// view runs fn in a deferred read transaction on a reader connection,
-// through the connection's cached statements.
+// view runs fn on a reader connection in one read snapshot, through the
+// connection's cached statements.
 func (s *Store) view(ctx context.Context, fn func(vt *viewTx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -139,13 +160,11 @@ func (s *Store) view(ctx context.Context, fn func(vt *viewTx) error) error {
 		if err != nil {
 			return fmt.Errorf("sqlite: begin read: %w", err)
 		}
-		if err := execRaw(ctx, rs.begin); err != nil {
-			return fmt.Errorf("sqlite: begin read: %w", err)
-		}
-		fnErr = fn(&viewTx{ctx: ctx, rs: rs, dc: d})
-		// A context cancelled during fn may make this rollback fail; the
+		vt := &viewTx{ctx: ctx, rs: rs, dc: d, cache: c.docs}
+		fnErr = fn(vt)
+		// A context cancelled during fn may make ending the read fail; the
 		// connection is then in an unknown state: discard it.
-		if err := execRaw(context.Background(), rs.rollback); err != nil {
+		if err := vt.end(); err != nil {
 			c.forget(d)
 			return fmt.Errorf("sqlite: end read: %w (%w)", err, driver.ErrBadConn)
 		}
@@ -159,32 +178,82 @@ func (s *Store) view(ctx context.Context, fn func(vt *viewTx) error) error {
 
 // viewTx implements marketplace.ReadTx inside View.
 type viewTx struct {
-	ctx context.Context
-	rs  *rawStmts
-	dc  driver.Conn
+	ctx   context.Context
+	rs    *rawStmts
+	dc    driver.Conn
+	cache *docCache
+	began bool        // BEGIN ran: ROLLBACK at the end
+	pin   driver.Rows // the first point read, left active: reset at the end
+}
+
+// snapshot makes the reads that follow share one snapshot: unless a pinned
+// statement holds one already, it runs BEGIN (the next read takes it).
+func (v *viewTx) snapshot() error {
+	if v.began || v.pin != nil {
+		return nil
+	}
+	if err := execRaw(v.ctx, v.rs.begin); err != nil {
+		return fmt.Errorf("sqlite: begin read: %w", err)
+	}
+	v.began = true
+	return nil
+}
+
+// end ends the View's read transaction: it resets the pinned statement or
+// rolls back the BEGIN.
+func (v *viewTx) end() error {
+	if v.pin != nil {
+		err := v.pin.Close()
+		v.pin = nil
+		return err
+	}
+	if v.began {
+		v.began = false
+		return execRaw(context.Background(), v.rs.rollback)
+	}
+	return nil
 }
 
 var _ marketplace.ReadTx = (*viewTx)(nil)
 
-// docs runs query with one argument and calls each with every row's first
-// column (a JSON document).
-func (v *viewTx) docs(query, arg string, each func(doc []byte) error) error {
-	st := v.rs.q[query]
-	if st == nil {
-		var err error
-		if st, err = prepareRaw(v.ctx, v.dc, query); err != nil {
-			return err
-		}
-		v.rs.q[query] = st
+// prepared returns query prepared on the View's connection, from m (rs.q
+// or rs.pin).
+func (v *viewTx) prepared(m map[string]driver.Stmt, query string) (driver.Stmt, error) {
+	if st := m[query]; st != nil {
+		return st, nil
 	}
-	args := []driver.NamedValue{{Ordinal: 1, Value: arg}}
-	var rows driver.Rows
-	var err error
+	st, err := prepareRaw(v.ctx, v.dc, query)
+	if err != nil {
+		return nil, err
+	}
+	m[query] = st
+	return st, nil
+}
+
+// run starts st with args.
+func (v *viewTx) run(st driver.Stmt, args []driver.NamedValue) (driver.Rows, error) {
 	if q, ok := st.(driver.StmtQueryContext); ok {
-		rows, err = q.QueryContext(v.ctx, args)
-	} else {
-		rows, err = st.Query([]driver.Value{arg}) //nolint:staticcheck // drivers without the context variant
+		return q.QueryContext(v.ctx, args)
 	}
+	vals := make([]driver.Value, len(args))
+	for i, a := range args {
+		vals[i] = a.Value
+	}
+	return st.Query(vals) //nolint:staticcheck // drivers without the context variant
+}
+
+// query runs query (prepared once per connection) with args in the View's
+// snapshot and calls each with every row's values, which are valid only
+// during the call.
+func (v *viewTx) query(query string, args []driver.NamedValue, each func(row []driver.Value) error) error {
+	if err := v.snapshot(); err != nil {
+		return err
+	}
+	st, err := v.prepared(v.rs.q, query)
+	if err != nil {
+		return err
+	}
+	rows, err := v.run(st, args)
 	if err != nil {
 		return err
 	}
@@ -196,22 +265,143 @@ func (v *viewTx) docs(query, arg string, each func(doc []byte) error) error {
 		} else if err != nil {
 			return err
 		}
-		var doc []byte
-		switch d := dest[0].(type) {
-		case []byte:
-			doc = d
-		case string:
-			doc = []byte(d)
-		default:
-			return fmt.Errorf("sqlite: document column holds %T", dest[0])
-		}
-		if err := each(doc); err != nil {
+		if err := each(dest); err != nil {
 			return err
 		}
 	}
 }
 
+// queryOne runs query, which yields exactly one row, and calls each with
+// that row. As the View's first read it takes the snapshot and keeps it:
+// the statement stays active (pinned) until end.
+func (v *viewTx) queryOne(query string, args []driver.NamedValue, each func(row []driver.Value) error) error {
+	if v.began || v.pin != nil {
+		return v.query(query, args, each)
+	}
+	st, err := v.prepared(v.rs.pin, query)
+	if err != nil {
+		return err
+	}
+	rows, err := v.run(st, args)
+	if err != nil {
+		return err
+	}
+	dest := make([]driver.Value, len(rows.Columns()))
+	if err := rows.Next(dest); err != nil {
+		rows.Close()
+		if err == io.EOF {
+			return fmt.Errorf("sqlite: %q yielded no row", query)
+		}
+		return err
+	}
+	v.pin = rows
+	return each(dest)
+}
+
+// docs runs query with one argument and calls each with every row's first
+// column (a JSON document).
+func (v *viewTx) docs(query, arg string, each func(doc []byte) error) error {
+	return v.query(query, []driver.NamedValue{{Ordinal: 1, Value: arg}}, func(row []driver.Value) error {
+		doc, err := docBytes(row[0])
+		if err != nil {
+			return err
+		}
+		return each(doc)
+	})
+}
+
+// docBytes is a document column's value.
+func docBytes(v driver.Value) ([]byte, error) {
+	switch d := v.(type) {
+	case []byte:
+		return d, nil
+	case string:
+		return []byte(d), nil
+	default:
+		return nil, fmt.Errorf("sqlite: document column holds %T", v)
+	}
+}
+
+// cachedGet are the point reads through the document cache, per kind: the
+// stored version, and the document only when the version differs from ?2
+// (the cached one; 0, which no stored row has, when nothing is cached).
+// They yield exactly one row, NULLs when there is no row ?1 (see
+// queryOne).
+var cachedGet = func() map[marketplace.Kind]string {
+	m := map[marketplace.Kind]string{}
+	for k, t := range tables {
+		m[k] = "SELECT t.version, CASE WHEN t.version = ?2 THEN NULL ELSE t.doc END FROM (SELECT ?1 AS id) AS k LEFT JOIN " +
+			t.name + " AS t ON t.id = k.id"
+	}
+	return m
+}()
+
+// viewGet reads one aggregate by id. With a clone plan for T (every kind
+// has one, see clone_test.go), the document cache spares decoding a
+// document whose version was decoded before.
 func viewGet[T any](v *viewTx, kind marketplace.Kind, id string) (T, error) {
+	var out T
+	plan := viewPlans[kind]
+	if plan == nil || v.cache == nil {
+		return viewDecode[T](v, kind, id)
+	}
+	cached := v.cache.get(kind, id)
+	var have int64
+	if cached != nil {
+		have = cached.version
+	}
+	found, hit := false, false
+	var version int64
+	var doc []byte
+	args := []driver.NamedValue{{Ordinal: 1, Value: id}, {Ordinal: 2, Value: have}}
+	err := v.queryOne(cachedGet[kind], args, func(row []driver.Value) error {
+		if row[0] == nil {
+			return nil
+		}
+		found = true
+		n, ok := row[0].(int64)
+		if !ok {
+			return fmt.Errorf("sqlite: version column holds %T", row[0])
+		}
+		version = n
+		if row[1] == nil {
+			hit = true
+			return nil
+		}
+		d, err := docBytes(row[1])
+		if err != nil {
+			return err
+		}
+		// The driver may reuse its buffer for the next row.
+		doc = append([]byte(nil), d...)
+		return nil
+	})
+	switch {
+	case err != nil:
+		return out, fmt.Errorf("sqlite: get %s %q: %w", kind, id, err)
+	case !found:
+		return out, &marketplace.NotFoundError{Kind: kind, ID: id}
+	case hit && version == have:
+		out = *cached.val.(*T)
+		if plan.fix != nil {
+			plan.fix(reflect.ValueOf(&out).Elem())
+		}
+		return out, nil
+	}
+	keep := new(T)
+	if err := json.Unmarshal(doc, keep); err != nil {
+		return out, fmt.Errorf("sqlite: decode %s %q: %w", kind, id, err)
+	}
+	out = *keep
+	if plan.fix != nil {
+		plan.fix(reflect.ValueOf(&out).Elem())
+	}
+	v.cache.put(kind, id, version, keep, len(doc))
+	return out, nil
+}
+
+// viewDecode reads and decodes one aggregate by id, without the cache.
+func viewDecode[T any](v *viewTx, kind marketplace.Kind, id string) (T, error) {
 	var out T
 	found := false
 	err := v.docs(stmts[kind].get, id, func(doc []byte) error {
@@ -233,6 +423,30 @@ func viewGet[T any](v *viewTx, kind marketplace.Kind, id string) (T, error) {
 	}
 	return out, nil
 }
+
+// viewPlans are the clone plans of the aggregates ReadTx returns by id; a
+// kind whose type cannot be deep-copied (none today) is read without the
+// cache.
+var viewPlans = func() map[marketplace.Kind]*clonePlan {
+	types := map[marketplace.Kind]reflect.Type{
+		marketplace.KindSeller:      reflect.TypeFor[marketplace.Seller](),
+		marketplace.KindProduct:     reflect.TypeFor[marketplace.Product](),
+		marketplace.KindOrder:       reflect.TypeFor[marketplace.Order](),
+		marketplace.KindPayment:     reflect.TypeFor[marketplace.Payment](),
+		marketplace.KindAccount:     reflect.TypeFor[marketplace.Account](),
+		marketplace.KindResource:    reflect.TypeFor[marketplace.Resource](),
+		marketplace.KindFlow:        reflect.TypeFor[marketplace.Flow](),
+		marketplace.KindInvoice:     reflect.TypeFor[marketplace.Invoice](),
+		marketplace.KindUnsubscribe: reflect.TypeFor[marketplace.UnsubscribeRequest](),
+	}
+	m := map[marketplace.Kind]*clonePlan{}
+	for k, t := range types {
+		if p, err := cloneFor(t); err == nil {
+			m[k] = p
+		}
+	}
+	return m
+}()
 
 // Seller implements marketplace.ReadTx.
 func (v *viewTx) Seller(id string) (marketplace.Seller, error) {
