@@ -138,6 +138,17 @@ func (s *Service) runResource(ctx context.Context, item DueItem) error {
 // changeLifecycle moves cur to want (grace, retention with a freeze owed
 // to the seller, release with a release owed) inside tx, with its event.
 func (s *Service) changeLifecycle(tx Tx, cur *Resource, want ResourceStatus, expiry, now time.Time) error {
+	e := s.lifecycleChange(cur, want, expiry, now)
+	if err := tx.PutResource(cur); err != nil {
+		return err
+	}
+	return tx.AppendEvent(&e)
+}
+
+// lifecycleChange moves cur to want in memory (its new dates, the call it
+// owes the seller, its next due time) and returns the change's event, for
+// the caller to write.
+func (s *Service) lifecycleChange(cur *Resource, want ResourceStatus, expiry, now time.Time) Event {
 	from := cur.Status
 	cur.Status, cur.UpdatedAt = want, now
 	lc := billing.NewLifecycle(s.cfg, expiry)
@@ -150,10 +161,8 @@ func (s *Service) changeLifecycle(tx Tx, cur *Resource, want ResourceStatus, exp
 		s.owe(cur, CallRelease, "", now)
 	}
 	s.scheduleResource(cur, now)
-	if err := tx.PutResource(cur); err != nil {
-		return err
-	}
-	return emit(tx, now, SystemActor(), KindResource, cur.ID, "resource."+string(want), string(from), string(want), nil)
+	return Event{At: now, Kind: KindResource, AggregateID: cur.ID, Type: "resource." + string(want), Actor: SystemActor(),
+		From: string(from), To: string(want)}
 }
 
 // rescheduleResource recomputes a resource's next due time when there was

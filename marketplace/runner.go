@@ -27,12 +27,18 @@ type RunReport struct {
 // when they open, calls owed to sellers retried under the delivery policy,
 // pay-per-use hours charged (and arrears followed), refunds held for
 // review approved when billing's auto-approval time passes. It claims due
-// items in batches (Store.ClaimDue) so that several processes can run it
-// at once, and every step acts only if its item is still at the version
-// it was claimed at: running it twice does nothing twice. Due resources
-// whose work stays in the store are applied WithRunnerTxBatch to a
-// transaction; work that calls out (sellers, an external payment port,
-// the deployer) is done outside transactions.
+// items in batches so that several processes can run it at once, and
+// every step acts only if its item is still at the version it was claimed
+// at: running it twice does nothing twice.
+//
+// When the store's Tx implements DueResourceTx, due resources are claimed
+// first, WithRunnerTxBatch at a time, inside the transaction that applies
+// the work that stays in the store (a lifecycle change with its event, or
+// a new due time); the rest of them are leased in it and done after the
+// commit. Then, and with any other store, due items are claimed with
+// Store.ClaimDue: due resources whose work stays in the store are applied
+// WithRunnerTxBatch to a transaction; work that calls out (sellers, an
+// external payment port, the deployer) is done outside transactions.
 // It returns when nothing due is left, or when ctx ends.
 //
 // Errors: ctx.Err(); store errors from claiming. Failures of single items
@@ -43,25 +49,37 @@ func (s *Service) RunDue(ctx context.Context) (RunReport, error) {
 	// times bounds how often one aggregate is handled in a pass, so that a
 	// step that keeps rescheduling itself to now cannot spin the loop.
 	times := map[string]int{}
+	// Due resources are claimed in transactions while batches come back
+	// full; a short batch means none is left, and ClaimDue takes over.
+	inTx := s.txBatch > 1
 	for {
 		if err := ctx.Err(); err != nil {
 			return rep, err
 		}
 		now := s.now()
+		if inTx {
+			full, err := s.runDueResources(ctx, now, &rep, seen, times)
+			switch {
+			case err != nil && !errors.Is(err, errNoDueTx) && ctx.Err() == nil:
+				// Nothing of the batch was kept: ClaimDue's path claims
+				// the items again and isolates the one that fails.
+				s.log.Error("marketplace: due resources in a transaction", "err", err)
+				inTx = false
+			case err != nil || !full:
+				inTx = false
+			default:
+				continue
+			}
+		}
 		items, err := s.store.ClaimDue(ctx, now, s.batch, s.owner, s.lease)
 		if err != nil {
 			return rep, err
 		}
 		var fresh []DueItem
 		for _, it := range items {
-			key := DueItem{Kind: it.Kind, ID: it.ID, Version: it.Version}
-			id := string(it.Kind) + "/" + it.ID
-			if seen[key] || times[id] >= maxStepsPerPass {
-				continue // handled enough in this pass: leave it for the next
+			if s.firstTime(it, seen, times) {
+				fresh = append(fresh, it)
 			}
-			seen[key] = true
-			times[id]++
-			fresh = append(fresh, it)
 		}
 		if len(fresh) == 0 {
 			return rep, nil
@@ -71,6 +89,146 @@ func (s *Service) RunDue(ctx context.Context) (RunReport, error) {
 	}
 }
 
+// firstTime records that RunDue handles it, unless it was already handled
+// at this version in the pass or its aggregate was handled
+// maxStepsPerPass times (then it is left for the next pass).
+func (s *Service) firstTime(it DueItem, seen map[DueItem]bool, times map[string]int) bool {
+	key := DueItem{Kind: it.Kind, ID: it.ID, Version: it.Version}
+	id := string(it.Kind) + "/" + it.ID
+	if seen[key] || times[id] >= maxStepsPerPass {
+		return false
+	}
+	seen[key] = true
+	times[id]++
+	return true
+}
+
+// errNoDueTx ends the transaction of runDueResources when the store's Tx
+// is not a DueResourceTx.
+var errNoDueTx = errors.New("marketplace: the store cannot claim due resources in a transaction")
+
+// runDueResources claims up to a batch of due resources in one transaction
+// (DueResourceTx) and applies in it those whose work stays in the store;
+// it leases the others in the same transaction and, after the commit,
+// does their work item by item and makes the seller calls the changes
+// owe. It reports whether the batch was full (more may be due).
+//
+// Errors: errNoDueTx when the store's Tx cannot do it; the store's errors
+// (then nothing was kept); ctx.Err().
+func (s *Service) runDueResources(ctx context.Context, now time.Time, rep *RunReport, seen map[DueItem]bool, times map[string]int) (bool, error) {
+	limit := min(s.batch, s.txBatch)
+	var read int
+	var applied []*Resource
+	var later []DueItem
+	var calls []string
+	err := s.store.Update(ctx, func(tx Tx) error {
+		dt, ok := tx.(DueResourceTx)
+		if !ok {
+			return errNoDueTx
+		}
+		due, err := dt.DueResources(now, limit)
+		if err != nil {
+			return err
+		}
+		read = len(due)
+		applied, later, calls = make([]*Resource, 0, len(due)), later[:0], calls[:0]
+		var lease []string
+		var events []Event
+		for i := range due {
+			r := &due[i]
+			it := DueItem{Kind: KindResource, ID: r.ID, Version: r.Version}
+			if seen[it] || times[string(KindResource)+"/"+r.ID] >= maxStepsPerPass {
+				lease = append(lease, r.ID) // left for the next pass
+				continue
+			}
+			st, ok := s.resourceStepFor(*r, now)
+			if !ok {
+				it.DueAt = *r.NextDueAt
+				lease = append(lease, r.ID)
+				later = append(later, it)
+				continue
+			}
+			if st.want == "" {
+				s.scheduleResource(r, now)
+			} else {
+				events = append(events, s.lifecycleChange(r, st.want, st.expiry, now))
+				if len(r.SellerCalls) > 0 {
+					calls = append(calls, r.ID)
+				}
+			}
+			applied = append(applied, r)
+		}
+		if err := dt.PutResources(applied); err != nil {
+			return err
+		}
+		for i := range events {
+			if err := tx.AppendEvent(&events[i]); err != nil {
+				return err
+			}
+		}
+		if len(lease) == 0 {
+			return nil
+		}
+		return dt.LeaseResources(lease, s.owner, now.Add(s.lease))
+	})
+	if err != nil {
+		return false, err
+	}
+	for _, r := range applied {
+		// Only a resource due again at once can come back in this pass:
+		// count its steps (and only its, so that the pass's memory does
+		// not grow with the resources it moves on).
+		if r.NextDueAt != nil && !r.NextDueAt.After(now) {
+			times[string(KindResource)+"/"+r.ID]++
+		}
+	}
+	for _, it := range later {
+		s.firstTime(it, seen, times)
+	}
+	rep.Claimed += len(applied) + len(later)
+	s.each(len(calls), func(i int) { s.runSellerCalls(ctx, calls[i]) })
+	var failed atomic.Int64
+	s.each(len(later), func(i int) {
+		if s.itemFailed(later[i], s.runItem(ctx, later[i])) {
+			failed.Add(1)
+		}
+	})
+	rep.Failed += int(failed.Load())
+	return read == limit, nil
+}
+
+// itemFailed logs err, the outcome of due item it, and reports whether
+// it counts as a failure.
+func (s *Service) itemFailed(it DueItem, err error) bool {
+	if err == nil || errors.Is(err, errSkip) {
+		return false
+	}
+	s.log.Error("marketplace: due item failed", "kind", it.Kind, "id", it.ID, "err", err)
+	return true
+}
+
+// each calls fn(0) … fn(n-1), runnerWorkers at once: the calls touch
+// distinct aggregates, and a store that groups concurrent transactions
+// into one commit (SQLite's writer) shares commits between them.
+func (s *Service) each(n int, fn func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runnerWorkers, n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				fn(i)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
 // runItems does the work of claimed items and returns how many failed.
 // Resources whose due work stays in the store (a lifecycle change or a
 // new due time) are applied several to a transaction; everything else,
@@ -78,67 +236,37 @@ func (s *Service) RunDue(ctx context.Context) (RunReport, error) {
 func (s *Service) runItems(ctx context.Context, items []DueItem) int {
 	var failed atomic.Int64
 	fail := func(it DueItem, err error) {
-		if err != nil && !errors.Is(err, errSkip) {
+		if s.itemFailed(it, err) {
 			failed.Add(1)
-			s.log.Error("marketplace: due item failed", "kind", it.Kind, "id", it.ID, "err", err)
 		}
 	}
 	now := s.now()
 	rest, batched := s.planResources(ctx, items, now)
-	// The groups touch distinct aggregates, so a few run at once: a store
-	// that groups concurrent transactions into one commit (SQLite's
-	// writer) shares commits between them, and one group's work overlaps
-	// another's commit.
+	// The groups touch distinct aggregates, so a few run at once: one
+	// group's work overlaps another's commit.
 	var groups [][]resourceStep
 	for start := 0; start < len(batched); start += s.txBatch {
 		groups = append(groups, batched[start:min(start+s.txBatch, len(batched))])
 	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(runnerWorkers, len(groups)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(groups) {
-					return
-				}
-				group := groups[i]
-				calls, err := s.applyResourceSteps(ctx, group, now)
-				if err != nil {
-					// One bad item must not hold up the others: each
-					// again, alone.
-					for _, st := range group {
-						fail(st.item, s.runItem(ctx, st.item))
-					}
-					continue
-				}
-				for _, id := range calls {
-					s.runSellerCalls(ctx, id)
-				}
+	s.each(len(groups), func(i int) {
+		group := groups[i]
+		calls, err := s.applyResourceSteps(ctx, group, now)
+		if err != nil {
+			// One bad item must not hold up the others: each again,
+			// alone.
+			for _, st := range group {
+				fail(st.item, s.runItem(ctx, st.item))
 			}
-		}()
-	}
-	wg.Wait()
+			return
+		}
+		for _, id := range calls {
+			s.runSellerCalls(ctx, id)
+		}
+	})
 	// The rest item by item, a few at once for the same reason: each
 	// re-reads its aggregate and acts only if it is still due, as it must
 	// anyway with several runners.
-	next.Store(0)
-	for range min(runnerWorkers, len(rest)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(rest) {
-					return
-				}
-				fail(rest[i], s.runItem(ctx, rest[i]))
-			}
-		}()
-	}
-	wg.Wait()
+	s.each(len(rest), func(i int) { fail(rest[i], s.runItem(ctx, rest[i])) })
 	return int(failed.Load())
 }
 
@@ -232,24 +360,35 @@ func (s *Service) applyResourceSteps(ctx context.Context, steps []resourceStep, 
 	err := s.store.Update(ctx, func(tx Tx) error {
 		calls = calls[:0]
 		for _, st := range steps {
-			cur := st.r
-			if st.want == "" {
-				s.scheduleResource(&cur, now)
-				if err := tx.PutResource(&cur); err != nil {
-					return err
-				}
-				continue
-			}
-			if err := s.changeLifecycle(tx, &cur, st.want, st.expiry, now); err != nil {
+			call, err := s.applyResourceStep(tx, st, now)
+			if err != nil {
 				return err
 			}
-			if len(cur.SellerCalls) > 0 {
-				calls = append(calls, cur.ID)
+			if call {
+				calls = append(calls, st.r.ID)
 			}
 		}
 		return nil
 	})
 	return calls, err
+}
+
+// applyResourceStep writes st in tx: the lifecycle change with its event,
+// or the new due time. It reports whether the resource now owes the
+// seller a call (to make after the commit).
+//
+// Errors: the store's, from the Put (a *ConflictError when the resource
+// is no longer at the version st was planned from) or the event.
+func (s *Service) applyResourceStep(tx Tx, st resourceStep, now time.Time) (bool, error) {
+	cur := st.r
+	if st.want == "" {
+		s.scheduleResource(&cur, now)
+		return false, tx.PutResource(&cur)
+	}
+	if err := s.changeLifecycle(tx, &cur, st.want, st.expiry, now); err != nil {
+		return false, err
+	}
+	return len(cur.SellerCalls) > 0, nil
 }
 
 // maxStepsPerPass is how many steps one aggregate may take in one RunDue

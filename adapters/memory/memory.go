@@ -102,6 +102,7 @@ func (s *Store) Update(ctx context.Context, fn func(tx marketplace.Tx) error) er
 		s.idem[k] = v
 	}
 	s.events = append(s.events, tx.events...)
+	tx.commitLeases()
 	return nil
 }
 
@@ -129,6 +130,7 @@ type tx struct {
 	savedOps []savedOp
 	idem     map[string]marketplace.IdempotencyRecord
 	events   []marketplace.Event
+	leases   map[string]leaseOp // resource id → lease taken at commit
 }
 
 func (t *tx) lookup(kind marketplace.Kind, id string) *entry {

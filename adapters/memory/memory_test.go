@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/opengallery/opengallery/adapters/internal/storecheck"
 	"github.com/opengallery/opengallery/adapters/memory"
 	"github.com/opengallery/opengallery/adapters/storetest"
 	"github.com/opengallery/opengallery/marketplace"
@@ -34,4 +35,15 @@ func FuzzCursor(f *testing.F) {
 			t.Fatalf("cursor %q: %v", c, err)
 		}
 	})
+}
+
+func TestDueResourceTx(t *testing.T) {
+	storecheck.DueResourceTx(t, func(t *testing.T) marketplace.Store { return memory.New() })
+}
+
+// TestRunnersShareDueResources: three runners on one store move every
+// expired subscription to grace exactly once.
+func TestRunnersShareDueResources(t *testing.T) {
+	st := memory.New()
+	storecheck.RunnersShareDueResources(t, st, 2000, func(int) marketplace.Store { return st })
 }

@@ -115,3 +115,19 @@ func maxU(a, b uint64) uint64 {
 	}
 	return b
 }
+
+func TestDueResourceTx(t *testing.T) {
+	storecheck.DueResourceTx(t, func(t *testing.T) marketplace.Store { return openTemp(t) })
+}
+
+// TestRunnersShareDueResources runs three marketplace runners at once over
+// one SQLite file with 10,000 expired subscriptions, which they claim in
+// the transactions that move them to grace: every one moves exactly once.
+func TestRunnersShareDueResources(t *testing.T) {
+	n := 10000
+	if raceEnabled || testing.Short() {
+		n = 2000
+	}
+	st := openTemp(t)
+	storecheck.RunnersShareDueResources(t, st, n, func(int) marketplace.Store { return st })
+}

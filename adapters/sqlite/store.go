@@ -3,8 +3,11 @@ package sqlite
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/opengallery/opengallery/adapters/internal/docpage"
@@ -267,8 +270,7 @@ func (s *Store) ClaimDue(ctx context.Context, now time.Time, limit int, owner st
 		}
 		until := nanos(now.Add(lease))
 		for _, it := range out {
-			if _, err := q.ExecContext(ctx, "UPDATE "+tables[it.Kind].name+" SET lease_until = ?, lease_owner = ? WHERE id = ?",
-				until, owner, it.ID); err != nil {
+			if _, err := q.ExecContext(ctx, leaseQuery(it.Kind), until, owner, it.ID); err != nil {
 				return err
 			}
 		}
@@ -281,6 +283,168 @@ func (s *Store) ClaimDue(ctx context.Context, now time.Time, limit int, owner st
 		out = []marketplace.DueItem{}
 	}
 	return out, nil
+}
+
+var _ marketplace.DueResourceTx = (*tx)(nil)
+
+// leaseQuery leases one due aggregate of a table (ClaimDue, LeaseResources).
+func leaseQuery(kind marketplace.Kind) string {
+	return "UPDATE " + tables[kind].name + " SET lease_until = ?, lease_owner = ? WHERE id = ?"
+}
+
+// dueResourcesQuery reads due, unleased resources oldest first through
+// the partial index og_resources_due.
+const dueResourcesQuery = `SELECT doc FROM og_resources
+	WHERE due_at <= ?1 AND (lease_until IS NULL OR lease_until <= ?1) ORDER BY due_at, id LIMIT ?2`
+
+// DueResources implements marketplace.DueResourceTx. The transaction runs
+// on the single writer, which holds SQLite's write lock from BEGIN
+// IMMEDIATE to the commit: no other transaction or ClaimDue, in this
+// process or another, reads these rows before the transaction ends. The
+// documents are decoded on all cores.
+//
+// Errors: *marketplace.InputError for limit < 1; driver errors; decoding
+// errors.
+func (t *tx) DueResources(now time.Time, limit int) ([]marketplace.Resource, error) {
+	if limit < 1 {
+		return nil, &marketplace.InputError{Field: "limit", Value: limit, Reason: "must be at least 1"}
+	}
+	rows, err := t.q.QueryContext(t.ctx, dueResourcesQuery, nanos(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: due resources: %w", err)
+	}
+	var docs [][]byte
+	for rows.Next() {
+		var doc []byte
+		if err := rows.Scan(&doc); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("sqlite: due resources: %w", err)
+		}
+		docs = append(docs, doc)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, fmt.Errorf("sqlite: due resources: %w", err)
+	}
+	out := make([]marketplace.Resource, len(docs))
+	err = inParallel(len(docs), func(i int) error {
+		if err := json.Unmarshal(docs[i], &out[i]); err != nil {
+			return fmt.Errorf("sqlite: decode due resource: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// putDueResourceQuery writes a resource whose indexed columns other than
+// status (buyer_id, seller_id, visible, purchased_at) keep their stored
+// values, which it checks with the version: SQLite then leaves the indexes
+// on those columns alone instead of deleting and reinserting each entry.
+// A row it does not match is written by put's full UPDATE.
+const putDueResourceQuery = `UPDATE og_resources SET version = ?, doc = ?, status = ?, due_at = ?, lease_until = NULL, lease_owner = NULL
+	WHERE id = ? AND version = ? AND buyer_id = ? AND seller_id = ? AND visible = ? AND purchased_at = ?`
+
+// PutResources implements marketplace.DueResourceTx: it encodes the
+// documents on all cores, then writes each with putDueResourceQuery, or
+// PutResource's full UPDATE when the guarded columns changed (or the
+// version did not match: PutResource then reports the conflict).
+//
+// Errors: those of PutResource.
+func (t *tx) PutResources(vs []*marketplace.Resource) error {
+	docs := make([][]byte, len(vs))
+	err := inParallel(len(vs), func(i int) error {
+		v := vs[i]
+		if v.ID == "" || v.Version == 0 {
+			return nil // PutResource's checks and insert
+		}
+		v.Version++
+		doc, err := json.Marshal(v)
+		v.Version--
+		if err != nil {
+			return fmt.Errorf("sqlite: encode resource %q: %w", v.ID, err)
+		}
+		docs[i] = doc
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for i, v := range vs {
+		if docs[i] != nil {
+			res, err := t.q.ExecContext(t.ctx, putDueResourceQuery, v.Version+1, docs[i], string(v.Status), nanosPtr(v.NextDueAt),
+				v.ID, v.Version, v.BuyerID, v.SellerID, boolInt(v.Visible), nanos(v.PurchasedAt))
+			if err != nil {
+				return fmt.Errorf("sqlite: put resource %q: %w", v.ID, err)
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return fmt.Errorf("sqlite: put resource %q: %w", v.ID, err)
+			} else if n == 1 {
+				v.Version++
+				continue
+			}
+		}
+		if err := t.PutResource(v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// inParallel calls fn(0) … fn(n-1) on up to GOMAXPROCS goroutines, each
+// taking a contiguous share, and returns the first error (by index).
+func inParallel(n int, fn func(i int) error) error {
+	workers := min(runtime.GOMAXPROCS(0), n/minShare)
+	if workers <= 1 {
+		for i := range n {
+			if err := fn(i); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w * n / workers; i < (w+1)*n/workers; i++ {
+				if err := fn(i); err != nil {
+					errs[w] = err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// minShare is the least work inParallel gives a goroutine: below it,
+// starting one costs more than it saves.
+const minShare = 16
+
+// LeaseResources implements marketplace.DueResourceTx.
+//
+// Errors: *marketplace.InputError for an empty owner; driver errors.
+func (t *tx) LeaseResources(ids []string, owner string, until time.Time) error {
+	if owner == "" {
+		return &marketplace.InputError{Field: "owner", Value: owner, Reason: "must not be empty"}
+	}
+	q := leaseQuery(marketplace.KindResource)
+	for _, id := range ids {
+		if _, err := t.q.ExecContext(t.ctx, q, nanos(until), owner, id); err != nil {
+			return fmt.Errorf("sqlite: lease resource %q: %w", id, err)
+		}
+	}
+	return nil
 }
 
 // Events implements marketplace.Store.
