@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/opengallery/opengallery/adapters/internal/storecheck"
-	"github.com/opengallery/opengallery/billing"
 	"github.com/opengallery/opengallery/marketplace"
 )
 
@@ -52,27 +51,8 @@ func BenchmarkRunnerExpiry(b *testing.B) {
 	b.Run("service-rundue", func(b *testing.B) {
 		b.ReportAllocs()
 		st := openTemp(b)
-		cfg := billing.DefaultConfig()
-		term, err := billing.NewTerm(cfg, t0.AddDate(0, -1, 0), billing.Monthly, 1)
-		if err != nil {
-			b.Fatal(err)
-		}
-		for start := 0; start < b.N; start += 1000 {
-			err := st.Update(context.Background(), func(tx marketplace.Tx) error {
-				for i := start; i < min(start+1000, b.N); i++ {
-					r := storecheck.DueResource(i, term.Expiry)
-					r.Term = &term
-					if err := tx.PutResource(&r); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
-			if err != nil {
-				b.Fatal(err)
-			}
-		}
-		clock := marketplace.NewSimClock(term.Expiry.Add(time.Hour))
+		expiry := storecheck.SeedSubscriptions(b, st, b.N, 1000)
+		clock := marketplace.NewSimClock(expiry.Add(time.Hour))
 		svc, err := marketplace.New(st, marketplace.WithClock(clock), marketplace.WithRunner(batch, time.Minute, "bench"),
 			marketplace.WithRunnerTxBatch(batch), marketplace.WithLogger(slog.New(slog.DiscardHandler)))
 		if err != nil {

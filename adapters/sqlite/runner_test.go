@@ -34,19 +34,91 @@ func TestRunnersShareDueWork(t *testing.T) {
 // not by the number of subscriptions. The default size keeps the test
 // short; -subs=1000000 runs the full figure (several minutes).
 func TestExpiryFlatMemory(t *testing.T) {
-	if testing.Short() {
-		t.Skip("seeds and expires thousands of subscriptions")
-	}
-	n := *subscriptions
-	if n == 0 {
-		n = 20000
-		if raceEnabled {
-			n = 5000
-		}
-	}
+	n := flatMemorySubscriptions(t)
 	st := openTemp(t, sqlite.WithSync(sqlite.SyncNormal))
 	due := t0.Add(30 * 24 * time.Hour)
 	storecheck.SeedDue(t, st, n, 2000, due)
+	// One byte per subscription (ids are r0000000…): the test's own
+	// bookkeeping stays small next to what it measures.
+	seen := make([]atomic.Int32, n)
+	var acted int
+	var err error
+	checkFlat(t, n, func() {
+		acted, err = storecheck.RunDue(context.Background(), st, "expiry", due.Add(time.Hour), 1000, 16, func(id string) {
+			i, err := strconv.Atoi(strings.TrimPrefix(id, "r"))
+			if err != nil || i < 0 || i >= n {
+				t.Errorf("unexpected id %q", id)
+				return
+			}
+			seen[i].Add(1)
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	missed, twice := 0, 0
+	for i := range seen {
+		switch seen[i].Load() {
+		case 0:
+			missed++
+		case 1:
+		default:
+			twice++
+		}
+	}
+	if acted != n || missed != 0 || twice != 0 {
+		t.Fatalf("expired %d of %d: %d missed, %d twice", acted, n, missed, twice)
+	}
+}
+
+// TestServiceExpiryFlatMemory is TestExpiryFlatMemory through the
+// marketplace runner itself (Service.RunDue, which claims the resources in
+// the transactions that move them to grace): its heap is bounded by its
+// batch too.
+func TestServiceExpiryFlatMemory(t *testing.T) {
+	n := flatMemorySubscriptions(t)
+	st := openTemp(t, sqlite.WithSync(sqlite.SyncNormal))
+	expiry := storecheck.SeedSubscriptions(t, st, n, 2000)
+	svc, err := marketplace.New(st, marketplace.WithClock(marketplace.NewSimClock(expiry.Add(time.Hour))),
+		marketplace.WithRunner(1000, time.Minute, "expiry"), marketplace.WithRunnerTxBatch(1000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep marketplace.RunReport
+	checkFlat(t, n, func() { rep, err = svc.RunDue(context.Background()) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	grace, err := st.ListResources(context.Background(), marketplace.ResourceQuery{Status: marketplace.ResourceGrace, Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Claimed != n || rep.Failed != 0 || grace.Total != n {
+		t.Fatalf("report %+v, %d in grace; want %d claimed and in grace", rep, grace.Total, n)
+	}
+}
+
+// flatMemorySubscriptions is how many subscriptions the flat-memory tests
+// expire (-subs, else a size that keeps them short); it skips them under
+// -short.
+func flatMemorySubscriptions(t *testing.T) int {
+	if testing.Short() {
+		t.Skip("seeds and expires thousands of subscriptions")
+	}
+	if *subscriptions != 0 {
+		return *subscriptions
+	}
+	if raceEnabled {
+		return 5000
+	}
+	return 20000
+}
+
+// checkFlat runs expire, which expires n subscriptions, sampling the heap,
+// and fails the test if the heap grew by more than a few batches plus the
+// test's own 4 bytes per subscription.
+func checkFlat(t *testing.T, n int, expire func()) {
+	t.Helper()
 	runtime.GC()
 	var base runtime.MemStats
 	runtime.ReadMemStats(&base)
@@ -69,41 +141,13 @@ func TestExpiryFlatMemory(t *testing.T) {
 		}
 	}()
 	start := time.Now()
-	// One byte per subscription (ids are r0000000…): the test's own
-	// bookkeeping stays small next to what it measures.
-	seen := make([]atomic.Int32, n)
-	acted, err := storecheck.RunDue(context.Background(), st, "expiry", due.Add(time.Hour), 1000, 16, func(id string) {
-		i, err := strconv.Atoi(strings.TrimPrefix(id, "r"))
-		if err != nil || i < 0 || i >= n {
-			t.Errorf("unexpected id %q", id)
-			return
-		}
-		seen[i].Add(1)
-	})
+	expire()
 	close(stop)
 	max := <-peak
-	if err != nil {
-		t.Fatal(err)
-	}
 	el := time.Since(start)
 	growth := int64(max) - int64(base.HeapInuse)
-	t.Logf("%d subscriptions expired in %s (%.0f/s); heap in use %d MiB before, peak %d MiB", acted, el.Round(time.Millisecond),
-		float64(acted)/el.Seconds(), base.HeapInuse>>20, max>>20)
-	missed, twice := 0, 0
-	for i := range seen {
-		switch seen[i].Load() {
-		case 0:
-			missed++
-		case 1:
-		default:
-			twice++
-		}
-	}
-	if acted != n || missed != 0 || twice != 0 {
-		t.Fatalf("expired %d of %d: %d missed, %d twice", acted, n, missed, twice)
-	}
-	// Besides the test's 4 bytes an id, the store and runner may hold a few
-	// batches, whatever n is.
+	t.Logf("%d subscriptions expired in %s (%.0f/s); heap in use %d MiB before, peak %d MiB", n, el.Round(time.Millisecond),
+		float64(n)/el.Seconds(), base.HeapInuse>>20, max>>20)
 	if limit := int64(64<<20) + int64(n)*4; growth > limit {
 		t.Fatalf("heap grew by %d MiB processing %d subscriptions (limit %d MiB): memory is not flat", growth>>20, n, limit>>20)
 	}

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opengallery/opengallery/billing"
 	"github.com/opengallery/opengallery/marketplace"
 )
 
@@ -268,27 +267,8 @@ func DueResourceTx(t *testing.T, open func(t *testing.T) marketplace.Store) {
 // st itself, or a store of its own on the same data.
 func RunnersShareDueResources(t *testing.T, st marketplace.Store, n int, runnerStore func(r int) marketplace.Store) {
 	t.Helper()
-	cfg := billing.DefaultConfig()
-	term, err := billing.NewTerm(cfg, T0.AddDate(0, -1, 0), billing.Monthly, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for start := 0; start < n; start += 1000 {
-		err := st.Update(context.Background(), func(tx marketplace.Tx) error {
-			for i := start; i < min(start+1000, n); i++ {
-				r := DueResource(i, term.Expiry)
-				r.Term = &term
-				if err := tx.PutResource(&r); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	clock := marketplace.NewSimClock(term.Expiry.Add(time.Hour))
+	expiry := SeedSubscriptions(t, st, n, 1000)
+	clock := marketplace.NewSimClock(expiry.Add(time.Hour))
 	var wg sync.WaitGroup
 	reports := make([]marketplace.RunReport, 3)
 	errs := make([]error, 3)

@@ -37,6 +37,34 @@ func SeedDue(tb testing.TB, st marketplace.Store, n, batch int, due time.Time) {
 	}
 }
 
+// SeedSubscriptions creates n active monthly subscriptions (DueResource
+// with a term) whose term ended at the expiry it returns, due then, in
+// transactions of batch resources: the marketplace runner moves them to
+// grace.
+func SeedSubscriptions(tb testing.TB, st marketplace.Store, n, batch int) time.Time {
+	tb.Helper()
+	term, err := billing.NewTerm(billing.DefaultConfig(), T0.AddDate(0, -1, 0), billing.Monthly, 1)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for start := 0; start < n; start += batch {
+		err := st.Update(context.Background(), func(tx marketplace.Tx) error {
+			for i := start; i < min(start+batch, n); i++ {
+				r := DueResource(i, term.Expiry)
+				r.Term = &term
+				if err := tx.PutResource(&r); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			tb.Fatalf("seed subscriptions: %v", err)
+		}
+	}
+	return term.Expiry
+}
+
 // DueResource is the i-th active resource SeedDue stores, due at due.
 func DueResource(i int, due time.Time) marketplace.Resource {
 	return marketplace.Resource{ID: fmt.Sprintf("r%07d", i), BuyerID: BuyerID(i % 100), SellerID: "s1", ProductID: "p1",
