@@ -44,6 +44,9 @@ func (t *tx) indexProduct(v *marketplace.Product) error {
 		{`INSERT INTO og_products_fts (rowid, name, description, seller, facets) VALUES (?, ?, ?, ?, ?)`,
 			[]any{rid, v.Name, v.Description, v.SellerName, strings.Join(productFacets(*v), " ")}},
 		{`DELETE FROM og_product_tags WHERE product_rid = ?`, []any{rid}},
+		// The search indexes of every process see the change (searchindex.go).
+		{`INSERT INTO og_product_changes (product_rid, seq) VALUES (?, (SELECT coalesce(max(seq), 0) + 1 FROM og_product_changes))
+			ON CONFLICT (product_rid) DO UPDATE SET seq = excluded.seq`, []any{rid}},
 	}
 	for _, s := range stmts {
 		if _, err := t.q.ExecContext(t.ctx, s.q, s.args...); err != nil {
@@ -89,21 +92,87 @@ func productTags(p marketplace.Product) []string {
 	return tags
 }
 
-// SearchProducts implements marketplace.Store. Text terms are FTS5 prefix
-// queries over name, description and seller name; the other filters use the
-// indexed columns and the product tags.
+// SearchProducts implements marketplace.Store. A query with text is
+// answered from the in-memory search index (searchindex.go), reading only
+// the page's documents; without text, or when the catalog is too large for
+// the index, the indexed columns, FTS5 (text as prefix queries over name,
+// description and seller name; filters as facet tokens) and the product
+// tags answer it in SQL.
+//
+// Errors: *marketplace.InputError for a bad sort, limit or cursor;
+// ErrClosed; ctx.Err(); driver errors.
 func (s *Store) SearchProducts(ctx context.Context, q marketplace.ProductQuery) (marketplace.Page[marketplace.Product], error) {
-	var out marketplace.Page[marketplace.Product]
 	if err := marketplace.CheckSort(q.Sort); err != nil {
-		return out, err
+		return marketplace.Page[marketplace.Product]{}, err
 	}
 	if err := marketplace.CheckLimit(q.Limit); err != nil {
-		return out, err
+		return marketplace.Page[marketplace.Product]{}, err
 	}
 	after, err := decodeCursor(q.Cursor)
 	if err != nil {
-		return out, err
+		return marketplace.Page[marketplace.Product]{}, err
 	}
+	if terms := marketplace.SearchTerms(q.Text); len(terms) > 0 && s.raw.search != nil {
+		out, ok, err := s.searchIndexed(ctx, q, terms, after)
+		if err != nil {
+			return marketplace.Page[marketplace.Product]{}, wrapRead(ctx, "search products", err)
+		}
+		if ok {
+			return out, nil
+		}
+	}
+	return s.searchSQL(ctx, q, after)
+}
+
+// searchIndexed answers q from the search index, in one read snapshot. It
+// reports false when the index cannot answer (the catalog is too large).
+func (s *Store) searchIndexed(ctx context.Context, q marketplace.ProductQuery, terms []string, after *cursor) (marketplace.Page[marketplace.Product], bool, error) {
+	x := s.raw.search
+	for {
+		var out marketplace.Page[marketplace.Product]
+		ok := false
+		err := s.read(ctx, func(tx sqlTx) error {
+			var v int64
+			if err := tx.QueryRowContext(ctx, catalogVersionQuery).Scan(&v); err != nil {
+				return err
+			}
+			current, err := x.catchUp(ctx, tx, v)
+			if err != nil || !current {
+				return err
+			}
+			x.mu.RLock()
+			if x.version != v { // another query moved the index on meanwhile
+				x.mu.RUnlock()
+				return errSnapshotBehind
+			}
+			res := x.search(q, terms, after)
+			x.mu.RUnlock()
+			ok = true
+			out.Total, out.Next = res.total, res.next
+			out.Items = make([]marketplace.Product, 0, len(res.rids))
+			for _, rid := range res.rids {
+				var doc []byte
+				if err := tx.QueryRowContext(ctx, `SELECT doc FROM og_products WHERE rowid = ?`, rid).Scan(&doc); err != nil {
+					return err
+				}
+				var p marketplace.Product
+				if err := json.Unmarshal(doc, &p); err != nil {
+					return err
+				}
+				out.Items = append(out.Items, p)
+			}
+			return nil
+		})
+		if err == errSnapshotBehind {
+			continue // a newer snapshot is at least as new as the index
+		}
+		return out, ok, err
+	}
+}
+
+// searchSQL answers q in SQL.
+func (s *Store) searchSQL(ctx context.Context, q marketplace.ProductQuery, after *cursor) (marketplace.Page[marketplace.Product], error) {
+	var out marketplace.Page[marketplace.Product]
 	// With text, FTS5 answers the text and the selective filters (category,
 	// seller) and drives the query: CROSS JOIN keeps it the outer loop and
 	// each match is read by rowid, where the broad filters (status, OS,
@@ -180,7 +249,7 @@ func (s *Store) SearchProducts(ctx context.Context, q marketplace.ProductQuery) 
 	query := "SELECT (SELECT doc FROM og_products WHERE rowid = k.rid), k.sort_r, k.sort_t, k.name, k.id, k.n FROM (" +
 		"SELECT p.rowid AS rid, p.sort_r, p.sort_t, p.name, p.id" + total + " AS n" + from + pageW.sql() + " ORDER BY " + order + " LIMIT ?" +
 		") k ORDER BY " + outer
-	err = s.read(ctx, func(tx sqlTx) error {
+	err := s.read(ctx, func(tx sqlTx) error {
 		rows, err := tx.QueryContext(ctx, query, append(pageW.args, q.Limit+1)...)
 		if err != nil {
 			return err

@@ -51,5 +51,5 @@ func Example() {
 	// Output:
 	// stale write is a conflict: true
 	// ACME Software version 1 <nil>
-	// migrations: [0001_init.sql]
+	// migrations: [0001_init.sql 0002_search.sql 0003_writes.sql]
 }

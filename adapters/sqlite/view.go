@@ -48,11 +48,12 @@ type rawCache struct {
 	mu     sync.Mutex
 	closed bool
 	conns  map[driver.Conn]*rawStmts
-	docs   *docCache // decoded documents of point reads (doccache.go)
+	docs   *docCache    // decoded documents of point reads (doccache.go)
+	search *searchIndex // the catalog's in-memory search index (searchindex.go)
 }
 
 func newRawCache() *rawCache {
-	return &rawCache{conns: map[driver.Conn]*rawStmts{}, docs: newDocCache(docCacheBudget)}
+	return &rawCache{conns: map[driver.Conn]*rawStmts{}, docs: newDocCache(docCacheBudget), search: newSearchIndex()}
 }
 
 // stmts returns dc's statements, preparing BEGIN and ROLLBACK on first use.

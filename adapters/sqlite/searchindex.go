@@ -1,0 +1,468 @@
+package sqlite
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/bits"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/opengallery/opengallery/marketplace"
+)
+
+// The in-memory search index. A text query's prefix terms match a large
+// part of a big catalog (a 3-letter prefix: over half of 100,000 products),
+// and FTS5 walks every entry of such a doclist, at about 50 ns an entry in
+// this pure-Go SQLite, before a filter or the sort has looked at one: 3 ms
+// and more for the matches alone. So each Store keeps, per product, what
+// text queries filter and sort on, and the product's words with a posting
+// list per word; a text query unions the postings of the words its terms
+// are prefixes of into a bitmap, checks the filters and keeps the page's
+// best keys on the products in memory, and reads from SQLite only the
+// documents of the page. Queries without text keep the SQL path (the sort
+// order's index stops at the page's end, the total is counted from the FTS
+// facets).
+//
+// Words are marketplace.Words of the name, description and seller name,
+// the contract's own definition of a word. FTS5 stays the text index of
+// record: the index is built from its columns, and a catalog larger than
+// searchIndexMaxProducts is searched through it instead.
+//
+// Freshness. og_product_changes holds per product the sequence number of
+// its latest change (PutProduct sets it to max+1), whichever process wrote
+// it. A query reads max(seq) in its read snapshot: if the index has applied
+// exactly that, it answers, and the page's documents are read in the same
+// snapshot, so the page is consistent; if the index is behind, it first
+// applies the products whose seq is above its own (read in that snapshot);
+// if it is ahead (the snapshot is older than another query's), the query
+// takes a new snapshot.
+
+// searchIndexMaxProducts bounds the catalog the index holds (about 300
+// bytes a product); a larger catalog is searched through FTS5.
+const searchIndexMaxProducts = 500_000
+
+// searchDoc is what the index keeps of one product.
+type searchDoc struct {
+	rid      int64
+	id, name string
+	sortR    int
+	sortT    int64
+	// facets are the product's filter values as facet ids (see facetKey):
+	// category, delivery, status, seller, then its tags.
+	facets []int32
+	words  []int32 // distinct word ids, ascending
+}
+
+// The positions in searchDoc.facets.
+const (
+	facetCategory = iota
+	facetDelivery
+	facetStatus
+	facetSeller
+	facetTags // and after: og_product_tags values
+)
+
+// searchIndex is safe for concurrent use: queries hold mu shared, applying
+// changes holds it exclusively.
+type searchIndex struct {
+	mu       sync.RWMutex
+	version  int64 // the og_product_changes seq applied; -1 before the first build
+	max      int   // the most products the index holds (searchIndexMaxProducts)
+	off      bool  // the catalog outgrew max
+	docs     []searchDoc
+	slots    map[int64]int32 // product rowid → index in docs
+	wordIDs  map[string]int32
+	words    []string  // by word id
+	postings [][]int32 // by word id: ascending slots of the products with the word
+	vocab    []int32   // word ids in word order
+	facetIDs map[string]int32
+	facetOf  [][]int32 // by facet id: ascending slots of the products with the value
+}
+
+func newSearchIndex() *searchIndex {
+	x := &searchIndex{max: searchIndexMaxProducts}
+	x.reset()
+	return x
+}
+
+// facetKey names a filter value: the filter's letter and the value; tags
+// ("os:…", "mode:…") are their own key.
+func facetKey(letter byte, v string) string { return string(letter) + ":" + v }
+
+// catalogVersionQuery is the seq a read snapshot's catalog is at.
+const catalogVersionQuery = `SELECT coalesce(max(seq), 0) FROM og_product_changes`
+
+// changedProductsQuery reads what the index keeps of the products changed
+// after seq ?.
+const changedProductsQuery = `SELECT p.rowid, p.id, p.name, p.status, p.category, p.delivery, p.seller_id,
+	p.sort_r, p.sort_t, f.description, f.seller,
+	(SELECT json_group_array(tag) FROM og_product_tags WHERE product_rid = p.rowid)
+	FROM og_product_changes c CROSS JOIN og_products p ON p.rowid = c.product_rid
+	CROSS JOIN og_products_fts f ON f.rowid = c.product_rid
+	WHERE c.seq > ?`
+
+// errSnapshotBehind is returned by catchUp when the index has applied
+// changes the read snapshot does not have yet.
+var errSnapshotBehind = fmt.Errorf("sqlite: search index is ahead of the read snapshot")
+
+// catchUp makes the index reflect the snapshot tx reads, whose catalog is
+// at seq v. It reports false when the catalog is too large for the index.
+//
+// Errors: errSnapshotBehind; driver errors reading the changes (the index
+// is then left empty and rebuilt by the next query).
+func (x *searchIndex) catchUp(ctx context.Context, tx sqlTx, v int64) (bool, error) {
+	x.mu.RLock()
+	cur, off := x.version, x.off
+	x.mu.RUnlock()
+	switch {
+	case off:
+		return false, nil
+	case cur == v:
+		return true, nil
+	case cur > v:
+		return false, errSnapshotBehind
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.off {
+		return false, nil
+	}
+	if x.version > v {
+		return false, errSnapshotBehind
+	}
+	if x.version == v {
+		return true, nil
+	}
+	if err := x.apply(ctx, tx, x.version); err != nil {
+		x.reset()
+		return false, err
+	}
+	if len(x.docs) > x.max {
+		x.reset()
+		x.off = true
+		return false, nil
+	}
+	x.version = v
+	return true, nil
+}
+
+// reset empties the index. The caller holds mu exclusively.
+func (x *searchIndex) reset() {
+	x.version, x.docs, x.words, x.postings, x.vocab, x.facetOf = -1, nil, nil, nil, nil, nil
+	x.slots, x.wordIDs, x.facetIDs = map[int64]int32{}, map[string]int32{}, map[string]int32{}
+}
+
+// apply reads the products changed after seq from and puts them in the
+// index. The caller holds mu exclusively.
+func (x *searchIndex) apply(ctx context.Context, tx sqlTx, from int64) error {
+	rows, err := tx.QueryContext(ctx, changedProductsQuery, from)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	newWords := false
+	for rows.Next() {
+		var d searchDoc
+		var status, category, delivery, seller, description, sellerName, tagsJSON string
+		if err := rows.Scan(&d.rid, &d.id, &d.name, &status, &category, &delivery, &seller,
+			&d.sortR, &d.sortT, &description, &sellerName, &tagsJSON); err != nil {
+			return err
+		}
+		var tags []string
+		if err := json.Unmarshal([]byte(tagsJSON), &tags); err != nil {
+			return fmt.Errorf("tags of product %q: %w", d.id, err)
+		}
+		facets := append([]string{facetKey('c', category), facetKey('d', delivery), facetKey('t', status), facetKey('s', seller)}, tags...)
+		if x.put(d, facets, marketplace.Words(d.name+" "+description+" "+sellerName)) {
+			newWords = true
+		}
+		if len(x.docs) > x.max {
+			return nil
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if newWords {
+		x.vocab = x.vocab[:0]
+		for id := range x.words {
+			x.vocab = append(x.vocab, int32(id))
+		}
+		slices.SortFunc(x.vocab, func(a, b int32) int { return strings.Compare(x.words[a], x.words[b]) })
+	}
+	return nil
+}
+
+// put adds or replaces d with the given facet keys and words and reports
+// whether a word new to the index appeared.
+func (x *searchIndex) put(d searchDoc, facets, words []string) (newWords bool) {
+	d.facets = make([]int32, len(facets))
+	for i, f := range facets {
+		id, ok := x.facetIDs[f]
+		if !ok {
+			id = int32(len(x.facetOf))
+			x.facetIDs[f] = id
+			x.facetOf = append(x.facetOf, nil)
+		}
+		d.facets[i] = id
+	}
+	d.words = make([]int32, 0, len(words))
+	for _, w := range words {
+		id, ok := x.wordIDs[w]
+		if !ok {
+			id = int32(len(x.words))
+			x.wordIDs[w] = id
+			x.words = append(x.words, w)
+			x.postings = append(x.postings, nil)
+			newWords = true
+		}
+		d.words = append(d.words, id)
+	}
+	slices.Sort(d.words)
+	d.words = slices.Clip(slices.Compact(d.words))
+	slot, ok := x.slots[d.rid]
+	if ok {
+		old := &x.docs[slot]
+		for _, w := range old.words {
+			x.postings[w] = removeSlot(x.postings[w], slot)
+		}
+		for _, f := range old.facets {
+			x.facetOf[f] = removeSlot(x.facetOf[f], slot)
+		}
+		x.docs[slot] = d
+	} else {
+		slot = int32(len(x.docs))
+		x.slots[d.rid] = slot
+		x.docs = append(x.docs, d)
+	}
+	for _, w := range d.words {
+		x.postings[w] = addSlot(x.postings[w], slot)
+	}
+	for _, f := range d.facets {
+		x.facetOf[f] = addSlot(x.facetOf[f], slot)
+	}
+	return newWords
+}
+
+// addSlot inserts slot into the ascending list l (a new product's slot is
+// the largest: appended).
+func addSlot(l []int32, slot int32) []int32 {
+	if len(l) == 0 || l[len(l)-1] < slot {
+		return append(l, slot)
+	}
+	if i, found := slices.BinarySearch(l, slot); !found {
+		return slices.Insert(l, i, slot)
+	}
+	return l
+}
+
+// removeSlot removes slot from the ascending list l.
+func removeSlot(l []int32, slot int32) []int32 {
+	if i, found := slices.BinarySearch(l, slot); found {
+		return slices.Delete(l, i, i+1)
+	}
+	return l
+}
+
+// searchResult is one page of an index query: the rowids of its products
+// in order and the cursor after it ("" on the last page).
+type searchResult struct {
+	total int
+	rids  []int64
+	next  string
+}
+
+// search answers q, whose text has the given terms, over the products after
+// the cursor. The caller holds mu shared and has checked the index is
+// current.
+func (x *searchIndex) search(q marketplace.ProductQuery, terms []string, after *cursor) searchResult {
+	match := x.textMatches(terms)
+	byName := q.Sort == marketplace.SortName
+	less := func(a, b *searchDoc) bool {
+		if byName {
+			return a.name < b.name || a.name == b.name && a.id < b.id
+		}
+		if a.sortR != b.sortR {
+			return a.sortR < b.sortR
+		}
+		if a.sortT != b.sortT {
+			return a.sortT > b.sortT
+		}
+		return a.id < b.id
+	}
+	isAfter := func(d *searchDoc) bool {
+		if after == nil {
+			return true
+		}
+		if byName {
+			return d.name > after.S || d.name == after.S && d.id > after.ID
+		}
+		if d.sortR != after.R {
+			return d.sortR > after.R
+		}
+		if d.sortT != after.T {
+			return d.sortT < after.T
+		}
+		return d.id > after.ID
+	}
+	filters, none := x.filters(q)
+	if none {
+		return searchResult{rids: []int64{}}
+	}
+	// Each filter value's product list masks the text matches, the
+	// statuses' lists together.
+	for _, id := range filters.all {
+		andSlots(match, x.facetOf[id])
+	}
+	if len(filters.anyStatus) > 0 {
+		statuses := make([]uint64, len(match))
+		for _, id := range filters.anyStatus {
+			for _, s := range x.facetOf[id] {
+				statuses[s>>6] |= 1 << (s & 63)
+			}
+		}
+		for k := range match {
+			match[k] &= statuses[k]
+		}
+	}
+	// top holds the best limit+1 products after the cursor, in order: the
+	// extra one only tells that a next page exists.
+	top := make([]*searchDoc, 0, q.Limit+1)
+	var res searchResult
+	for w, word := range match {
+		for word != 0 {
+			d := &x.docs[w*64+bits.TrailingZeros64(word)]
+			word &= word - 1
+			res.total++
+			if !isAfter(d) {
+				continue
+			}
+			if len(top) == q.Limit+1 && !less(d, top[q.Limit]) {
+				continue
+			}
+			i := sort.Search(len(top), func(i int) bool { return less(d, top[i]) })
+			if len(top) < q.Limit+1 {
+				top = append(top, nil)
+			}
+			copy(top[i+1:], top[i:len(top)-1])
+			top[i] = d
+		}
+	}
+	if len(top) > q.Limit {
+		last := top[q.Limit-1]
+		c := cursor{ID: last.id}
+		if byName {
+			c.S = last.name
+		} else {
+			c.R, c.T = last.sortR, last.sortT
+		}
+		res.next = c.Encode()
+		top = top[:q.Limit]
+	}
+	res.rids = make([]int64, len(top))
+	for i, d := range top {
+		res.rids[i] = d.rid
+	}
+	return res
+}
+
+// textMatches returns the bitmap (by slot) of the products that have, for
+// every term, a word the term is a prefix of.
+func (x *searchIndex) textMatches(terms []string) []uint64 {
+	var match, bm []uint64
+	for i, t := range terms {
+		bm = make([]uint64, (len(x.docs)+63)/64)
+		lo := sort.Search(len(x.vocab), func(j int) bool { return x.words[x.vocab[j]] >= t })
+		for _, w := range x.vocab[lo:] {
+			if !strings.HasPrefix(x.words[w], t) {
+				break
+			}
+			for _, s := range x.postings[w] {
+				bm[s>>6] |= 1 << (s & 63)
+			}
+		}
+		if i == 0 {
+			match = bm
+			continue
+		}
+		for k := range match {
+			match[k] &= bm[k]
+		}
+	}
+	return match
+}
+
+// andSlots clears in bm the bits of the slots not in the ascending list l.
+func andSlots(bm []uint64, l []int32) {
+	next := 0 // the first word of bm not yet masked
+	var w uint64
+	cur := -1
+	for _, s := range l {
+		i := int(s >> 6)
+		if i != cur {
+			if cur >= 0 {
+				bm[cur] &= w
+			}
+			for ; next < i; next++ {
+				bm[next] = 0
+			}
+			cur, w, next = i, 0, i+1
+		}
+		w |= 1 << (s & 63)
+	}
+	if cur >= 0 {
+		bm[cur] &= w
+	}
+	for ; next < len(bm); next++ {
+		bm[next] = 0
+	}
+}
+
+// productFilter is a ProductQuery's filters other than text, as facet ids:
+// a product has each of all, and one of anyStatus when it is not empty.
+type productFilter struct {
+	all       []int32
+	anyStatus []int32
+}
+
+// filters resolves q's filters; none reports that no product can match (a
+// value no product has).
+func (x *searchIndex) filters(q marketplace.ProductQuery) (f productFilter, none bool) {
+	keys := []string{}
+	if q.Category != "" {
+		keys = append(keys, facetKey('c', q.Category))
+	}
+	if q.Delivery != "" {
+		keys = append(keys, facetKey('d', string(q.Delivery)))
+	}
+	if q.SellerID != "" {
+		keys = append(keys, facetKey('s', q.SellerID))
+	}
+	if q.OS != "" {
+		keys = append(keys, "os:"+q.OS)
+	}
+	if q.Mode != "" {
+		keys = append(keys, "mode:"+string(q.Mode))
+	}
+	for _, k := range keys {
+		id, ok := x.facetIDs[k]
+		if !ok {
+			return f, true
+		}
+		f.all = append(f.all, id)
+	}
+	if len(q.Statuses) > 0 {
+		for _, st := range q.Statuses {
+			if id, ok := x.facetIDs[facetKey('t', string(st))]; ok {
+				f.anyStatus = append(f.anyStatus, id)
+			}
+		}
+		if len(f.anyStatus) == 0 {
+			return f, true
+		}
+	}
+	return f, false
+}
