@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/opengallery/opengallery/adapters/internal/docpage"
@@ -346,32 +347,33 @@ func (t *tx) DueResources(now time.Time, limit int) ([]marketplace.Resource, err
 const putDueResourceQuery = `UPDATE og_resources SET version = ?, doc = ?, status = ?, due_at = ?, lease_until = NULL, lease_owner = NULL
 	WHERE id = ? AND version = ? AND buyer_id = ? AND seller_id = ? AND visible = ? AND purchased_at = ?`
 
-// PutResources implements marketplace.DueResourceTx: it encodes the
-// documents on all cores, then writes each with putDueResourceQuery, or
-// PutResource's full UPDATE when the guarded columns changed (or the
-// version did not match: PutResource then reports the conflict).
+// PutResources implements marketplace.DueResourceTx: other goroutines
+// encode the documents, in order, while this one writes those already
+// encoded, each with putDueResourceQuery, or PutResource's full UPDATE
+// when the guarded columns changed (or the version did not match:
+// PutResource then reports the conflict).
 //
 // Errors: those of PutResource.
 func (t *tx) PutResources(vs []*marketplace.Resource) error {
 	docs := make([][]byte, len(vs))
-	err := inParallel(len(vs), func(i int) error {
-		v := vs[i]
-		if v.ID == "" || v.Version == 0 {
-			return nil // PutResource's checks and insert
+	encoded, stop := ahead(len(vs), func(i int) error {
+		cp := *vs[i]
+		if cp.ID == "" || cp.Version == 0 {
+			return nil // PutResource's checks, or its insert
 		}
-		v.Version++
-		doc, err := json.Marshal(v)
-		v.Version--
+		cp.Version++
+		doc, err := json.Marshal(&cp)
 		if err != nil {
-			return fmt.Errorf("sqlite: encode resource %q: %w", v.ID, err)
+			return fmt.Errorf("sqlite: encode resource %q: %w", cp.ID, err)
 		}
 		docs[i] = doc
 		return nil
 	})
-	if err != nil {
-		return err
-	}
+	defer stop()
 	for i, v := range vs {
+		if err := encoded(i); err != nil {
+			return err
+		}
 		if docs[i] != nil {
 			res, err := t.q.ExecContext(t.ctx, putDueResourceQuery, v.Version+1, docs[i], string(v.Status), nanosPtr(v.NextDueAt),
 				v.ID, v.Version, v.BuyerID, v.SellerID, boolInt(v.Visible), nanos(v.PurchasedAt))
@@ -391,6 +393,51 @@ func (t *tx) PutResources(vs []*marketplace.Resource) error {
 	}
 	return nil
 }
+
+// ahead calls fn(0) … fn(n-1) on up to GOMAXPROCS other goroutines, in
+// order, aheadChunk calls at a time, so that the caller can use the first
+// results while the rest are computed. done(i) waits for fn(i) and returns
+// its error; stop, which the caller must call (once), lets the goroutines
+// finish the chunks they are on, start no other, and waits for them.
+func ahead(n int, fn func(i int) error) (done func(i int) error, stop func()) {
+	chunks := (n + aheadChunk - 1) / aheadChunk
+	errs := make([]error, n)
+	ready := make([]chan struct{}, chunks)
+	for c := range ready {
+		ready[c] = make(chan struct{})
+	}
+	var next atomic.Int64
+	var stopped atomic.Bool
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), chunks) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !stopped.Load() {
+				c := int(next.Add(1)) - 1
+				if c >= chunks {
+					return
+				}
+				for i := c * aheadChunk; i < min((c+1)*aheadChunk, n); i++ {
+					errs[i] = fn(i)
+				}
+				close(ready[c])
+			}
+		}()
+	}
+	done = func(i int) error {
+		<-ready[i/aheadChunk]
+		return errs[i]
+	}
+	stop = func() {
+		stopped.Store(true)
+		wg.Wait()
+	}
+	return done, stop
+}
+
+// aheadChunk is how many calls ahead hands a goroutine at once.
+const aheadChunk = 16
 
 // inParallel calls fn(0) … fn(n-1) on up to GOMAXPROCS goroutines, each
 // taking a contiguous share, and returns the first error (by index).
