@@ -53,6 +53,10 @@ type Store struct {
 	// (valid once seqKnown): the base of AppendEvent's provisional numbers.
 	lastSeq  atomic.Int64
 	seqKnown atomic.Bool
+	// group queues concurrent Updates' writes for shared commits.
+	group committer
+	// parked are View connections whose snapshot ends with the next View.
+	parked parking
 }
 
 // Open connects a pool to dsn (a PostgreSQL URL or key=value string) and
@@ -116,8 +120,10 @@ func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 // connection's search_path).
 func (s *Store) Schema() string { return s.schema }
 
-// Close closes the pool if Open created it.
+// Close ends the read snapshots View keeps open between calls (returning
+// their connections to the pool) and closes the pool if Open created it.
 func (s *Store) Close() {
+	s.parked.close()
 	if s.owned {
 		s.pool.Close()
 	}

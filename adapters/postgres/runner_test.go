@@ -69,3 +69,25 @@ func TestRunnerProcessesShareDueWork(t *testing.T) {
 	}
 	storecheck.CheckCancelledOnce(t, st, ids)
 }
+
+// TestDueResourceTx checks the store's marketplace.DueResourceTx (due
+// resources claimed, written and leased inside Update) against its
+// contract.
+func TestDueResourceTx(t *testing.T) {
+	storecheck.DueResourceTx(t, func(t *testing.T) marketplace.Store { return openTemp(t) })
+}
+
+// TestRunnersShareDueResources runs three marketplace runners, each with
+// its own connection pool, at once on one schema with 10,000 subscriptions
+// whose term ended: the runners claim them inside their transactions
+// (DueResourceTx), and every one moves to grace exactly once.
+func TestRunnersShareDueResources(t *testing.T) {
+	n := dueOrders
+	if testing.Short() {
+		n = 1000
+	}
+	st := openTemp(t)
+	storecheck.RunnersShareDueResources(t, st, n, func(int) marketplace.Store {
+		return openSchema(t, st.Schema()) // a pool of its own
+	})
+}

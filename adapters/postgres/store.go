@@ -15,11 +15,16 @@ import (
 
 var _ marketplace.Store = (*Store)(nil)
 
-// Update implements marketplace.Store: fn runs in a READ COMMITTED
-// transaction, begun in the same round trip as fn's first statement. Optimistic versions are checked by each Put (UPDATE … WHERE
-// version = the version read), so a stale write fails inside fn;
-// serialization failures and deadlocks PostgreSQL reports at commit are
-// returned as *marketplace.ConflictError too.
+// Update implements marketplace.Store: fn's reads run as they come (each
+// in its own snapshot, as in a READ COMMITTED transaction), its writes are
+// kept and sent with their version checks, its events and COMMIT in one
+// round trip, together with the writes of Updates that finish meanwhile
+// (see the package documentation). A stale write (a version that is no
+// longer stored, an id or idempotency key that already exists) fails the
+// commit with *marketplace.ConflictError, or the Put at once when the
+// transaction itself wrote the aggregate since; serialization failures
+// and deadlocks PostgreSQL reports are returned as
+// *marketplace.ConflictError too.
 //
 // Errors: whatever fn returns, unchanged; *marketplace.ConflictError
 // (marketplace.ErrConflict); ctx.Err(); pgx errors.
@@ -29,7 +34,7 @@ func (s *Store) Update(ctx context.Context, fn func(tx marketplace.Tx) error) er
 
 // View implements marketplace.Store: fn reads one snapshot (a read-only
 // REPEATABLE READ transaction, begun in the same round trip as fn's first
-// read).
+// read and rolled back in the next View's).
 //
 // Errors: whatever fn returns; ctx.Err(); pgx errors.
 func (s *Store) View(ctx context.Context, fn func(tx marketplace.ReadTx) error) error {

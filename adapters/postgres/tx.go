@@ -14,60 +14,99 @@ import (
 	"github.com/opengallery/opengallery/marketplace"
 )
 
-// querier is what a tx reads and writes through: a pgx.Tx.
+// querier is what a tx reads through: a connection (Update) or a lazily
+// begun read snapshot (View).
 type querier interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// tx implements marketplace.Tx over one PostgreSQL transaction.
+// tx implements marketplace.Tx. In View it only reads, through q. In
+// Update (w not nil) it reads through q, outside any transaction until
+// something needs one, and keeps its writes in w: Update sends them with
+// their version checks, the event sequencer and COMMIT in one round trip
+// (see commit.go).
 type tx struct {
 	ctx context.Context
 	q   querier
 	s   *sqlText
 	st  *Store
-	// pending are the events AppendEvent queued, numbered and inserted
-	// just before COMMIT (see commitEvents); events are the caller's
-	// values, whose Seq is set to the committed number.
-	pending []pendingEvent
-	last    int64 // the sequencer after commitEvents
-}
-
-// pendingEvent is one event waiting for its sequence number.
-type pendingEvent struct {
-	e    *marketplace.Event
-	at   time.Time
-	kind string
-	agg  string
-	typ  string
-	doc  string
+	c   *updConn  // Update's connection; nil in View
+	w   *writeSet // nil in View
 }
 
 var _ marketplace.Tx = (*tx)(nil)
 
+// colType is how an indexed column travels in a batched write: the Go type
+// of its values and the SQL array type they are sent as.
+type colType uint8
+
+const (
+	colText     colType = iota // string → text
+	colSmallint                // int16 → smallint
+	colTime                    // time.Time (UTC) → timestamptz
+	colBool                    // bool → boolean
+	colTags                    // string, a JSON array of strings → text[]
+	colSearch                  // string, space-separated words → tsvector
+)
+
+// column is one indexed column of an aggregate table.
+type column struct {
+	name string
+	typ  colType
+}
+
 // table describes how one aggregate kind is stored.
 type table struct {
 	name string
-	cols []string // indexed columns after id, version, doc
+	cols []column // indexed columns after id, version, doc
 	due  bool     // has due_at / lease_until / lease_owner
 }
 
 var tables = map[marketplace.Kind]table{
-	marketplace.KindSeller:      {name: "og_sellers"},
-	marketplace.KindProduct:     {name: "og_products", cols: []string{"seller_id", "status", "category", "delivery", "name", "sort_r", "sort_t", "tags"}},
-	marketplace.KindOrder:       {name: "og_orders", cols: []string{"buyer_id", "seller_id", "resource_id", "status", "kind", "created_at"}, due: true},
-	marketplace.KindPayment:     {name: "og_payments", cols: []string{"buyer_id", "order_id", "method", "settled", "created_at"}},
-	marketplace.KindAccount:     {name: "og_accounts"},
-	marketplace.KindResource:    {name: "og_resources", cols: []string{"buyer_id", "seller_id", "status", "visible", "purchased_at"}, due: true},
-	marketplace.KindFlow:        {name: "og_flows", cols: []string{"buyer_id", "seller_id", "status", "created_at"}, due: true},
-	marketplace.KindInvoice:     {name: "og_invoices", cols: []string{"buyer_id", "seller_id", "order_id", "status", "requested_at"}},
-	marketplace.KindUnsubscribe: {name: "og_unsubscribe_requests", cols: []string{"buyer_id", "seller_id", "resource_id", "status", "created_at"}, due: true},
+	marketplace.KindSeller: {name: "og_sellers"},
+	marketplace.KindProduct: {name: "og_products", cols: []column{{"seller_id", colText}, {"status", colText},
+		{"category", colText}, {"delivery", colText}, {"name", colText}, {"sort_r", colSmallint}, {"sort_t", colTime},
+		{"tags", colTags}, {"search", colSearch}}},
+	marketplace.KindOrder: {name: "og_orders", cols: []column{{"buyer_id", colText}, {"seller_id", colText},
+		{"resource_id", colText}, {"status", colText}, {"kind", colText}, {"created_at", colTime}}, due: true},
+	marketplace.KindPayment: {name: "og_payments", cols: []column{{"buyer_id", colText}, {"order_id", colText},
+		{"method", colText}, {"settled", colBool}, {"created_at", colTime}}},
+	marketplace.KindAccount: {name: "og_accounts"},
+	marketplace.KindResource: {name: "og_resources", cols: []column{{"buyer_id", colText}, {"seller_id", colText},
+		{"status", colText}, {"visible", colBool}, {"purchased_at", colTime}}, due: true},
+	marketplace.KindFlow: {name: "og_flows", cols: []column{{"buyer_id", colText}, {"seller_id", colText},
+		{"status", colText}, {"created_at", colTime}}, due: true},
+	marketplace.KindInvoice: {name: "og_invoices", cols: []column{{"buyer_id", colText}, {"seller_id", colText},
+		{"order_id", colText}, {"status", colText}, {"requested_at", colTime}}},
+	marketplace.KindUnsubscribe: {name: "og_unsubscribe_requests", cols: []column{{"buyer_id", colText},
+		{"seller_id", colText}, {"resource_id", colText}, {"status", colText}, {"created_at", colTime}}, due: true},
 }
+
+// writeOrder is the order in which a commit writes the kinds, the same in
+// every transaction (and ids sorted within a kind), so that concurrent
+// commits take their row locks in one order.
+var writeOrder = []marketplace.Kind{marketplace.KindAccount, marketplace.KindFlow, marketplace.KindInvoice,
+	marketplace.KindOrder, marketplace.KindPayment, marketplace.KindProduct, marketplace.KindResource,
+	marketplace.KindSeller, marketplace.KindUnsubscribe}
 
 // kindSQL are one kind's statements.
 type kindSQL struct {
-	table, get, insert, update, version string
+	table string
+	get   string // doc by id
+	// versions reads id and version of the ids in $1, to explain a
+	// failed write.
+	versions string
+	// insert creates the rows of the parallel arrays $1.. (id, version,
+	// doc, the indexed columns, due_at); a duplicate id is a
+	// unique_violation.
+	insert string
+	// update writes the rows of the parallel arrays $1.. (id, the version
+	// read, the new version, doc, the indexed columns, due_at) where the
+	// stored version is the one read, ending any lease, and fails with
+	// SQLSTATE OGV01 (og_expect_rows) unless every row matched.
+	update string
 }
 
 // sqlText holds every statement with table names qualified by the store's
@@ -77,10 +116,40 @@ type sqlText struct {
 	kinds        map[marketplace.Kind]kindSQL
 	claim        string
 	appendEvents string
+	putIdem      string
+	idemKeys     string
+	// dueResources and leaseResources serve DueResourceTx.
+	dueResources   string
+	leaseResources string
 }
 
 // t qualifies a table name.
 func (s *sqlText) t(name string) string { return s.prefix + name }
+
+// arrayType is the SQL array type a column's values are sent as.
+func (c colType) arrayType() string {
+	switch c {
+	case colSmallint:
+		return "smallint[]"
+	case colTime:
+		return "timestamptz[]"
+	case colBool:
+		return "boolean[]"
+	}
+	return "text[]"
+}
+
+// value is the SQL expression that turns the unnested value v.<name> into
+// the column's value.
+func (c column) value() string {
+	switch c.typ {
+	case colTags:
+		return "ARRAY(SELECT json_array_elements_text(v." + c.name + "::json))"
+	case colSearch:
+		return "to_tsvector('simple', v." + c.name + ")"
+	}
+	return "v." + c.name
+}
 
 func buildSQL(schema string) sqlText {
 	s := sqlText{kinds: map[marketplace.Kind]kindSQL{}}
@@ -88,51 +157,149 @@ func buildSQL(schema string) sqlText {
 		s.prefix = pgx.Identifier{schema}.Sanitize() + "."
 	}
 	for k, t := range tables {
-		cols := []string{"id", "version", "doc"}
-		cols = append(cols, t.cols...)
-		if k == marketplace.KindProduct {
-			cols = append(cols, "search")
-		}
+		cols := append([]column(nil), t.cols...)
 		if t.due {
-			cols = append(cols, "due_at")
+			cols = append(cols, column{"due_at", colTime})
 		}
-		vals := make([]string, len(cols))
-		var set []string
-		for i, c := range cols {
-			vals[i] = fmt.Sprintf("$%d", i+1)
-			if c == "search" {
-				vals[i] = fmt.Sprintf("to_tsvector('simple', $%d)", i+1)
-			}
-			if i > 0 {
-				set = append(set, c+" = "+vals[i])
-			}
+		names := []string{"id", "version", "doc"}
+		params := []string{"$1::text[]", "$2::bigint[]", "$3::text[]"}
+		vals := []string{"v.id", "v.version", "v.doc::json"}
+		upNames := []string{"id", "old", "version", "doc"}
+		upParams := []string{"$1::text[]", "$2::bigint[]", "$3::bigint[]", "$4::text[]"}
+		set := []string{"version = v.version", "doc = v.doc::json"}
+		for _, c := range cols {
+			names = append(names, c.name)
+			params = append(params, fmt.Sprintf("$%d::%s", len(params)+1, c.typ.arrayType()))
+			vals = append(vals, c.value())
+			upNames = append(upNames, c.name)
+			upParams = append(upParams, fmt.Sprintf("$%d::%s", len(upParams)+1, c.typ.arrayType()))
+			set = append(set, c.name+" = "+c.value())
 		}
 		if t.due {
 			set = append(set, "lease_until = NULL", "lease_owner = NULL")
 		}
-		n := len(cols)
+		tbl := s.t(t.name)
 		s.kinds[k] = kindSQL{
-			table:   s.t(t.name),
-			get:     "SELECT doc FROM " + s.t(t.name) + " WHERE id = $1",
-			insert:  "INSERT INTO " + s.t(t.name) + " (" + strings.Join(cols, ", ") + ") VALUES (" + strings.Join(vals, ", ") + ") ON CONFLICT (id) DO NOTHING",
-			update:  "UPDATE " + s.t(t.name) + " SET " + strings.Join(set, ", ") + fmt.Sprintf(" WHERE id = $1 AND version = $%d", n+1),
-			version: "SELECT version FROM " + s.t(t.name) + " WHERE id = $1",
+			table:    tbl,
+			get:      "SELECT doc FROM " + tbl + " WHERE id = $1",
+			versions: "SELECT id, version FROM " + tbl + " WHERE id = ANY($1::text[])",
+			insert: "INSERT INTO " + tbl + " (" + strings.Join(names, ", ") + ") SELECT " + strings.Join(vals, ", ") +
+				" FROM unnest(" + strings.Join(params, ", ") + ") AS v(" + strings.Join(names, ", ") + ")",
+			update: "WITH u AS (UPDATE " + tbl + " t SET " + strings.Join(set, ", ") +
+				" FROM unnest(" + strings.Join(upParams, ", ") + ") AS v(" + strings.Join(upNames, ", ") + ")" +
+				" WHERE t.id = v.id AND t.version = v.old RETURNING 1) SELECT " + s.t("og_expect_rows") +
+				fmt.Sprintf("((SELECT count(*) FROM u), $%d)", len(upParams)+1),
 		}
 	}
 	s.claim = buildClaim(&s)
 	s.appendEvents = appendEventsSQL(&s)
+	s.putIdem = "INSERT INTO " + s.t("og_idempotency") + " (key, doc) SELECT v.key, v.doc::json FROM unnest($1::text[], $2::text[]) AS v(key, doc)"
+	s.idemKeys = "SELECT key FROM " + s.t("og_idempotency") + " WHERE key = ANY($1::text[])"
+	res := s.kinds[marketplace.KindResource].table
+	s.dueResources = "SELECT doc FROM " + res + ` WHERE due_at <= $1 AND (lease_until IS NULL OR lease_until <= $1)
+		ORDER BY due_at, id COLLATE "C" LIMIT $2 FOR UPDATE SKIP LOCKED`
+	s.leaseResources = "UPDATE " + res + " SET lease_until = $2, lease_owner = $3 WHERE id = ANY($1::text[])"
 	return s
+}
+
+// rowKey names one aggregate.
+type rowKey struct {
+	kind marketplace.Kind
+	id   string
+}
+
+// bufRow is an aggregate an Update wrote, waiting for the commit.
+type bufRow struct {
+	id      string
+	old     int64 // the version the stored row must have (0: must not exist)
+	version int64 // the version it gets
+	pending bool  // not yet sent (flush sends the writes and keeps the rows)
+	doc     []byte
+	vals    []any // the table's indexed columns, typed as their colType says
+	due     *time.Time
+}
+
+// writeSet is what an Update wrote, sent at commit; reads of those rows
+// are served from it. reads keeps the rows the transaction read, so that a
+// second read of one costs no round trip (a read-committed transaction may
+// see either the earlier or a newer committed state; a write of the row is
+// checked against the version read either way).
+type writeSet struct {
+	rows     map[rowKey]*bufRow
+	byKind   map[marketplace.Kind][]*bufRow
+	reads    map[rowKey][]byte
+	idem     []idemRow
+	idemAt   map[string]int // key → index in idem
+	idemSent int            // idem[:idemSent] were sent by a flush
+	leases   []leaseReq     // LeaseResources calls not yet sent
+	// locked are the versions of the resources DueResources returned:
+	// locked by the transaction, so they cannot change before it ends.
+	locked  map[string]int64
+	pending []pendingEvent
+}
+
+// leaseReq is a LeaseResources call (due.go), sent with the commit.
+type leaseReq struct {
+	ids   []string
+	owner string
+	until time.Time
+}
+
+// idemRow is an idempotency record waiting for the commit.
+type idemRow struct {
+	key string
+	doc []byte
+}
+
+func newWriteSet() *writeSet {
+	return &writeSet{rows: map[rowKey]*bufRow{}, byKind: map[marketplace.Kind][]*bufRow{}, reads: map[rowKey][]byte{}}
+}
+
+// empty reports whether nothing is waiting to be sent.
+func (w *writeSet) empty() bool {
+	if len(w.idem) > w.idemSent || len(w.leases) > 0 || len(w.pending) > 0 {
+		return false
+	}
+	for _, r := range w.rows {
+		if r.pending {
+			return false
+		}
+	}
+	return true
+}
+
+// flushed records that the pending writes were sent: the stored rows now
+// have the versions written.
+func (w *writeSet) flushed() {
+	for _, r := range w.rows {
+		r.old, r.pending = r.version, false
+	}
+	w.idemSent = len(w.idem)
+	w.leases = nil
 }
 
 func get[T any](t *tx, kind marketplace.Kind, id string) (T, error) {
 	var v T
 	var doc []byte
-	err := t.q.QueryRow(t.ctx, t.s.kinds[kind].get, id).Scan(&doc)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return v, &marketplace.NotFoundError{Kind: kind, ID: id}
+	key := rowKey{kind, id}
+	if t.w != nil {
+		if r := t.w.rows[key]; r != nil {
+			doc = r.doc
+		} else {
+			doc = t.w.reads[key]
+		}
 	}
-	if err != nil {
-		return v, wrapErr(t.ctx, fmt.Sprintf("get %s %q", kind, id), err)
+	if doc == nil {
+		err := t.q.QueryRow(t.ctx, t.s.kinds[kind].get, id).Scan(&doc)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return v, &marketplace.NotFoundError{Kind: kind, ID: id}
+		}
+		if err != nil {
+			return v, wrapErr(t.ctx, fmt.Sprintf("get %s %q", kind, id), err)
+		}
+		if t.w != nil {
+			t.w.reads[key] = doc
+		}
 	}
 	if err := json.Unmarshal(doc, &v); err != nil {
 		return v, fmt.Errorf("postgres: decode %s %q: %w", kind, id, err)
@@ -140,49 +307,43 @@ func get[T any](t *tx, kind marketplace.Kind, id string) (T, error) {
 	return v, nil
 }
 
-// put writes v after the optimistic check: version 0 inserts, any other
-// version updates the row only if it still has that version (under READ
-// COMMITTED a concurrent writer's UPDATE waits for the row lock and then
-// finds the version changed). On success *version is the new version; on
-// failure it is unchanged.
-func put(t *tx, kind marketplace.Kind, id string, v any, version *int64, due *time.Time, cols ...any) error {
+// put buffers v for the commit. A second put of the same aggregate in the
+// transaction must carry the version the first one gave it (else
+// *marketplace.ConflictError at once); the commit checks the stored row
+// against the version first read: version 0 inserts (an existing id is a
+// conflict), any other version updates the row only if it still has that
+// version. On success *version is the new version; on failure it is
+// unchanged.
+func put(t *tx, kind marketplace.Kind, id string, v any, version *int64, due *time.Time, vals ...any) error {
+	return putDoc(t, kind, id, nil, func() ([]byte, error) { return json.Marshal(v) }, version, due, vals...)
+}
+
+// putDoc is put with the document encoded by encode (called with *version
+// already the new version), or doc when encode is nil.
+func putDoc(t *tx, kind marketplace.Kind, id string, doc []byte, encode func() ([]byte, error), version *int64, due *time.Time, vals ...any) error {
 	if id == "" {
 		return &marketplace.InputError{Field: "id", Value: id, Reason: "must not be empty"}
 	}
+	key := rowKey{kind, id}
 	old := *version
+	r := t.w.rows[key]
+	if r != nil && r.version != old {
+		return &marketplace.ConflictError{Kind: kind, ID: id, Want: old, Have: r.version}
+	}
 	*version = old + 1
-	doc, err := json.Marshal(v)
-	if err != nil {
-		*version = old
-		return fmt.Errorf("postgres: encode %s %q: %w", kind, id, err)
-	}
-	args := append([]any{id, old + 1, doc}, cols...)
-	if tables[kind].due {
-		args = append(args, utcPtr(due))
-	}
-	q := t.s.kinds[kind]
-	var tag pgconn.CommandTag
-	if old == 0 {
-		tag, err = t.q.Exec(t.ctx, q.insert, args...)
-	} else {
-		tag, err = t.q.Exec(t.ctx, q.update, append(args, old)...)
-	}
-	if err != nil {
-		*version = old
-		if isConflict(err) {
-			return &marketplace.ConflictError{Kind: kind, ID: id, Want: old}
+	if encode != nil {
+		var err error
+		if doc, err = encode(); err != nil {
+			*version = old
+			return fmt.Errorf("postgres: encode %s %q: %w", kind, id, err)
 		}
-		return wrapErr(t.ctx, fmt.Sprintf("put %s %q", kind, id), err)
 	}
-	if tag.RowsAffected() != 1 {
-		*version = old
-		var have int64
-		err := t.q.QueryRow(t.ctx, q.version, id).Scan(&have)
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return wrapErr(t.ctx, fmt.Sprintf("put %s %q: read version", kind, id), err)
-		}
-		return &marketplace.ConflictError{Kind: kind, ID: id, Want: old, Have: have}
+	if r == nil {
+		r = &bufRow{id: id, old: old}
+		t.w.rows[key] = r
+		t.w.byKind[kind] = append(t.w.byKind[kind], r)
 	}
+	r.version, r.doc, r.vals, r.due, r.pending = old+1, doc, vals, utcPtr(due), true
 	return nil
 }
 
@@ -263,7 +424,8 @@ func (t *tx) UnsubscribeRequest(id string) (marketplace.UnsubscribeRequest, erro
 	return get[marketplace.UnsubscribeRequest](t, marketplace.KindUnsubscribe, id)
 }
 
-// SavedItems implements marketplace.ReadTx.
+// SavedItems implements marketplace.ReadTx. Inside Update it runs in the
+// transaction once a saved-item write began it, so it sees those writes.
 func (t *tx) SavedItems(buyerID string) ([]marketplace.SavedItem, error) {
 	rows, err := t.q.Query(t.ctx, `SELECT doc FROM `+t.s.t("og_saved_items")+
 		` WHERE buyer_id = $1 ORDER BY added_at, product_id COLLATE "C", spec_id COLLATE "C"`, buyerID)
@@ -277,16 +439,24 @@ func (t *tx) SavedItems(buyerID string) ([]marketplace.SavedItem, error) {
 	return out, nil
 }
 
-// Idempotency implements marketplace.ReadTx.
+// Idempotency implements marketplace.ReadTx. Inside Update a record the
+// transaction put is returned from its buffer.
 func (t *tx) Idempotency(key string) (marketplace.IdempotencyRecord, error) {
 	var v marketplace.IdempotencyRecord
 	var doc []byte
-	err := t.q.QueryRow(t.ctx, `SELECT doc FROM `+t.s.t("og_idempotency")+` WHERE key = $1`, key).Scan(&doc)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return v, &marketplace.NotFoundError{Kind: marketplace.KindIdempotency, ID: key}
+	if t.w != nil {
+		if i, ok := t.w.idemAt[key]; ok {
+			doc = t.w.idem[i].doc
+		}
 	}
-	if err != nil {
-		return v, wrapErr(t.ctx, fmt.Sprintf("idempotency %q", key), err)
+	if doc == nil {
+		err := t.q.QueryRow(t.ctx, `SELECT doc FROM `+t.s.t("og_idempotency")+` WHERE key = $1`, key).Scan(&doc)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return v, &marketplace.NotFoundError{Kind: marketplace.KindIdempotency, ID: key}
+		}
+		if err != nil {
+			return v, wrapErr(t.ctx, fmt.Sprintf("idempotency %q", key), err)
+		}
 	}
 	if err := json.Unmarshal(doc, &v); err != nil {
 		return v, fmt.Errorf("postgres: decode idempotency %q: %w", key, err)
@@ -302,13 +472,17 @@ func (t *tx) PutSeller(v *marketplace.Seller) error {
 // PutProduct implements marketplace.Tx. The text search vector is built
 // from marketplace.Words so that every store tokenises alike.
 func (t *tx) PutProduct(v *marketplace.Product) error {
-	sortR, sortT := 1, utc(v.CreatedAt)
+	sortR, sortT := int16(1), utc(v.CreatedAt)
 	if v.ListedAt != nil {
 		sortR, sortT = 0, utc(*v.ListedAt)
 	}
 	words := strings.Join(marketplace.Words(v.Name+" "+v.Description+" "+v.SellerName), " ")
+	tags, err := json.Marshal(productTags(*v))
+	if err != nil {
+		return fmt.Errorf("postgres: encode product %q tags: %w", v.ID, err)
+	}
 	return put(t, marketplace.KindProduct, v.ID, v, &v.Version, nil,
-		v.SellerID, string(v.Status), v.Category, string(v.Delivery), v.Name, sortR, sortT, productTags(*v), words)
+		v.SellerID, string(v.Status), v.Category, string(v.Delivery), v.Name, sortR, sortT, string(tags), words)
 }
 
 // productTags are the multi-valued filter values of a product.
@@ -342,7 +516,17 @@ func (t *tx) PutAccount(v *marketplace.Account) error {
 
 // PutResource implements marketplace.Tx.
 func (t *tx) PutResource(v *marketplace.Resource) error {
-	return put(t, marketplace.KindResource, v.ID, v, &v.Version, v.NextDueAt,
+	return t.putResourceDoc(v, nil)
+}
+
+// putResourceDoc is PutResource with v's document already encoded (at its
+// next version), or encoded here when doc is nil.
+func (t *tx) putResourceDoc(v *marketplace.Resource, doc []byte) error {
+	var encode func() ([]byte, error)
+	if doc == nil {
+		encode = func() ([]byte, error) { return json.Marshal(v) }
+	}
+	return putDoc(t, marketplace.KindResource, v.ID, doc, encode, &v.Version, v.NextDueAt,
 		v.BuyerID, v.SellerID, string(v.Status), v.Visible, utc(v.PurchasedAt))
 }
 
@@ -364,7 +548,9 @@ func (t *tx) PutUnsubscribeRequest(v *marketplace.UnsubscribeRequest) error {
 		v.BuyerID, v.SellerID, v.ResourceID, string(v.Status), utc(v.CreatedAt))
 }
 
-// PutSavedItem implements marketplace.Tx.
+// PutSavedItem implements marketplace.Tx. Saved items are written at once,
+// in the transaction (begun by this write if need be), so that SavedItems
+// in the same transaction sees them.
 func (t *tx) PutSavedItem(v marketplace.SavedItem) error {
 	if v.BuyerID == "" || v.ProductID == "" {
 		return &marketplace.InputError{Field: "saved_item", Value: v, Reason: "buyer and product ids must not be empty"}
@@ -383,7 +569,8 @@ func (t *tx) PutSavedItem(v marketplace.SavedItem) error {
 	return nil
 }
 
-// DeleteSavedItem implements marketplace.Tx.
+// DeleteSavedItem implements marketplace.Tx. It runs at once in the
+// transaction, as PutSavedItem does.
 func (t *tx) DeleteSavedItem(buyerID, productID, specID string) error {
 	tag, err := t.q.Exec(t.ctx, `DELETE FROM `+t.s.t("og_saved_items")+` WHERE buyer_id = $1 AND product_id = $2 AND spec_id = $3`,
 		buyerID, productID, specID)
@@ -396,68 +583,27 @@ func (t *tx) DeleteSavedItem(buyerID, productID, specID string) error {
 	return nil
 }
 
-// PutIdempotency implements marketplace.Tx. A concurrent transaction
-// inserting the same key makes this one wait for it and then report the
-// conflict.
+// PutIdempotency implements marketplace.Tx. The record is buffered for the
+// commit; a key this transaction already put is *marketplace.ConflictError
+// at once, a key stored by another transaction at commit (a concurrent
+// transaction inserting the same key makes the commit wait for it and
+// then report the conflict).
 func (t *tx) PutIdempotency(v marketplace.IdempotencyRecord) error {
 	if v.Key == "" {
 		return &marketplace.InputError{Field: "key", Value: v.Key, Reason: "must not be empty"}
+	}
+	if _, ok := t.w.idemAt[v.Key]; ok {
+		return &marketplace.ConflictError{Kind: marketplace.KindIdempotency, ID: v.Key, Have: 1}
 	}
 	doc, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("postgres: encode idempotency: %w", err)
 	}
-	tag, err := t.q.Exec(t.ctx, `INSERT INTO `+t.s.t("og_idempotency")+` (key, doc) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, v.Key, doc)
-	if err != nil {
-		if isConflict(err) {
-			return &marketplace.ConflictError{Kind: marketplace.KindIdempotency, ID: v.Key, Have: 1}
-		}
-		return wrapErr(t.ctx, fmt.Sprintf("put idempotency %q", v.Key), err)
+	if t.w.idemAt == nil {
+		t.w.idemAt = map[string]int{}
 	}
-	if tag.RowsAffected() == 0 {
-		return &marketplace.ConflictError{Kind: marketplace.KindIdempotency, ID: v.Key, Have: 1}
-	}
-	return nil
-}
-
-// AppendEvent implements marketplace.Tx. By default it only queues the
-// event: Update numbers and inserts the transaction's events as its last
-// statement, in the round trip that commits (see commitEvents), so the
-// sequencer row is locked only for that round trip. e.Seq is then
-// provisional until Update returns nil (the last number this store saw
-// committed plus the event's position), exact when no other transaction
-// commits events in between, and Update sets it to the committed number.
-// WithEagerSequence numbers the event here instead, holding the sequencer
-// lock from now until the transaction ends, and e.Seq is exact at once.
-//
-// Errors: *marketplace.InputError for an event without kind, aggregate id
-// or type; pgx errors.
-func (t *tx) AppendEvent(e *marketplace.Event) error {
-	if t.st != nil && !t.st.eagerSeq {
-		return t.queueEvent(e)
-	}
-	if e.Kind == "" || e.AggregateID == "" || e.Type == "" {
-		return &marketplace.InputError{Field: "event", Value: e.Type, Reason: "kind, aggregate id and type must not be empty"}
-	}
-	cp := *e
-	cp.At = cp.At.UTC()
-	cp.Seq = 0
-	doc, err := json.Marshal(cp)
-	if err != nil {
-		return fmt.Errorf("postgres: encode event: %w", err)
-	}
-	var seq int64
-	err = t.q.QueryRow(t.ctx, `WITH s AS (UPDATE `+t.s.t("og_sequencer")+` SET last = last + 1 WHERE id = 1 RETURNING last)
-		INSERT INTO `+t.s.t("og_events")+` (seq, at, kind, aggregate_id, type, doc)
-		SELECT last, $1, $2, $3, $4, $5 FROM s RETURNING seq`,
-		cp.At, string(cp.Kind), cp.AggregateID, cp.Type, doc).Scan(&seq)
-	if err != nil {
-		if isConflict(err) {
-			return &marketplace.ConflictError{Kind: marketplace.Kind("event"), ID: cp.AggregateID}
-		}
-		return wrapErr(t.ctx, "append event", err)
-	}
-	e.Seq = seq
+	t.w.idemAt[v.Key] = len(t.w.idem)
+	t.w.idem = append(t.w.idem, idemRow{key: v.Key, doc: doc})
 	return nil
 }
 
@@ -477,84 +623,4 @@ func collectDocs[T any](rows pgx.Rows) ([]T, error) {
 		out = append(out, v)
 	}
 	return out, rows.Err()
-}
-
-// queueEvent validates and encodes e and queues it for commitEvents.
-func (t *tx) queueEvent(e *marketplace.Event) error {
-	if e.Kind == "" || e.AggregateID == "" || e.Type == "" {
-		return &marketplace.InputError{Field: "event", Value: e.Type, Reason: "kind, aggregate id and type must not be empty"}
-	}
-	cp := *e
-	cp.At = cp.At.UTC()
-	cp.Seq = 0
-	doc, err := json.Marshal(cp)
-	if err != nil {
-		return fmt.Errorf("postgres: encode event: %w", err)
-	}
-	base, err := t.st.lastCommittedSeq(t)
-	if err != nil {
-		return err
-	}
-	t.pending = append(t.pending, pendingEvent{e: e, at: cp.At, kind: string(cp.Kind), agg: cp.AggregateID, typ: cp.Type, doc: string(doc)})
-	e.Seq = base + int64(len(t.pending))
-	return nil
-}
-
-// lastCommittedSeq is the highest sequence number this store has seen
-// committed, read from the sequencer (without locking it) the first time.
-func (s *Store) lastCommittedSeq(t *tx) (int64, error) {
-	if s.seqKnown.Load() {
-		return s.lastSeq.Load(), nil
-	}
-	var last int64
-	if err := t.q.QueryRow(t.ctx, `SELECT last FROM `+t.s.t("og_sequencer")+` WHERE id = 1`).Scan(&last); err != nil {
-		return 0, wrapErr(t.ctx, "read sequencer", err)
-	}
-	s.sawSeq(last)
-	return s.lastSeq.Load(), nil
-}
-
-// sawSeq records a committed sequence number.
-func (s *Store) sawSeq(last int64) {
-	for {
-		cur := s.lastSeq.Load()
-		if last <= cur || s.lastSeq.CompareAndSwap(cur, last) {
-			break
-		}
-	}
-	s.seqKnown.Store(true)
-}
-
-// appendEventsSQL numbers and inserts n queued events: it increments the
-// sequencer by n (taking its row lock until the transaction ends) and
-// inserts the events with the n numbers ending at the new value, in the
-// order they were appended. It returns the new value.
-func appendEventsSQL(s *sqlText) string {
-	return `WITH s AS (UPDATE ` + s.t("og_sequencer") + ` SET last = last + $1::bigint WHERE id = 1 RETURNING last),
-	ins AS (INSERT INTO ` + s.t("og_events") + ` (seq, at, kind, aggregate_id, type, doc)
-		SELECT s.last - $1::bigint + e.ord, e.at, e.kind, e.agg, e.typ, e.doc::json
-		FROM s, unnest($2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS e(at, kind, agg, typ, doc, ord))
-	SELECT last FROM s`
-}
-
-// queueEvents adds the statement that numbers and inserts t's pending
-// events to b.
-func (t *tx) queueEvents(b *pgx.Batch) {
-	n := len(t.pending)
-	ats := make([]time.Time, n)
-	kinds, aggs, typs, docs := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	for i, p := range t.pending {
-		ats[i], kinds[i], aggs[i], typs[i], docs[i] = p.at, p.kind, p.agg, p.typ, p.doc
-	}
-	b.Queue(t.s.appendEvents, int64(n), ats, kinds, aggs, typs, docs)
-}
-
-// numbered sets the caller's events to their committed numbers, the n
-// ending at last.
-func (t *tx) numbered(last int64) {
-	n := int64(len(t.pending))
-	for i, p := range t.pending {
-		p.e.Seq = last - n + int64(i) + 1
-	}
-	t.st.sawSeq(last)
 }

@@ -2,13 +2,10 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
-
-	"github.com/opengallery/opengallery/marketplace"
 )
 
 // beginRead starts View's snapshot; beginWrite an Update's transaction
@@ -18,29 +15,51 @@ const (
 	beginWrite = "BEGIN"
 )
 
-// lazyTx is the querier of View and Update: it sends BEGIN in the same
-// round trip as the transaction's first statement (a pgx.Batch), which
-// saves a round trip per transaction: a point read costs two (BEGIN+SELECT,
-// ROLLBACK) instead of three.
+// lazyTx is the querier of View: it sends BEGIN in the same round trip as
+// the snapshot's first statement (a pgx.Batch), preceded by the ROLLBACK
+// of the snapshot the connection was parked with, if any (see park): a
+// point read costs one round trip.
 type lazyTx struct {
-	conn  *pgxpool.Conn
-	begin string
-	begun bool
+	conn     *pgxpool.Conn
+	begin    string
+	rollback bool // the connection still has a parked snapshot to end
+	begun    bool
+}
+
+// batch starts the round trip of the first statement: the pending
+// ROLLBACK, BEGIN, then sql; it returns the results positioned at sql.
+func (l *lazyTx) batch(ctx context.Context, sql string, args []any) (pgx.BatchResults, error) {
+	b := &pgx.Batch{}
+	if l.rollback {
+		b.Queue("ROLLBACK")
+	}
+	b.Queue(l.begin)
+	b.Queue(sql, args...)
+	br := l.conn.SendBatch(ctx, b)
+	if l.rollback {
+		if _, err := br.Exec(); err != nil {
+			br.Close()
+			return nil, err
+		}
+		l.rollback = false
+	}
+	if _, err := br.Exec(); err != nil {
+		br.Close()
+		return nil, err
+	}
+	l.begun = true
+	return br, nil
 }
 
 func (l *lazyTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
 	if l.begun {
 		return l.conn.Exec(ctx, sql, args...)
 	}
-	b := &pgx.Batch{}
-	b.Queue(l.begin)
-	b.Queue(sql, args...)
-	br := l.conn.SendBatch(ctx, b)
-	defer br.Close()
-	if _, err := br.Exec(); err != nil {
+	br, err := l.batch(ctx, sql, args)
+	if err != nil {
 		return pgconn.CommandTag{}, err
 	}
-	l.begun = true
+	defer br.Close()
 	return br.Exec()
 }
 
@@ -48,15 +67,10 @@ func (l *lazyTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, 
 	if l.begun {
 		return l.conn.Query(ctx, sql, args...)
 	}
-	b := &pgx.Batch{}
-	b.Queue(l.begin)
-	b.Queue(sql, args...)
-	br := l.conn.SendBatch(ctx, b)
-	if _, err := br.Exec(); err != nil {
-		br.Close()
+	br, err := l.batch(ctx, sql, args)
+	if err != nil {
 		return nil, err
 	}
-	l.begun = true
 	rows, err := br.Query()
 	if err != nil {
 		br.Close()
@@ -108,113 +122,32 @@ func (r *firstRow) Scan(dest ...any) error {
 	return r.rows.Err()
 }
 
-// view runs fn on a pooled connection with a lazily begun read snapshot.
+// view runs fn with a lazily begun read snapshot, on a parked connection
+// if there is one (its old snapshot is rolled back in the first round
+// trip) or a pooled one. Afterwards the connection is parked with its
+// snapshot still open, so that the ROLLBACK travels with the next View's
+// first statement instead of costing a round trip of its own.
 func (s *Store) view(ctx context.Context, fn func(q querier) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	conn, err := s.pool.Acquire(ctx)
-	if err != nil {
-		return wrapErr(ctx, "acquire", err)
-	}
-	l := &lazyTx{conn: conn, begin: beginRead}
-	ferr := fn(l)
-	if l.begun {
-		if _, err := conn.Exec(context.WithoutCancel(ctx), "ROLLBACK"); err != nil {
-			// The connection is in an unknown state: drop it.
-			_ = conn.Conn().Close(context.WithoutCancel(ctx))
-		}
-	}
-	conn.Release()
-	return ferr
-}
-
-// update runs fn in a READ COMMITTED transaction begun with fn's first
-// statement, committing if fn returns nil. The events fn appended are
-// numbered and inserted in the same round trip as COMMIT.
-func (s *Store) update(ctx context.Context, fn func(t *tx) error) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	conn, err := s.pool.Acquire(ctx)
-	if err != nil {
-		return wrapErr(ctx, "acquire", err)
-	}
-	defer conn.Release()
-	l := &lazyTx{conn: conn, begin: beginWrite}
-	t := &tx{ctx: ctx, q: l, s: &s.q, st: s}
-	end := func(stmt string) (pgconn.CommandTag, error) {
-		tag, err := conn.Exec(context.WithoutCancel(ctx), stmt)
-		if err != nil {
-			// The connection is in an unknown state: drop it.
-			_ = conn.Conn().Close(context.WithoutCancel(ctx))
-		}
-		return tag, err
-	}
-	if err := fn(t); err != nil {
-		if l.begun {
-			_, _ = end("ROLLBACK")
-		}
-		return err
-	}
-	if !l.begun && len(t.pending) == 0 {
-		return nil // nothing was read or written
-	}
-	if err := ctx.Err(); err != nil {
-		if l.begun {
-			_, _ = end("ROLLBACK")
-		}
-		return err
-	}
-	var tag pgconn.CommandTag
-	if len(t.pending) == 0 {
-		tag, err = conn.Exec(ctx, "COMMIT")
+	l := &lazyTx{begin: beginRead}
+	if l.conn = s.parked.take(); l.conn != nil {
+		l.rollback = true
 	} else {
-		tag, err = s.commitEvents(ctx, conn, l, t)
-	}
-	if err != nil {
-		_ = conn.Conn().Close(context.WithoutCancel(ctx))
-		if isConflict(err) {
-			return &marketplace.ConflictError{Kind: "transaction"}
+		conn, err := s.pool.Acquire(ctx)
+		if err != nil {
+			return wrapErr(ctx, "acquire", err)
 		}
-		return wrapErr(ctx, "commit", err)
+		l.conn = conn
 	}
-	if tag.String() == "ROLLBACK" {
-		// A statement failed inside the transaction and fn went on: the
-		// server rolled everything back.
-		return fmt.Errorf("postgres: commit: %w", pgx.ErrTxCommitRollback)
+	ferr := fn(l)
+	if l.begun || l.rollback {
+		s.parked.park(l.conn, s.pool)
+	} else {
+		l.conn.Release()
 	}
-	if len(t.pending) > 0 {
-		t.numbered(t.last)
-	}
-	return nil
-}
-
-// commitEvents sends, in one round trip, BEGIN if nothing began the
-// transaction yet, the statement that takes the sequencer's row lock and
-// numbers and inserts t's events, and COMMIT: the lock is held for this
-// round trip only, so transactions that append events run side by side
-// and queue only for their commits. On success t.last is the new
-// sequencer value.
-func (s *Store) commitEvents(ctx context.Context, conn *pgxpool.Conn, l *lazyTx, t *tx) (pgconn.CommandTag, error) {
-	b := &pgx.Batch{}
-	if !l.begun {
-		b.Queue(beginWrite)
-	}
-	t.queueEvents(b)
-	b.Queue("COMMIT")
-	br := conn.SendBatch(ctx, b)
-	defer br.Close()
-	if !l.begun {
-		if _, err := br.Exec(); err != nil {
-			return pgconn.CommandTag{}, err
-		}
-		l.begun = true
-	}
-	if err := br.QueryRow().Scan(&t.last); err != nil {
-		return pgconn.CommandTag{}, fmt.Errorf("append events: %w", err)
-	}
-	return br.Exec()
+	return ferr
 }
 
 // readBatch sends BEGIN (a read-only snapshot) and the queries queue adds
