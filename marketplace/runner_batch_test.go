@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,13 +16,22 @@ import (
 )
 
 // poisonStore fails every transaction that writes the resource poison.
+// Its Tx is a marketplace.DueResourceTx only if dueTx is set.
 type poisonStore struct {
 	countingStore
-	poison string
+	poison   string
+	dueTx    bool
+	dueReads atomic.Int64 // DueResources calls
 }
 
 func (p *poisonStore) Update(ctx context.Context, fn func(tx marketplace.Tx) error) error {
-	return p.countingStore.Update(ctx, func(tx marketplace.Tx) error { return fn(poisonTx{Tx: tx, poison: p.poison}) })
+	return p.countingStore.Update(ctx, func(tx marketplace.Tx) error {
+		ptx := poisonTx{Tx: tx, poison: p.poison}
+		if p.dueTx {
+			return fn(poisonDueTx{poisonTx: ptx, due: tx.(marketplace.DueResourceTx), reads: &p.dueReads})
+		}
+		return fn(ptx)
+	})
 }
 
 type poisonTx struct {
@@ -34,6 +44,31 @@ func (t poisonTx) PutResource(v *marketplace.Resource) error {
 		return errBoom
 	}
 	return t.Tx.PutResource(v)
+}
+
+// poisonDueTx is a poisonTx that claims due resources in transactions.
+type poisonDueTx struct {
+	poisonTx
+	due   marketplace.DueResourceTx
+	reads *atomic.Int64
+}
+
+func (t poisonDueTx) DueResources(now time.Time, limit int) ([]marketplace.Resource, error) {
+	t.reads.Add(1)
+	return t.due.DueResources(now, limit)
+}
+
+func (t poisonDueTx) PutResources(vs []*marketplace.Resource) error {
+	for _, v := range vs {
+		if err := t.PutResource(v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t poisonDueTx) LeaseResources(ids []string, owner string, until time.Time) error {
+	return t.due.LeaseResources(ids, owner, until)
 }
 
 // seedExpiring writes n active monthly resources whose term ends at the
@@ -60,11 +95,14 @@ func seedExpiring(t *testing.T, st marketplace.Store, n int) time.Time {
 }
 
 // TestRunnerBatches: due resources whose work stays in the store change
-// state several to a transaction; one that cannot be written fails alone.
+// state several to a transaction, whether they are claimed in it
+// (DueResourceTx) or before it (ClaimDue); one that cannot be written
+// fails alone.
 func TestRunnerBatches(t *testing.T) {
 	const n = 130
 	tests := []struct {
 		name    string
+		dueTx   bool // claimed in the transaction
 		txBatch int
 		poison  string
 		// commits is how many transactions RunDue commits; failed the
@@ -72,15 +110,22 @@ func TestRunnerBatches(t *testing.T) {
 		commits int64
 		failed  int
 	}{
-		{"64 per transaction", 64, "", 3, 0},
-		{"whole claim per transaction", 500, "", 1, 0},
-		{"one per transaction", 1, "", n, 0},
+		{"64 per transaction", false, 64, "", 3, 0},
+		{"64 per transaction, claimed in it", true, 64, "", 3, 0},
+		{"whole claim per transaction", false, 500, "", 1, 0},
+		{"whole claim per transaction, claimed in it", true, 500, "", 1, 0},
+		{"one per transaction", false, 1, "", n, 0},
+		{"one per transaction, not claimed in it", true, 1, "", n, 0},
 		// The poisoned batch fails, then its 64 items run alone: 63 commit.
-		{"a bad item is isolated", 64, "r0070", 2 + 63, 1},
+		{"a bad item is isolated", false, 64, "r0070", 2 + 63, 1},
+		// The first transaction commits 64; the second fails: then the
+		// rest go through ClaimDue, as above (the failed batch's 64 alone,
+		// then the last 2).
+		{"a bad item is isolated, claimed in the transaction", true, 64, "r0070", 1 + 63 + 1, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st := &poisonStore{countingStore: countingStore{Store: memory.New()}}
+			st := &poisonStore{countingStore: countingStore{Store: memory.New()}, dueTx: tt.dueTx}
 			expiry := seedExpiring(t, st, n)
 			st.poison = tt.poison
 			clock := marketplace.NewSimClock(expiry.Add(time.Hour))
@@ -90,10 +135,11 @@ func TestRunnerBatches(t *testing.T) {
 			rep := must(svc.RunDue(ctx))(t)
 			type result struct {
 				Commits       int64
+				ClaimedInTx   bool
 				Failed, Grace int
 				Events        int
 			}
-			got := result{Commits: st.commits.Load() - before, Failed: rep.Failed}
+			got := result{Commits: st.commits.Load() - before, ClaimedInTx: st.dueReads.Load() > 0, Failed: rep.Failed}
 			err := st.View(ctx, func(tx marketplace.ReadTx) error {
 				for i := range n {
 					r, err := tx.Resource(fmt.Sprintf("r%04d", i))
@@ -126,7 +172,7 @@ func TestRunnerBatches(t *testing.T) {
 			if tt.poison != "" {
 				ok--
 			}
-			want := result{Commits: tt.commits, Failed: tt.failed, Grace: ok, Events: ok}
+			want := result{Commits: tt.commits, ClaimedInTx: tt.dueTx && tt.txBatch > 1, Failed: tt.failed, Grace: ok, Events: ok}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Fatalf("RunDue (-want +got):\n%s", diff)
 			}
@@ -137,4 +183,51 @@ func TestRunnerBatches(t *testing.T) {
 func TestWithRunnerTxBatch(t *testing.T) {
 	_, err := marketplace.New(memory.New(), marketplace.WithRunnerTxBatch(0))
 	wantErr(t, err, marketplace.ErrInvalidInput)
+}
+
+// stickyStore keeps every resource the runner writes due at once, as a
+// faulty schedule would.
+type stickyStore struct{ *memory.Store }
+
+func (s stickyStore) Update(ctx context.Context, fn func(tx marketplace.Tx) error) error {
+	return s.Store.Update(ctx, func(tx marketplace.Tx) error { return fn(stickyTx{tx.(marketplace.DueResourceTx)}) })
+}
+
+type stickyTx struct{ marketplace.DueResourceTx }
+
+func (t stickyTx) PutResources(vs []*marketplace.Resource) error {
+	for _, v := range vs {
+		v.NextDueAt = &start
+	}
+	return t.DueResourceTx.PutResources(vs)
+}
+
+// TestRunnerStepsPerPass: resources that stay due after each step are
+// handled 8 times in a pass, then left (leased) for the next: RunDue ends.
+func TestRunnerStepsPerPass(t *testing.T) {
+	st := stickyStore{memory.New()}
+	expiry := seedExpiring(t, st, 2)
+	// Batches of 2 come back full, so RunDue keeps claiming in
+	// transactions.
+	svc := must(marketplace.New(st, marketplace.WithClock(marketplace.NewSimClock(expiry.Add(time.Hour))),
+		marketplace.WithRunner(2, time.Minute, "w"), marketplace.WithRunnerTxBatch(2), marketplace.WithLogger(slog.New(slog.DiscardHandler))))(t)
+	rep := must(svc.RunDue(ctx))(t)
+	if rep.Claimed != 2*8 || rep.Failed != 0 {
+		t.Fatalf("report %+v, want 16 claimed: 8 steps for each of 2 resources", rep)
+	}
+	err := st.View(ctx, func(tx marketplace.ReadTx) error {
+		for i := range 2 {
+			r, err := tx.Resource(fmt.Sprintf("r%04d", i))
+			if err != nil {
+				return err
+			}
+			if r.Version != 1+8 || r.Status != marketplace.ResourceGrace {
+				t.Errorf("%s: version %d, %s; want version 9 (8 steps), grace", r.ID, r.Version, r.Status)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
