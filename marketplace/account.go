@@ -172,3 +172,38 @@ func (s *Service) SettleCredit(ctx context.Context, actor Actor, accountID strin
 	})
 	return total, err
 }
+
+// accountOnce is a Tx that reads an account from the store once per
+// transaction: paying an order reads the buyer's account to choose the
+// method (credit or balance), and the payment reads it again to charge it
+// (BalancePayments.ChargeTx) or to add to the credit used. It remembers the
+// last account read (or its absence) and forgets it when the account is
+// written. Both readers get the same value: Account holds no reference a
+// reader could change in place (billing.Money's decimals are immutable).
+type accountOnce struct {
+	Tx
+	id   string
+	acc  Account
+	err  error // nil or the *NotFoundError the read returned
+	have bool
+}
+
+// Account implements ReadTx.
+func (t *accountOnce) Account(id string) (Account, error) {
+	if t.have && t.id == id {
+		return t.acc, t.err
+	}
+	a, err := t.Tx.Account(id)
+	if err == nil || errIsNotFound(err) {
+		t.id, t.acc, t.err, t.have = id, a, err, true
+	}
+	return a, err
+}
+
+// PutAccount implements Tx.
+func (t *accountOnce) PutAccount(v *Account) error {
+	if t.id == v.ID {
+		t.have = false
+	}
+	return t.Tx.PutAccount(v)
+}

@@ -239,6 +239,7 @@ func (s *Service) CreateOrder(ctx context.Context, actor Actor, in CreateOrderIn
 	var out Order
 	var paidNow, payLater bool
 	err := s.update(ctx, func(tx Tx) error {
+		tx = &accountOnce{Tx: tx} // read to choose the method, then to charge
 		paidNow, payLater = false, false
 		o, found, err := idempotentOrder(tx, key, hash, in.IdempotencyKey)
 		if err != nil {

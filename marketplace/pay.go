@@ -152,6 +152,7 @@ var errOutOfStore = errors.New("marketplace: the payment needs work outside the 
 func (s *Service) payInStore(ctx context.Context, actor Actor, in PayInput) (o Order, done bool, err error) {
 	paid := false
 	err = s.update(ctx, func(tx Tx) error {
+		tx = &accountOnce{Tx: tx} // read to choose the method, then to charge
 		paid = false
 		var err error
 		if o, err = tx.Order(in.OrderID); err != nil {
