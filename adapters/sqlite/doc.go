@@ -21,23 +21,26 @@
 // closure inside its own SAVEPOINT so that a failing closure is rolled back
 // alone; N concurrent writers pay for one fsync instead of N. Reads (View,
 // the list and search queries, Events) use a pool of reader connections
-// that WAL lets run beside the writer. View skips database/sql: on the
-// reader's driver connection it runs BEGIN (deferred: the first read takes
-// the snapshot), its reads and ROLLBACK as statements prepared once per
-// connection; what remains of a point read's cost over a bare SELECT is
-// mostly decoding the JSON document. Several processes may open the same
+// that WAL lets run beside the writer. View skips database/sql: it runs
+// its reads as statements prepared once per reader connection; its first
+// point read stays active until View returns, which keeps one snapshot for
+// all its reads without BEGIN and ROLLBACK (view.go). Point reads go
+// through a cache of decoded documents checked against the row's version,
+// so an aggregate read again unchanged is copied, not decoded
+// (doccache.go). Several processes may open the same
 // file: SQLite's write lock (BEGIN IMMEDIATE with a busy timeout) serialises
 // their writers, and ClaimDue's leases keep their runners apart.
 //
 // Storage: every aggregate is a JSON document with its optimistic version in
 // a table prefixed og_, plus the columns its queries filter and sort on.
 // Decimals stay strings inside the JSON (exact); indexed times are UTC unix
-// nanoseconds. Catalog search uses an FTS5 table with prefix indexes for the
-// text and one token per filter value ("facets"), so text and the selective
-// filters (category, seller) are answered from the index and the total is
-// counted there; the broad filters (status, OS, billing mode, delivery) are
-// checked on the matching rows, OS and billing mode through a tag table.
-// Readers use a memory map. Migrations() exposes the schema files for hosts
+// nanoseconds. Catalog search: a query with text is answered from an
+// in-memory index of the catalog (words, filter values, sort keys) that each
+// Store keeps current through og_product_changes, whichever process wrote,
+// and only the page's documents are read (searchindex.go); queries without
+// text, and catalogs over 500,000 products, use an FTS5 table with prefix
+// indexes for the text and one token per filter value ("facets"), the
+// indexed columns and a tag table. Readers use a memory map. Migrations() exposes the schema files for hosts
 // with their own migration tool.
 //
 // Tests and benchmarks. `go test ./adapters/sqlite/` runs the conformance

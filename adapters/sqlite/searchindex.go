@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/opengallery/opengallery/marketplace"
 )
@@ -95,14 +96,19 @@ func facetKey(letter byte, v string) string { return string(letter) + ":" + v }
 // catalogVersionQuery is the seq a read snapshot's catalog is at.
 const catalogVersionQuery = `SELECT coalesce(max(seq), 0) FROM og_product_changes`
 
-// changedProductsQuery reads what the index keeps of the products changed
-// after seq ?.
-const changedProductsQuery = `SELECT p.rowid, p.id, p.name, p.status, p.category, p.delivery, p.seller_id,
+// indexColumns is what the index keeps of a product p (f: its FTS5 row).
+const indexColumns = `SELECT p.rowid, p.id, p.name, p.status, p.category, p.delivery, p.seller_id,
 	p.sort_r, p.sort_t, f.description, f.seller,
-	(SELECT json_group_array(tag) FROM og_product_tags WHERE product_rid = p.rowid)
-	FROM og_product_changes c CROSS JOIN og_products p ON p.rowid = c.product_rid
-	CROSS JOIN og_products_fts f ON f.rowid = c.product_rid
-	WHERE c.seq > ?`
+	(SELECT json_group_array(tag) FROM og_product_tags WHERE product_rid = p.rowid)`
+
+// changedProductsQuery reads the products changed after seq ?;
+// allProductsQuery reads every product, scanning the FTS5 table in rowid
+// order rather than looking each row up (the first build).
+const (
+	changedProductsQuery = indexColumns + ` FROM og_product_changes c CROSS JOIN og_products p ON p.rowid = c.product_rid
+	CROSS JOIN og_products_fts f ON f.rowid = c.product_rid WHERE c.seq > ?`
+	allProductsQuery = indexColumns + ` FROM og_products_fts f CROSS JOIN og_products p ON p.rowid = f.rowid`
+)
 
 // errSnapshotBehind is returned by catchUp when the index has applied
 // changes the read snapshot does not have yet.
@@ -155,35 +161,70 @@ func (x *searchIndex) reset() {
 	x.slots, x.wordIDs, x.facetIDs = map[int64]int32{}, map[string]int32{}, map[string]int32{}
 }
 
-// apply reads the products changed after seq from and puts them in the
-// index. The caller holds mu exclusively.
+// apply reads the products changed after seq from (every product when
+// from < 0) and puts them in the index. The caller holds mu exclusively.
+// Reading the rows (SQLite) and indexing them (tokenizing, posting lists)
+// cost about the same, so a second goroutine indexes while this one reads:
+// the first build of a large catalog takes about half as long.
 func (x *searchIndex) apply(ctx context.Context, tx sqlTx, from int64) error {
-	rows, err := tx.QueryContext(ctx, changedProductsQuery, from)
+	query, args := changedProductsQuery, []any{from}
+	if from < 0 {
+		query, args = allProductsQuery, nil
+	}
+	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	newWords := false
-	for rows.Next() {
-		var d searchDoc
-		var status, category, delivery, seller, description, sellerName, tagsJSON string
-		if err := rows.Scan(&d.rid, &d.id, &d.name, &status, &category, &delivery, &seller,
-			&d.sortR, &d.sortT, &description, &sellerName, &tagsJSON); err != nil {
-			return err
-		}
-		var tags []string
-		if err := json.Unmarshal([]byte(tagsJSON), &tags); err != nil {
-			return fmt.Errorf("tags of product %q: %w", d.id, err)
-		}
-		facets := append([]string{facetKey('c', category), facetKey('d', delivery), facetKey('t', status), facetKey('s', seller)}, tags...)
-		if x.put(d, facets, marketplace.Words(d.name+" "+description+" "+sellerName)) {
-			newWords = true
-		}
-		if len(x.docs) > x.max {
-			return nil
-		}
+	type row struct {
+		d      searchDoc
+		facets []string
+		texts  [3]string
 	}
-	if err := rows.Err(); err != nil {
+	const batchSize = 256
+	batches := make(chan []row, 4)
+	indexed := make(chan bool)
+	go func() {
+		newWords := false
+		for b := range batches {
+			for i := range b {
+				if x.put(b[i].d, b[i].facets, b[i].texts[:]...) {
+					newWords = true
+				}
+			}
+		}
+		indexed <- newWords
+	}()
+	read := func() error {
+		defer close(batches)
+		b := make([]row, 0, batchSize)
+		for n := 0; rows.Next(); n++ {
+			var r row
+			var status, category, delivery, seller, tagsJSON string
+			if err := rows.Scan(&r.d.rid, &r.d.id, &r.d.name, &status, &category, &delivery, &seller,
+				&r.d.sortR, &r.d.sortT, &r.texts[1], &r.texts[2], &tagsJSON); err != nil {
+				return err
+			}
+			r.texts[0] = r.d.name
+			var tags []string
+			if err := json.Unmarshal([]byte(tagsJSON), &tags); err != nil {
+				return fmt.Errorf("tags of product %q: %w", r.d.id, err)
+			}
+			r.facets = append([]string{facetKey('c', category), facetKey('d', delivery), facetKey('t', status), facetKey('s', seller)}, tags...)
+			if b = append(b, r); len(b) == batchSize {
+				batches <- b
+				b = make([]row, 0, batchSize)
+			}
+			if from < 0 && n > x.max {
+				break // too large: catchUp turns the index off
+			}
+		}
+		batches <- b
+		return rows.Err()
+	}
+	err = read()
+	newWords := <-indexed
+	if err != nil {
 		return err
 	}
 	if newWords {
@@ -196,9 +237,10 @@ func (x *searchIndex) apply(ctx context.Context, tx sqlTx, from int64) error {
 	return nil
 }
 
-// put adds or replaces d with the given facet keys and words and reports
-// whether a word new to the index appeared.
-func (x *searchIndex) put(d searchDoc, facets, words []string) (newWords bool) {
+// put adds or replaces d with the given facet keys and the words of texts
+// (name, description, seller name) and reports whether a word new to the
+// index appeared.
+func (x *searchIndex) put(d searchDoc, facets []string, texts ...string) (newWords bool) {
 	d.facets = make([]int32, len(facets))
 	for i, f := range facets {
 		id, ok := x.facetIDs[f]
@@ -209,10 +251,11 @@ func (x *searchIndex) put(d searchDoc, facets, words []string) (newWords bool) {
 		}
 		d.facets[i] = id
 	}
-	d.words = make([]int32, 0, len(words))
-	for _, w := range words {
-		id, ok := x.wordIDs[w]
+	d.words = make([]int32, 0, 16)
+	word := func(b []byte) {
+		id, ok := x.wordIDs[string(b)] // no allocation for the lookup
 		if !ok {
+			w := string(b)
 			id = int32(len(x.words))
 			x.wordIDs[w] = id
 			x.words = append(x.words, w)
@@ -220,6 +263,9 @@ func (x *searchIndex) put(d searchDoc, facets, words []string) (newWords bool) {
 			newWords = true
 		}
 		d.words = append(d.words, id)
+	}
+	for _, t := range texts {
+		eachWord(t, word)
 	}
 	slices.Sort(d.words)
 	d.words = slices.Clip(slices.Compact(d.words))
@@ -245,6 +291,39 @@ func (x *searchIndex) put(d searchDoc, facets, words []string) (newWords bool) {
 		x.facetOf[f] = addSlot(x.facetOf[f], slot)
 	}
 	return newWords
+}
+
+// eachWord calls fn with each of marketplace.Words(s), in a buffer valid
+// only during the call. ASCII text, the common case, is split here without
+// allocating; any other text goes through marketplace.Words.
+func eachWord(s string, fn func(w []byte)) {
+	for i := range len(s) {
+		if s[i] >= utf8.RuneSelf {
+			for _, w := range marketplace.Words(s) {
+				fn([]byte(w))
+			}
+			return
+		}
+	}
+	var buf [64]byte
+	w := buf[:0]
+	for i := range len(s) + 1 {
+		c := byte(' ')
+		if i < len(s) {
+			c = s[i]
+		}
+		switch {
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+			w = append(w, c)
+		case 'A' <= c && c <= 'Z':
+			w = append(w, c+'a'-'A')
+		default:
+			if len(w) > 0 {
+				fn(w)
+				w = w[:0]
+			}
+		}
+	}
 }
 
 // addSlot inserts slot into the ascending list l (a new product's slot is

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -81,4 +83,28 @@ func TestSearchIndexTooLargeFallsBackToSQL(t *testing.T) {
 	if x := st.raw.search; !x.off || len(x.docs) != 0 {
 		t.Fatalf("index: off %v with %d products, want off and empty", x.off, len(x.docs))
 	}
+}
+
+// eachWord splits text exactly as marketplace.Words does.
+func TestEachWordIsWords(t *testing.T) {
+	for _, s := range []string{"", "Firewall Pro-2000, v1.2", "  UPPER lower MiXeD  ", "a_b c--d", "Déjà vu İstanbul ß",
+		"x\\x00y", "123 456abc", strings.Repeat("long", 40) + " w"} {
+		var got []string
+		eachWord(s, func(w []byte) { got = append(got, string(w)) })
+		if want := marketplace.Words(s); !slices.Equal(got, want) && !(len(got) == 0 && len(want) == 0) {
+			t.Errorf("eachWord(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+func FuzzEachWord(f *testing.F) {
+	f.Add("Firewall Pro-2000")
+	f.Add("Déjà vu")
+	f.Fuzz(func(t *testing.T, s string) {
+		var got []string
+		eachWord(s, func(w []byte) { got = append(got, string(w)) })
+		if want := marketplace.Words(s); !slices.Equal(got, want) && !(len(got) == 0 && len(want) == 0) {
+			t.Fatalf("eachWord(%q) = %q, want %q", s, got, want)
+		}
+	})
 }
