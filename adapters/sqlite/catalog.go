@@ -149,14 +149,10 @@ func (s *Store) searchIndexed(ctx context.Context, q marketplace.ProductQuery, t
 			x.mu.RUnlock()
 			ok = true
 			out.Total, out.Next = res.total, res.next
-			out.Items = make([]marketplace.Product, 0, len(res.rids))
-			for _, rid := range res.rids {
-				var doc []byte
-				if err := tx.QueryRowContext(ctx, `SELECT doc FROM og_products WHERE rowid = ?`, rid).Scan(&doc); err != nil {
-					return err
-				}
-				var p marketplace.Product
-				if err := json.Unmarshal(doc, &p); err != nil {
+			out.Items = make([]marketplace.Product, 0, len(res.page))
+			for _, h := range res.page {
+				p, err := s.pageProduct(ctx, tx, h)
+				if err != nil {
 					return err
 				}
 				out.Items = append(out.Items, p)
@@ -168,6 +164,39 @@ func (s *Store) searchIndexed(ctx context.Context, q marketplace.ProductQuery, t
 		}
 		return out, ok, err
 	}
+}
+
+// productByRowid reads a product's version, and its document unless the
+// version is ?2 (the cached one).
+const productByRowid = `SELECT version, CASE WHEN version = ?2 THEN NULL ELSE doc END FROM og_products WHERE rowid = ?1`
+
+// pageProduct reads the product of a search hit in tx, through the
+// document cache that View's point reads use (doccache.go).
+func (s *Store) pageProduct(ctx context.Context, tx sqlTx, h searchHit) (marketplace.Product, error) {
+	plan := viewPlans[marketplace.KindProduct]
+	var cached *docEntry
+	var have int64
+	if plan != nil {
+		if cached = s.raw.docs.get(marketplace.KindProduct, h.id); cached != nil {
+			have = cached.version
+		}
+	}
+	var version int64
+	var doc []byte
+	if err := tx.QueryRowContext(ctx, productByRowid, h.rid, have).Scan(&version, &doc); err != nil {
+		return marketplace.Product{}, fmt.Errorf("product %q: %w", h.id, err)
+	}
+	if doc == nil && cached != nil && version == have {
+		return cachedCopy[marketplace.Product](cached, plan), nil
+	}
+	if plan == nil {
+		var p marketplace.Product
+		if err := json.Unmarshal(doc, &p); err != nil {
+			return p, fmt.Errorf("sqlite: decode product %q: %w", h.id, err)
+		}
+		return p, nil
+	}
+	return decodeAndCache[marketplace.Product](s.raw.docs, plan, marketplace.KindProduct, h.id, version, doc)
 }
 
 // searchSQL answers q in SQL.

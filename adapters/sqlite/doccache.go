@@ -1,6 +1,9 @@
 package sqlite
 
 import (
+	"encoding/json"
+	"fmt"
+	"reflect"
 	"sync"
 	"sync/atomic"
 
@@ -142,4 +145,31 @@ func (c *docCache) len() (entries int, bytes int64) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return len(c.m), c.bytes
+}
+
+// cachedCopy returns a deep copy of e's value, a *T that plan copies.
+func cachedCopy[T any](e *docEntry, plan *clonePlan) T {
+	out := *e.val.(*T)
+	if plan.fix != nil {
+		plan.fix(reflect.ValueOf(&out).Elem())
+	}
+	return out
+}
+
+// decodeAndCache decodes doc, version of (kind, id), caches the value and
+// returns a deep copy of it (plan copies T).
+//
+// Errors: the JSON decoding error, naming the aggregate.
+func decodeAndCache[T any](c *docCache, plan *clonePlan, kind marketplace.Kind, id string, version int64, doc []byte) (T, error) {
+	keep := new(T)
+	if err := json.Unmarshal(doc, keep); err != nil {
+		var zero T
+		return zero, fmt.Errorf("sqlite: decode %s %q: %w", kind, id, err)
+	}
+	out := *keep
+	if plan.fix != nil {
+		plan.fix(reflect.ValueOf(&out).Elem())
+	}
+	c.put(kind, id, version, keep, len(doc))
+	return out, nil
 }

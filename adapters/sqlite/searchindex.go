@@ -69,11 +69,15 @@ const (
 // searchIndex is safe for concurrent use: queries hold mu shared, applying
 // changes holds it exclusively.
 type searchIndex struct {
-	mu       sync.RWMutex
-	version  int64 // the og_product_changes seq applied; -1 before the first build
-	max      int   // the most products the index holds (searchIndexMaxProducts)
-	off      bool  // the catalog outgrew max
-	docs     []searchDoc
+	mu      sync.RWMutex
+	version int64 // the og_product_changes seq applied; -1 before the first build
+	max     int   // the most products the index holds (searchIndexMaxProducts)
+	off     bool  // the catalog outgrew max
+	docs    []searchDoc
+	// sortR and sortT repeat the docs' newest-first keys in compact arrays
+	// (by slot): ranking a query's matches reads them, not the docs.
+	sortR    []int8
+	sortT    []int64
 	slots    map[int64]int32 // product rowid → index in docs
 	wordIDs  map[string]int32
 	words    []string  // by word id
@@ -157,7 +161,7 @@ func (x *searchIndex) catchUp(ctx context.Context, tx sqlTx, v int64) (bool, err
 
 // reset empties the index. The caller holds mu exclusively.
 func (x *searchIndex) reset() {
-	x.version, x.docs, x.words, x.postings, x.vocab, x.facetOf = -1, nil, nil, nil, nil, nil
+	x.version, x.docs, x.sortR, x.sortT, x.words, x.postings, x.vocab, x.facetOf = -1, nil, nil, nil, nil, nil, nil, nil
 	x.slots, x.wordIDs, x.facetIDs = map[int64]int32{}, map[string]int32{}, map[string]int32{}
 }
 
@@ -279,10 +283,12 @@ func (x *searchIndex) put(d searchDoc, facets []string, texts ...string) (newWor
 			x.facetOf[f] = removeSlot(x.facetOf[f], slot)
 		}
 		x.docs[slot] = d
+		x.sortR[slot], x.sortT[slot] = int8(d.sortR), d.sortT
 	} else {
 		slot = int32(len(x.docs))
 		x.slots[d.rid] = slot
 		x.docs = append(x.docs, d)
+		x.sortR, x.sortT = append(x.sortR, int8(d.sortR)), append(x.sortT, d.sortT)
 	}
 	for _, w := range d.words {
 		x.postings[w] = addSlot(x.postings[w], slot)
@@ -346,12 +352,18 @@ func removeSlot(l []int32, slot int32) []int32 {
 	return l
 }
 
-// searchResult is one page of an index query: the rowids of its products
-// in order and the cursor after it ("" on the last page).
+// searchResult is one page of an index query: its products in order, the
+// cursor after it ("" on the last page) and the total of all pages.
 type searchResult struct {
 	total int
-	rids  []int64
+	page  []searchHit
 	next  string
+}
+
+// searchHit is a product of a result page.
+type searchHit struct {
+	rid int64
+	id  string
 }
 
 // search answers q, whose text has the given terms, over the products after
@@ -360,36 +372,38 @@ type searchResult struct {
 func (x *searchIndex) search(q marketplace.ProductQuery, terms []string, after *cursor) searchResult {
 	match := x.textMatches(terms)
 	byName := q.Sort == marketplace.SortName
-	less := func(a, b *searchDoc) bool {
+	less := func(a, b int32) bool {
 		if byName {
-			return a.name < b.name || a.name == b.name && a.id < b.id
+			da, db := &x.docs[a], &x.docs[b]
+			return da.name < db.name || da.name == db.name && da.id < db.id
 		}
-		if a.sortR != b.sortR {
-			return a.sortR < b.sortR
+		if x.sortR[a] != x.sortR[b] {
+			return x.sortR[a] < x.sortR[b]
 		}
-		if a.sortT != b.sortT {
-			return a.sortT > b.sortT
+		if x.sortT[a] != x.sortT[b] {
+			return x.sortT[a] > x.sortT[b]
 		}
-		return a.id < b.id
+		return x.docs[a].id < x.docs[b].id
 	}
-	isAfter := func(d *searchDoc) bool {
+	isAfter := func(s int32) bool {
 		if after == nil {
 			return true
 		}
 		if byName {
+			d := &x.docs[s]
 			return d.name > after.S || d.name == after.S && d.id > after.ID
 		}
-		if d.sortR != after.R {
-			return d.sortR > after.R
+		if r := int(x.sortR[s]); r != after.R {
+			return r > after.R
 		}
-		if d.sortT != after.T {
-			return d.sortT < after.T
+		if x.sortT[s] != after.T {
+			return x.sortT[s] < after.T
 		}
-		return d.id > after.ID
+		return x.docs[s].id > after.ID
 	}
 	filters, none := x.filters(q)
 	if none {
-		return searchResult{rids: []int64{}}
+		return searchResult{}
 	}
 	// Each filter value's product list masks the text matches, the
 	// statuses' lists together.
@@ -408,30 +422,34 @@ func (x *searchIndex) search(q marketplace.ProductQuery, terms []string, after *
 		}
 	}
 	// top holds the best limit+1 products after the cursor, in order: the
-	// extra one only tells that a next page exists.
-	top := make([]*searchDoc, 0, q.Limit+1)
+	// extra one only tells that a next page exists. The matches are visited
+	// from the last slot down: slots follow insertion order, so the newest
+	// products tend to come first and most later ones are turned away by
+	// one comparison.
+	top := make([]int32, 0, q.Limit+1)
 	var res searchResult
-	for w, word := range match {
-		for word != 0 {
-			d := &x.docs[w*64+bits.TrailingZeros64(word)]
-			word &= word - 1
+	for w := len(match) - 1; w >= 0; w-- {
+		for word := match[w]; word != 0; {
+			b := 63 - bits.LeadingZeros64(word)
+			word &^= 1 << b
+			s := int32(w*64 + b)
 			res.total++
-			if !isAfter(d) {
+			if !isAfter(s) {
 				continue
 			}
-			if len(top) == q.Limit+1 && !less(d, top[q.Limit]) {
+			if len(top) == q.Limit+1 && !less(s, top[q.Limit]) {
 				continue
 			}
-			i := sort.Search(len(top), func(i int) bool { return less(d, top[i]) })
+			i := sort.Search(len(top), func(i int) bool { return less(s, top[i]) })
 			if len(top) < q.Limit+1 {
-				top = append(top, nil)
+				top = append(top, 0)
 			}
 			copy(top[i+1:], top[i:len(top)-1])
-			top[i] = d
+			top[i] = s
 		}
 	}
 	if len(top) > q.Limit {
-		last := top[q.Limit-1]
+		last := &x.docs[top[q.Limit-1]]
 		c := cursor{ID: last.id}
 		if byName {
 			c.S = last.name
@@ -441,9 +459,9 @@ func (x *searchIndex) search(q marketplace.ProductQuery, terms []string, after *
 		res.next = c.Encode()
 		top = top[:q.Limit]
 	}
-	res.rids = make([]int64, len(top))
-	for i, d := range top {
-		res.rids[i] = d.rid
+	res.page = make([]searchHit, len(top))
+	for i, s := range top {
+		res.page[i] = searchHit{rid: x.docs[s].rid, id: x.docs[s].id}
 	}
 	return res
 }

@@ -145,3 +145,25 @@ func TestSearchIndexAgreesWithSQL(t *testing.T) {
 	putProducts(t, other, changed)
 	check("after another store's changes")
 }
+
+// Products of a search page come from the document cache when unchanged:
+// what a caller does to them does not reach the next search.
+func TestSearchResultsAreCopies(t *testing.T) {
+	st := openTemp(t)
+	putProducts(t, st, []marketplace.Product{catalogProduct(1)})
+	q := marketplace.ProductQuery{Text: catalogProduct(1).Name[:2], Limit: 5}
+	for range 3 {
+		pg, err := st.SearchProducts(context.Background(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pg.Items) != 1 || pg.Items[0].Specs[0].Name != "Basic" || !pg.Items[0].ListedAt.Equal(*catalogProduct(1).ListedAt) {
+			t.Fatalf("page = %+v", pg.Items)
+		}
+		pg.Items[0].Specs[0].Name = "poisoned"
+		*pg.Items[0].ListedAt = t0
+	}
+	if n := sqlite.DocCacheEntries(st); n != 1 {
+		t.Fatalf("%d cached documents, want the product's", n)
+	}
+}

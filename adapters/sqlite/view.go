@@ -383,22 +383,9 @@ func viewGet[T any](v *viewTx, kind marketplace.Kind, id string) (T, error) {
 	case !found:
 		return out, &marketplace.NotFoundError{Kind: kind, ID: id}
 	case hit && version == have:
-		out = *cached.val.(*T)
-		if plan.fix != nil {
-			plan.fix(reflect.ValueOf(&out).Elem())
-		}
-		return out, nil
+		return cachedCopy[T](cached, plan), nil
 	}
-	keep := new(T)
-	if err := json.Unmarshal(doc, keep); err != nil {
-		return out, fmt.Errorf("sqlite: decode %s %q: %w", kind, id, err)
-	}
-	out = *keep
-	if plan.fix != nil {
-		plan.fix(reflect.ValueOf(&out).Elem())
-	}
-	v.cache.put(kind, id, version, keep, len(doc))
-	return out, nil
+	return decodeAndCache[T](v.cache, plan, kind, id, version, doc)
 }
 
 // viewDecode reads and decodes one aggregate by id, without the cache.
