@@ -2,11 +2,15 @@ package sqlite_test
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/opengallery/opengallery/adapters/internal/storecheck"
 	"github.com/opengallery/opengallery/adapters/sqlite"
 	"github.com/opengallery/opengallery/adapters/storetest"
+	"github.com/opengallery/opengallery/billing"
 	"github.com/opengallery/opengallery/marketplace"
 )
 
@@ -40,4 +44,45 @@ func TestStore(t *testing.T) {
 			}
 			return openFile(t, st.Path())
 		}})
+}
+
+// TestWALCheckpoints places and pays orders one at a time and watches the
+// WAL: it grows well past SQLite's default checkpoint threshold (1000 frames;
+// the writer checkpoints at 4000) and never much past 4000 frames, and the
+// store reopens with every order.
+func TestWALCheckpoints(t *testing.T) {
+	const frame = 4096 + 24 // page + frame header
+	st := openTemp(t)
+	storecheck.SeedShop(t, st, "b1")
+	svc, err := marketplace.New(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	var most int64
+	const orders = 400 // about 28 frames each: three checkpoints
+	for i := range orders {
+		_, err := svc.CreateOrder(ctx, marketplace.BuyerActor("b1"), marketplace.CreateOrderInput{
+			QuoteInput: marketplace.QuoteInput{ProductID: "p1", SpecID: "sp1", Mode: billing.Monthly, Duration: 1},
+			AgreeTerms: true, IdempotencyKey: fmt.Sprintf("k%d", i), PayNow: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fi, err := os.Stat(st.Path() + "-wal")
+		if err != nil {
+			t.Fatal(err)
+		}
+		most = max(most, fi.Size())
+	}
+	if most <= 2000*frame || most > 4200*frame {
+		t.Errorf("the WAL reached %d frames, want 2000 < n <= 4200", most/frame)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st = openFile(t, st.Path())
+	pg, err := st.ListOrders(ctx, marketplace.OrderQuery{BuyerID: "b1", Limit: 1})
+	if err != nil || pg.Total != orders {
+		t.Fatalf("after reopen: %d orders, %v; want %d", pg.Total, err, orders)
+	}
 }

@@ -101,12 +101,23 @@ type writerConn struct {
 }
 
 // writerPragmas configure the writer's connection beyond DSN's settings.
+//
+// wal_autocheckpoint=4000 (SQLite's default is 1000 frames): the writer
+// checkpoints when its commit leaves that many frames in the WAL, and a
+// checkpoint costs two fsyncs plus one write per distinct page, whatever
+// the WAL's length; the hot pages (the events table's last page, index
+// pages, accounts) recur in the WAL, so a longer WAL copies fewer pages
+// per commit. Placing and paying an order writes about 28 frames: with
+// 4000 the checkpoints cost the writer about 60% of what they cost with
+// 1000 (CPU profile, synchronous=NORMAL to leave out the commit's fsync),
+// for a WAL of at most about 16 MiB between checkpoints.
+//
 // temp_store=MEMORY keeps the sub-journal in memory: every page a
 // group-commit closure changes is first copied there, for its SAVEPOINT's
 // rollback, and in a temporary file that copy costs a write system call
 // per page. The sub-journal only ever serves a rollback inside the open
 // transaction, never recovery, so durability does not depend on it.
-var writerPragmas = []string{"PRAGMA temp_store = MEMORY"}
+var writerPragmas = []string{"PRAGMA wal_autocheckpoint = 4000", "PRAGMA temp_store = MEMORY"}
 
 // newWriterConn takes the writer pool's connection for the store's life.
 func newWriterConn(ctx context.Context, db *sql.DB) (*writerConn, error) {
