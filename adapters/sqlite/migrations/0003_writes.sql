@@ -16,10 +16,18 @@
 -- two records). As a rowid table the records are appended in insert order
 -- and only the key index takes random inserts, with small cells.
 --
--- og_payments_oldest (created_at, id) served only ListPayments without a
--- buyer or an order, which nothing in OpenGallery issues (payments are
--- listed by buyer for credit settlement and by order for the runner); that
--- query now scans og_payments and sorts.
+-- Indexes that served only store queries nothing in OpenGallery issues
+-- are dropped; those queries stay correct and now scan their table and
+-- sort (recreate the index if a caller appears):
+--   og_payments_oldest (created_at, id): ListPayments with neither buyer
+--     nor order (payments are listed by buyer for credit settlement, by
+--     order for the runner);
+--   og_orders_resource (resource_id, ...): ListOrders by resource (orders
+--     are listed by buyer, by seller and, for operators, all);
+--   og_resources_seller and og_resources_newest: ListResources by seller
+--     or of everyone (resources are listed by buyer, Purchased Apps).
+-- Each was a page written per paid order (24 instead of 28.7 WAL frames
+-- per placed-and-paid order with the three resource/order ones gone).
 
 DROP INDEX og_orders_buyer;
 DROP INDEX og_orders_seller;
@@ -27,15 +35,12 @@ DROP INDEX og_orders_resource;
 DROP INDEX og_orders_newest;
 CREATE INDEX og_orders_buyer ON og_orders (buyer_id, created_at, id);
 CREATE INDEX og_orders_seller ON og_orders (seller_id, created_at, id);
-CREATE INDEX og_orders_resource ON og_orders (resource_id, created_at, id);
 CREATE INDEX og_orders_newest ON og_orders (created_at, id);
 
 DROP INDEX og_resources_buyer;
 DROP INDEX og_resources_seller;
 DROP INDEX og_resources_newest;
 CREATE INDEX og_resources_buyer ON og_resources (buyer_id, purchased_at, id);
-CREATE INDEX og_resources_seller ON og_resources (seller_id, purchased_at, id);
-CREATE INDEX og_resources_newest ON og_resources (purchased_at, id);
 
 DROP INDEX og_flows_buyer;
 DROP INDEX og_flows_seller;
