@@ -107,7 +107,7 @@ type writerConn struct {
 // checkpoint costs two fsyncs plus one write per distinct page, whatever
 // the WAL's length; the hot pages (the events table's last page, index
 // pages, accounts) recur in the WAL, so a longer WAL copies fewer pages
-// per commit. Placing and paying an order writes about 28 frames: with
+// per commit. Placing and paying an order writes about 24 frames: with
 // 4000 the checkpoints cost the writer about 60% of what they cost with
 // 1000 (CPU profile, synchronous=NORMAL to leave out the commit's fsync),
 // for a WAL of at most about 16 MiB between checkpoints.
