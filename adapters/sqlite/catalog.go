@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -128,7 +129,7 @@ func (s *Store) SearchProducts(ctx context.Context, q marketplace.ProductQuery) 
 // reports false when the index cannot answer (the catalog is too large).
 func (s *Store) searchIndexed(ctx context.Context, q marketplace.ProductQuery, terms []string, after *cursor) (marketplace.Page[marketplace.Product], bool, error) {
 	x := s.raw.search
-	for {
+	for attempt := 1; ; attempt++ {
 		var out marketplace.Page[marketplace.Product]
 		ok := false
 		err := s.read(ctx, func(tx sqlTx) error {
@@ -159,8 +160,16 @@ func (s *Store) searchIndexed(ctx context.Context, q marketplace.ProductQuery, t
 			}
 			return nil
 		})
-		if err == errSnapshotBehind {
-			continue // a newer snapshot is at least as new as the index
+		if errors.Is(err, errSnapshotBehind) {
+			// A newer snapshot is at least as new as the index, unless the
+			// file went back in time (a backup restored under a running
+			// process): then the index starts again from the file.
+			if attempt >= 3 {
+				x.mu.Lock()
+				x.reset()
+				x.mu.Unlock()
+			}
+			continue
 		}
 		return out, ok, err
 	}

@@ -21,7 +21,10 @@ import (
 // document, whichever process wrote it. The version is read in the View's
 // own snapshot, together with the document when the cached version is not
 // the stored one, so a cached value is only ever returned for the version
-// the snapshot holds; the cache never needs to be told about writes.
+// the snapshot holds; the cache never needs to be told about writes. (This
+// holds while the file only moves forward: a backup restored under a
+// running process could reuse a version for another document, so restore
+// with the processes stopped.)
 //
 // Memory is bounded by an estimate of the decoded values' size (twice the
 // document's length plus a fixed overhead per entry); past the budget,

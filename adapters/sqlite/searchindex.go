@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/bits"
 	"slices"
@@ -118,7 +119,7 @@ const (
 
 // errSnapshotBehind is returned by catchUp when the index has applied
 // changes the read snapshot does not have yet.
-var errSnapshotBehind = fmt.Errorf("sqlite: search index is ahead of the read snapshot")
+var errSnapshotBehind = errors.New("sqlite: search index is ahead of the read snapshot")
 
 // catchUp makes the index reflect the snapshot tx reads, whose catalog is
 // at seq v. It reports false when the catalog is too large for the index.

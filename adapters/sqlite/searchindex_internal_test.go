@@ -108,3 +108,25 @@ func FuzzEachWord(f *testing.F) {
 		}
 	})
 }
+
+// An index ahead of every new snapshot (the file went back in time, e.g. a
+// backup restored under a running process) is rebuilt from the file.
+func TestSearchIndexAheadOfTheFileIsRebuilt(t *testing.T) {
+	st := openIndexed(t, 3)
+	ctx := context.Background()
+	q := marketplace.ProductQuery{Text: "fire", Limit: 10}
+	if pg, err := st.SearchProducts(ctx, q); err != nil || pg.Total != 3 {
+		t.Fatalf("first search: total %d, %v", pg.Total, err)
+	}
+	x := st.raw.search
+	x.mu.Lock()
+	x.version += 1000
+	x.mu.Unlock()
+	pg, err := st.SearchProducts(ctx, q)
+	if err != nil || pg.Total != 3 || len(pg.Items) != 3 {
+		t.Fatalf("search after the file went back: total %d, %d items, %v", pg.Total, len(pg.Items), err)
+	}
+	if x.version > 1000 {
+		t.Fatalf("index still at seq %d", x.version)
+	}
+}
