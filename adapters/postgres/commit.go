@@ -39,12 +39,14 @@ func (c *updConn) Exec(ctx context.Context, sql string, args ...any) (pgconn.Com
 		return c.conn.Exec(ctx, sql, args...)
 	}
 	b := &pgx.Batch{}
-	b.Queue(beginWrite)
+	queueBegin(b)
 	b.Queue(sql, args...)
 	br := c.conn.SendBatch(ctx, b)
 	defer br.Close()
-	if _, err := br.Exec(); err != nil {
-		return pgconn.CommandTag{}, err
+	for range beginStatements {
+		if _, err := br.Exec(); err != nil {
+			return pgconn.CommandTag{}, err
+		}
 	}
 	c.begun = true
 	return br.Exec()
@@ -66,12 +68,14 @@ func (c *updConn) queryRowTx(ctx context.Context, sql string, args ...any) pgx.R
 		return c.conn.QueryRow(ctx, sql, args...)
 	}
 	b := &pgx.Batch{}
-	b.Queue(beginWrite)
+	queueBegin(b)
 	b.Queue(sql, args...)
 	br := c.conn.SendBatch(ctx, b)
-	if _, err := br.Exec(); err != nil {
-		br.Close()
-		return &firstRow{err: err}
+	for range beginStatements {
+		if _, err := br.Exec(); err != nil {
+			br.Close()
+			return &firstRow{err: err}
+		}
 	}
 	c.begun = true
 	rows, err := br.Query()
@@ -119,6 +123,20 @@ func (s *Store) update(ctx context.Context, fn func(t *tx) error) error {
 	return err
 }
 
+// beginStatements are the statements queueBegin queues.
+const beginStatements = 2
+
+// queueBegin queues the start of an Update's transaction: BEGIN (READ
+// COMMITTED), and generic plans for its statements. The batched writes
+// take arrays, whose length a generic plan cannot know; its estimate is
+// higher than a custom plan's, so PostgreSQL would otherwise plan every
+// execution again (a few hundred microseconds a statement) to arrive at
+// the same plan: unnest, then the primary key index.
+func queueBegin(b *pgx.Batch) {
+	b.Queue("BEGIN")
+	b.Queue("SET LOCAL plan_cache_mode = force_generic_plan")
+}
+
 // rollback ends the connection's transaction; a connection that cannot is
 // closed (its state is unknown), so the pool does not reuse it.
 func rollback(ctx context.Context, conn *pgxpool.Conn) {
@@ -143,8 +161,8 @@ func (s *Store) commit(ctx context.Context, conn *pgxpool.Conn, begun bool, w *w
 	b := &pgx.Batch{}
 	var steps []step
 	if !begun {
-		b.Queue(beginWrite)
-		steps = append(steps, step{})
+		queueBegin(b)
+		steps = append(steps, make([]step, beginStatements)...)
 	}
 	steps = s.queueWrites(b, w, steps)
 	if len(w.pending) > 0 {
@@ -172,8 +190,8 @@ func (s *Store) flush(ctx context.Context, c *updConn, w *writeSet, more func(b 
 	b := &pgx.Batch{}
 	var steps []step
 	if !c.begun {
-		b.Queue(beginWrite)
-		steps = append(steps, step{})
+		queueBegin(b)
+		steps = append(steps, make([]step, beginStatements)...)
 	}
 	steps = s.queueWrites(b, w, steps)
 	more(b)

@@ -13,10 +13,10 @@ import (
 // sequencer's row lock in its commit and holds it until the commit is
 // durable, so such commits run one at a time, each waiting for its own
 // WAL flush. Update therefore commits the write sets of concurrent
-// transactions together: while one commit is in flight, the transactions
-// that finish meanwhile queue, and the next commit sends all of them (up
-// to maxGroup) as one PostgreSQL transaction: one round trip, one
-// sequencer lock, one flush. Nothing about a member changes: each row it
+// transactions together: while commits are in flight (maxLeaders), the
+// transactions that finish meanwhile queue, and the next commit sends all
+// of them (up to maxGroup) as one PostgreSQL transaction: one round trip,
+// one sequencer lock, one flush. Nothing about a member changes: each row it
 // writes is still checked against the version it read (or must not exist),
 // its idempotency keys must still be new, its events are numbered
 // consecutively; the group commits all or nothing. A group that fails is
@@ -25,6 +25,11 @@ import (
 // Members whose writes overlap (the same aggregate or idempotency key) are
 // never grouped: the later one waits for the next commit.
 
+// maxLeaders is how many group commits may be in flight at once: two, so
+// that one group's statements run while the other's COMMIT waits for its
+// WAL flush (the sequencer, taken last, orders them).
+const maxLeaders = 2
+
 // maxGroup bounds the members of one group commit, and maxGroupRows the
 // rows, so that one commit's round trip stays short.
 const (
@@ -32,12 +37,13 @@ const (
 	maxGroupRows = 2048
 )
 
-// committer queues write sets for group commits; one commit is in flight
-// at a time, led by one of the waiting transactions on its connection.
+// committer queues write sets for group commits; up to maxLeaders commits
+// are in flight, each led by one of the waiting transactions on its
+// connection.
 type committer struct {
-	mu    sync.Mutex
-	busy  bool // a leader is committing
-	queue []*member
+	mu      sync.Mutex
+	leaders int // commits in flight, at most maxLeaders
+	queue   []*member
 }
 
 // member is one transaction's write set waiting for a group commit.
@@ -60,7 +66,7 @@ func (s *Store) groupCommit(ctx context.Context, conn *pgxpool.Conn, w *writeSet
 	g := &s.group
 	m := &member{w: w}
 	g.mu.Lock()
-	if g.busy {
+	if g.leaders == maxLeaders {
 		m.ch = make(chan groupMsg, 1)
 		g.queue = append(g.queue, m)
 		g.mu.Unlock()
@@ -79,7 +85,7 @@ func (s *Store) groupCommit(ctx context.Context, conn *pgxpool.Conn, w *writeSet
 			}
 		}
 	} else {
-		g.busy = true
+		g.leaders++
 		g.mu.Unlock()
 	}
 	// Lead: take the queued members whose writes do not overlap.
@@ -122,7 +128,7 @@ func (s *Store) handOff(conn *pgxpool.Conn, failed error) {
 	g := &s.group
 	g.mu.Lock()
 	if len(g.queue) == 0 {
-		g.busy = false
+		g.leaders--
 		g.mu.Unlock()
 		if conn != nil {
 			conn.Release()

@@ -8,16 +8,12 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// beginRead starts View's snapshot; beginWrite an Update's transaction
-// (READ COMMITTED).
-const (
-	beginRead  = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
-	beginWrite = "BEGIN"
-)
+// beginRead starts View's snapshot (queueBegin an Update's transaction).
+const beginRead = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
 
 // lazyTx is the querier of View: it sends BEGIN in the same round trip as
-// the snapshot's first statement (a pgx.Batch), preceded by the ROLLBACK
-// of the snapshot the connection was parked with, if any (see park): a
+// the snapshot's first statement (a pgx.Batch), or, on a connection parked
+// with a snapshot of a previous View (see parking), ROLLBACK AND CHAIN: a
 // point read costs one round trip.
 type lazyTx struct {
 	conn     *pgxpool.Conn
@@ -26,28 +22,24 @@ type lazyTx struct {
 	begun    bool
 }
 
-// batch starts the round trip of the first statement: the pending
-// ROLLBACK, BEGIN, then sql; it returns the results positioned at sql.
+// batch starts the round trip of the first statement: BEGIN, or on a
+// parked connection ROLLBACK AND CHAIN (which ends the old snapshot and
+// begins a transaction like it, in one statement), then sql; it returns
+// the results positioned at sql.
 func (l *lazyTx) batch(ctx context.Context, sql string, args []any) (pgx.BatchResults, error) {
-	b := &pgx.Batch{}
+	b := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, 0, 2)}
 	if l.rollback {
-		b.Queue("ROLLBACK")
+		b.Queue("ROLLBACK AND CHAIN")
+	} else {
+		b.Queue(l.begin)
 	}
-	b.Queue(l.begin)
 	b.Queue(sql, args...)
 	br := l.conn.SendBatch(ctx, b)
-	if l.rollback {
-		if _, err := br.Exec(); err != nil {
-			br.Close()
-			return nil, err
-		}
-		l.rollback = false
-	}
 	if _, err := br.Exec(); err != nil {
 		br.Close()
 		return nil, err
 	}
-	l.begun = true
+	l.rollback, l.begun = false, true
 	return br, nil
 }
 
