@@ -20,10 +20,11 @@ import (
 // and FTS5 walks every entry of such a doclist, at about 50 ns an entry in
 // this pure-Go SQLite, before a filter or the sort has looked at one: 3 ms
 // and more for the matches alone. So each Store keeps, per product, what
-// text queries filter and sort on, and the product's words with a posting
-// list per word; a text query unions the postings of the words its terms
-// are prefixes of into a bitmap, checks the filters and keeps the page's
-// best keys on the products in memory, and reads from SQLite only the
+// text queries filter and sort on, and the product's words, with a posting
+// list (ascending product slots) per word and per filter value; a text
+// query unions the postings of the words its terms are prefixes of into a
+// bitmap, masks it with the postings of its filter values, ranks what is
+// left on compact sort-key arrays, and reads from SQLite only the
 // documents of the page. Queries without text keep the SQL path (the sort
 // order's index stops at the page's end, the total is counted from the FTS
 // facets).
