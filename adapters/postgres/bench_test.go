@@ -77,7 +77,7 @@ func parallel(b *testing.B, clients int, fn func(client, i int) error) {
 
 // BenchmarkCommit compares placing and paying one order through the
 // marketplace's use cases with the bare single-row INSERT commit, 1 and 8
-// clients.
+// clients, each side with a pool of one connection per client.
 func BenchmarkCommit(b *testing.B) {
 	for _, clients := range []int{1, 8} {
 		b.Run(fmt.Sprintf("bare-insert/clients=%d", clients), func(b *testing.B) {
@@ -91,7 +91,7 @@ func BenchmarkCommit(b *testing.B) {
 		})
 		b.Run(fmt.Sprintf("place-pay/clients=%d", clients), func(b *testing.B) {
 			b.ReportAllocs()
-			st := openTemp(b)
+			st := withPool(b, openTemp(b), clients) // as many connections as the bare case
 			buyers := make([]string, clients)
 			for i := range buyers {
 				buyers[i] = buyerID(i)
@@ -132,7 +132,7 @@ func BenchmarkEventWrite(b *testing.B) {
 	}{{"at-commit", nil}, {"eager", []postgres.Option{postgres.WithEagerSequence()}}} {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
-			st := openTemp(b, c.opts...)
+			st := withPool(b, openTemp(b), clients, c.opts...)
 			buyers := make([]string, clients)
 			for i := range buyers {
 				buyers[i] = buyerID(i)

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"sync"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -37,6 +38,10 @@ const (
 	maxGroupRows = 2048
 )
 
+// errLeaderPanicked is what the members of a group commit get when the
+// goroutine committing it panicked: whether it committed is unknown.
+var errLeaderPanicked = errors.New("postgres: the group commit carrying this transaction panicked; it may or may not have committed")
+
 // committer queues write sets for group commits; up to maxLeaders commits
 // are in flight, each led by one of the waiting transactions on its
 // connection.
@@ -60,8 +65,8 @@ type groupMsg struct {
 	conn *pgxpool.Conn
 }
 
-// commit commits w with other transactions' write sets. It takes over
-// conn (and releases it, or hands it to the next leader).
+// groupCommit commits w with other transactions' write sets. It takes
+// over conn (and releases it, or hands it to the next leader).
 func (s *Store) groupCommit(ctx context.Context, conn *pgxpool.Conn, w *writeSet) error {
 	g := &s.group
 	m := &member{w: w}
@@ -107,7 +112,23 @@ func (s *Store) groupCommit(ctx context.Context, conn *pgxpool.Conn, w *writeSet
 	g.queue = rest
 	g.mu.Unlock()
 
+	done := false
+	defer func() {
+		if done {
+			return
+		}
+		// commitGroup panicked: the members' outcome is unknown, and the
+		// next leader must still be chosen, or every later Update would
+		// wait for ever.
+		for _, q := range group[1:] {
+			q.ch <- groupMsg{err: errLeaderPanicked}
+		}
+		_ = conn.Conn().Close(context.WithoutCancel(ctx))
+		conn.Release()
+		s.handOff(nil, nil)
+	}()
 	errs := s.commitGroup(context.WithoutCancel(ctx), conn, group)
+	done = true
 	for i, q := range group[1:] {
 		q.ch <- groupMsg{err: errs[i+1]}
 	}
