@@ -27,7 +27,10 @@ var _ marketplace.Store = (*Store)(nil)
 // *marketplace.ConflictError too.
 //
 // Errors: whatever fn returns, unchanged; *marketplace.ConflictError
-// (marketplace.ErrConflict); ctx.Err(); pgx errors.
+// (marketplace.ErrConflict); an error wrapping pgx.ErrTxCommitRollback when
+// a statement fn ran inside the transaction (a saved-item write) failed
+// and fn still returned nil; ctx.Err(); pgx errors; should the goroutine
+// carrying a group commit panic, an error saying the outcome is unknown.
 func (s *Store) Update(ctx context.Context, fn func(tx marketplace.Tx) error) error {
 	return s.update(ctx, func(t *tx) error { return fn(t) })
 }
