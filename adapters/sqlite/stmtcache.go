@@ -121,17 +121,17 @@ var writerPragmas = []string{"PRAGMA wal_autocheckpoint = 4000", "PRAGMA temp_st
 
 // newWriterConn takes the writer pool's connection for the store's life.
 func newWriterConn(ctx context.Context, db *sql.DB) (*writerConn, error) {
-	w := &writerConn{db: db, broken: true}
+	w := &writerConn{db: db, broken: true} // ready takes the first connection
 	if err := w.ready(ctx); err != nil {
 		return nil, err
 	}
 	return w, nil
 }
 
-// ready replaces a connection database/sql has closed (after a driver
-// panic or driver.ErrBadConn, which the writer does not otherwise see).
-// The statements of the old connection are dropped, not finalized: their
-// connection is gone.
+// ready takes a new *sql.Conn when database/sql has closed the writer's
+// (after a driver panic or driver.ErrBadConn, which the writer does not
+// otherwise see), and sets it up. The prepared statements stay if the
+// driver connection under it is the same; stmt drops them otherwise.
 func (w *writerConn) ready(ctx context.Context) error {
 	if !w.broken {
 		return nil
@@ -146,7 +146,7 @@ func (w *writerConn) ready(ctx context.Context) error {
 			return fmt.Errorf("%s: %w", p, err)
 		}
 	}
-	w.conn, w.dc, w.stmts, w.broken = conn, nil, map[string]driver.Stmt{}, false
+	w.conn, w.broken = conn, false
 	return nil
 }
 
@@ -164,9 +164,9 @@ func (w *writerConn) raw(f func(dc driver.Conn) error) error {
 // is inside conn.Raw.
 func (w *writerConn) stmt(ctx context.Context, dc driver.Conn, query string) (driver.Stmt, error) {
 	if dc != w.dc {
-		// database/sql replaced the connection (it never does while the
-		// writer holds it, but a statement prepared on another connection
-		// must not run here).
+		// A new driver connection (the first, or one ready took after
+		// database/sql closed the last): the statements prepared on the
+		// closed one cannot run here, nor be finalized there.
 		w.dc, w.stmts = dc, map[string]driver.Stmt{}
 	}
 	if st, ok := w.stmts[query]; ok {
