@@ -157,7 +157,7 @@ func BenchmarkEventWrite(b *testing.B) {
 }
 
 // BenchmarkPointRead compares reading one order by id through View with a
-// bare primary-key SELECT of one row.
+// bare primary-key SELECT of one row: each alone, and interleaved.
 func BenchmarkPointRead(b *testing.B) {
 	const n = 10000
 	ctx := context.Background()
@@ -189,6 +189,39 @@ func BenchmarkPointRead(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+	})
+	// interleaved alternates the two, one bare SELECT then one View, and
+	// reports each one's mean time and the ratio: on a shared machine the
+	// load changes between the runs of the two cases above, not between
+	// two neighbouring reads.
+	b.Run("interleaved", func(b *testing.B) {
+		pool := barePool(b, 4)
+		if _, err := pool.Exec(ctx, `INSERT INTO t (id, v) SELECT g, 'order' FROM generate_series(0, $1) g`, n); err != nil {
+			b.Fatal(err)
+		}
+		st := openTemp(b)
+		storecheck.SeedUnpaid(b, st, n, t0)
+		var bare, store time.Duration
+		b.ResetTimer()
+		for i := range b.N {
+			start := time.Now()
+			var v string
+			if err := pool.QueryRow(ctx, `SELECT v FROM t WHERE id = $1`, i%n).Scan(&v); err != nil {
+				b.Fatal(err)
+			}
+			mid := time.Now()
+			err := st.View(ctx, func(tx marketplace.ReadTx) error {
+				_, err := tx.Order(fmt.Sprintf("o%06d", i%n))
+				return err
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			bare, store = bare+mid.Sub(start), store+time.Since(mid)
+		}
+		b.ReportMetric(float64(bare.Nanoseconds())/float64(b.N), "bare-ns/read")
+		b.ReportMetric(float64(store.Nanoseconds())/float64(b.N), "store-ns/read")
+		b.ReportMetric(100*float64(bare)/float64(store), "bare/store-%")
 	})
 }
 
