@@ -67,7 +67,8 @@ func TestGroupCommitConflicts(t *testing.T) {
 	seedAccounts(t, st, accounts)
 	start := make(chan struct{})
 	errs := make([]error, 2*accounts)
-	var wg sync.WaitGroup
+	var wg, read sync.WaitGroup
+	read.Add(len(errs))
 	for i := range errs {
 		wg.Add(1)
 		go func() {
@@ -75,6 +76,7 @@ func TestGroupCommitConflicts(t *testing.T) {
 			id := fmt.Sprintf("a%d", i%accounts)
 			errs[i] = st.Update(ctx, func(tx marketplace.Tx) error {
 				a, err := tx.Account(id)
+				read.Done() // Update calls fn once
 				if err != nil {
 					return err
 				}
@@ -87,7 +89,7 @@ func TestGroupCommitConflicts(t *testing.T) {
 			})
 		}()
 	}
-	time.Sleep(50 * time.Millisecond) // let every writer read version 1
+	read.Wait() // every writer read version 1
 	close(start)
 	wg.Wait()
 	for i := range accounts {
