@@ -92,12 +92,13 @@ func (c *stmtCache) close() {
 // Only the writer goroutine (and Close, after it has stopped) uses a
 // writerConn.
 type writerConn struct {
-	db     *sql.DB // the writer pool (one connection)
-	conn   *sql.Conn
-	dc     driver.Conn // the connection stmts were prepared on
-	stmts  map[string]driver.Stmt
-	dest   [1]driver.Value // queryDoc's row buffer
-	broken bool            // database/sql closed conn: take a new one
+	db      *sql.DB // the writer pool (one connection)
+	conn    *sql.Conn
+	dc      driver.Conn // the connection stmts were prepared on
+	stmts   map[string]driver.Stmt
+	queries map[string]*sql.Stmt // prepared on conn, for QueryContext
+	dest    [1]driver.Value      // queryDoc's row buffer
+	broken  bool                 // database/sql closed conn: take a new one
 }
 
 // writerPragmas configure the writer's connection beyond DSN's settings.
@@ -146,8 +147,26 @@ func (w *writerConn) ready(ctx context.Context) error {
 			return fmt.Errorf("%s: %w", p, err)
 		}
 	}
-	w.conn, w.broken = conn, false
+	for _, st := range w.queries {
+		st.Close() // prepared on the closed *sql.Conn: nothing to keep
+	}
+	w.conn, w.queries, w.broken = conn, map[string]*sql.Stmt{}, false
 	return nil
+}
+
+// query returns query prepared on the writer's *sql.Conn (nil if it
+// cannot be prepared, e.g. before the migration that creates its table:
+// the caller then runs it unprepared and gets the error).
+func (w *writerConn) query(ctx context.Context, query string) *sql.Stmt {
+	if st, ok := w.queries[query]; ok {
+		return st
+	}
+	st, err := w.conn.PrepareContext(ctx, query)
+	if err != nil {
+		return nil
+	}
+	w.queries[query] = st
+	return st
 }
 
 // raw runs f on the driver connection, noting when database/sql has given
@@ -249,6 +268,10 @@ func (w *writerConn) queryDoc(ctx context.Context, query string, args ...any) ([
 // close finalizes the prepared statements and gives the connection back to
 // the pool; it must run before the pool closes.
 func (w *writerConn) close() error {
+	var errs []error
+	for _, st := range w.queries {
+		errs = append(errs, st.Close())
+	}
 	err := w.raw(func(dc driver.Conn) error {
 		var errs []error
 		if dc == w.dc {
@@ -258,8 +281,8 @@ func (w *writerConn) close() error {
 		}
 		return errors.Join(errs...)
 	})
-	w.stmts, w.dc = nil, nil
-	return errors.Join(err, w.conn.Close())
+	w.stmts, w.dc, w.queries = nil, nil, nil
+	return errors.Join(append(errs, err, w.conn.Close())...)
 }
 
 // namedValues converts a statement's arguments as database/sql would
@@ -283,9 +306,9 @@ func namedValues(args []any) ([]driver.NamedValue, error) {
 
 // sqlTx runs the statements of one transaction: on a reader, through the
 // reader's *sql.Tx and the pool's prepared statements; on the writer,
-// through the writerConn's driver statements (ExecContext) or its
-// *sql.Conn (QueryContext and QueryRowContext, for the few callers that
-// need database/sql's rows).
+// through the writerConn's driver statements (ExecContext) or statements
+// prepared on its *sql.Conn (QueryContext and QueryRowContext, for the few
+// callers that need database/sql's rows: ClaimDue, the runner's reads).
 type sqlTx struct {
 	tx    querier     // a reader's *sql.Tx, or the writer's *sql.Conn
 	cache *stmtCache  // readers only
@@ -303,14 +326,22 @@ func (q sqlTx) ExecContext(ctx context.Context, query string, args ...any) (sql.
 }
 
 func (q sqlTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if st := q.stmt(query); st != nil {
+	if q.w != nil {
+		if st := q.w.query(ctx, query); st != nil {
+			return st.QueryContext(ctx, args...)
+		}
+	} else if st := q.stmt(query); st != nil {
 		return q.tx.(*sql.Tx).StmtContext(ctx, st).QueryContext(ctx, args...)
 	}
 	return q.tx.QueryContext(ctx, query, args...)
 }
 
 func (q sqlTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	if st := q.stmt(query); st != nil {
+	if q.w != nil {
+		if st := q.w.query(ctx, query); st != nil {
+			return st.QueryRowContext(ctx, args...)
+		}
+	} else if st := q.stmt(query); st != nil {
 		return q.tx.(*sql.Tx).StmtContext(ctx, st).QueryRowContext(ctx, args...)
 	}
 	return q.tx.QueryRowContext(ctx, query, args...)
