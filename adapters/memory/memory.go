@@ -4,12 +4,12 @@ import (
 	"cmp"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"sync"
 	"time"
 
+	"github.com/opengallery/opengallery/adapters/internal/doccodec"
 	"github.com/opengallery/opengallery/marketplace"
 )
 
@@ -146,7 +146,7 @@ func get[T any](t *tx, kind marketplace.Kind, id string) (T, error) {
 	if e == nil {
 		return v, &marketplace.NotFoundError{Kind: kind, ID: id}
 	}
-	if err := json.Unmarshal(e.data, &v); err != nil {
+	if err := doccodec.Unmarshal(e.data, &v); err != nil {
 		return v, fmt.Errorf("memory: decode %s %q: %w", kind, id, err)
 	}
 	return v, nil
@@ -168,7 +168,7 @@ func put[T any](t *tx, kind marketplace.Kind, id string, v *T, version *int64, d
 	next := have + 1
 	old := *version
 	*version = next
-	data, err := json.Marshal(v)
+	data, err := doccodec.Marshal(v)
 	if err != nil {
 		*version = old
 		return fmt.Errorf("memory: encode %s %q: %w", kind, id, err)
@@ -176,7 +176,7 @@ func put[T any](t *tx, kind marketplace.Kind, id string, v *T, version *int64, d
 	// Decode a private copy for queries so that later changes to *v by the
 	// caller cannot reach the store.
 	var cp T
-	if err := json.Unmarshal(data, &cp); err != nil {
+	if err := doccodec.Unmarshal(data, &cp); err != nil {
 		*version = old
 		return fmt.Errorf("memory: decode %s %q: %w", kind, id, err)
 	}
@@ -340,14 +340,14 @@ type cursorKey struct {
 }
 
 func encodeCursor(k cursorKey) string {
-	b, _ := json.Marshal(k)
+	b, _ := doccodec.Marshal(k)
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 func decodeCursor(c string) (cursorKey, error) {
 	var k cursorKey
 	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil || json.Unmarshal(b, &k) != nil || k.ID == "" {
+	if err != nil || doccodec.Unmarshal(b, &k) != nil || k.ID == "" {
 		return k, marketplace.BadCursor(c)
 	}
 	return k, nil
@@ -399,7 +399,7 @@ func page[T any](s *Store, ctx context.Context, kind marketplace.Kind, limit int
 	out.Items = make([]T, 0, end-start)
 	for _, h := range hits[start:end] {
 		var v T
-		if err := json.Unmarshal(h.e.data, &v); err != nil {
+		if err := doccodec.Unmarshal(h.e.data, &v); err != nil {
 			return marketplace.Page[T]{}, fmt.Errorf("memory: decode %s: %w", kind, err)
 		}
 		out.Items = append(out.Items, v)

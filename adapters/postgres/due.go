@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"encoding/json"
 	"fmt"
 	"runtime"
 	"sync"
@@ -9,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/opengallery/opengallery/adapters/internal/doccodec"
 	"github.com/opengallery/opengallery/marketplace"
 )
 
@@ -52,7 +52,7 @@ func (t *tx) DueResources(now time.Time, limit int) ([]marketplace.Resource, err
 	}
 	out := make([]marketplace.Resource, len(docs))
 	errs := make([]error, len(docs))
-	inParallel(len(docs), func(i int) { errs[i] = json.Unmarshal(docs[i], &out[i]) })
+	inParallel(len(docs), func(i int) { errs[i] = doccodec.Unmarshal(docs[i], &out[i]) })
 	if t.w.locked == nil {
 		t.w.locked = map[string]int64{}
 	}
@@ -132,7 +132,7 @@ func (t *tx) PutResources(vs []*marketplace.Resource) error {
 	inParallel(len(vs), func(i int) {
 		v := *vs[i]
 		v.Version++
-		docs[i], errs[i] = json.Marshal(&v)
+		docs[i], errs[i] = doccodec.Marshal(&v)
 	})
 	for i, v := range vs {
 		if errs[i] != nil {

@@ -1,12 +1,12 @@
 package postgres
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/opengallery/opengallery/adapters/internal/doccodec"
 	"github.com/opengallery/opengallery/marketplace"
 )
 
@@ -41,7 +41,7 @@ func (t *tx) AppendEvent(e *marketplace.Event) error {
 	cp := *e
 	cp.At = cp.At.UTC()
 	cp.Seq = 0
-	doc, err := json.Marshal(cp)
+	doc, err := doccodec.Marshal(cp)
 	if err != nil {
 		return fmt.Errorf("postgres: encode event: %w", err)
 	}

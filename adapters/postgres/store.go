@@ -2,13 +2,13 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/opengallery/opengallery/adapters/internal/doccodec"
 	"github.com/opengallery/opengallery/adapters/internal/docpage"
 	"github.com/opengallery/opengallery/marketplace"
 )
@@ -279,7 +279,7 @@ func (s *Store) SearchProducts(ctx context.Context, q marketplace.ProductQuery) 
 				break
 			}
 			var p marketplace.Product
-			if err := json.Unmarshal(doc, &p); err != nil {
+			if err := doccodec.Unmarshal(doc, &p); err != nil {
 				return err
 			}
 			out.Items = append(out.Items, p)
@@ -387,7 +387,7 @@ func (s *Store) Events(ctx context.Context, after int64, limit int) ([]marketpla
 			return nil, wrapErr(ctx, "events", err)
 		}
 		var e marketplace.Event
-		if err := json.Unmarshal(doc, &e); err != nil {
+		if err := doccodec.Unmarshal(doc, &e); err != nil {
 			return nil, fmt.Errorf("postgres: decode event %d: %w", seq, err)
 		}
 		e.Seq = seq

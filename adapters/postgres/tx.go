@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/opengallery/opengallery/adapters/internal/doccodec"
 	"github.com/opengallery/opengallery/marketplace"
 )
 
@@ -301,7 +301,7 @@ func get[T any](t *tx, kind marketplace.Kind, id string) (T, error) {
 			t.w.reads[key] = doc
 		}
 	}
-	if err := json.Unmarshal(doc, &v); err != nil {
+	if err := doccodec.Unmarshal(doc, &v); err != nil {
 		return v, fmt.Errorf("postgres: decode %s %q: %w", kind, id, err)
 	}
 	return v, nil
@@ -315,7 +315,7 @@ func get[T any](t *tx, kind marketplace.Kind, id string) (T, error) {
 // version. On success *version is the new version; on failure it is
 // unchanged.
 func put(t *tx, kind marketplace.Kind, id string, v any, version *int64, due *time.Time, vals ...any) error {
-	return putDoc(t, kind, id, nil, func() ([]byte, error) { return json.Marshal(v) }, version, due, vals...)
+	return putDoc(t, kind, id, nil, func() ([]byte, error) { return doccodec.Marshal(v) }, version, due, vals...)
 }
 
 // putDoc is put with the document encoded by encode (called with *version
@@ -458,7 +458,7 @@ func (t *tx) Idempotency(key string) (marketplace.IdempotencyRecord, error) {
 			return v, wrapErr(t.ctx, fmt.Sprintf("idempotency %q", key), err)
 		}
 	}
-	if err := json.Unmarshal(doc, &v); err != nil {
+	if err := doccodec.Unmarshal(doc, &v); err != nil {
 		return v, fmt.Errorf("postgres: decode idempotency %q: %w", key, err)
 	}
 	return v, nil
@@ -477,7 +477,7 @@ func (t *tx) PutProduct(v *marketplace.Product) error {
 		sortR, sortT = 0, utc(*v.ListedAt)
 	}
 	words := strings.Join(marketplace.Words(v.Name+" "+v.Description+" "+v.SellerName), " ")
-	tags, err := json.Marshal(productTags(*v))
+	tags, err := doccodec.Marshal(productTags(*v))
 	if err != nil {
 		return fmt.Errorf("postgres: encode product %q tags: %w", v.ID, err)
 	}
@@ -524,7 +524,7 @@ func (t *tx) PutResource(v *marketplace.Resource) error {
 func (t *tx) putResourceDoc(v *marketplace.Resource, doc []byte) error {
 	var encode func() ([]byte, error)
 	if doc == nil {
-		encode = func() ([]byte, error) { return json.Marshal(v) }
+		encode = func() ([]byte, error) { return doccodec.Marshal(v) }
 	}
 	return putDoc(t, marketplace.KindResource, v.ID, doc, encode, &v.Version, v.NextDueAt,
 		v.BuyerID, v.SellerID, string(v.Status), v.Visible, utc(v.PurchasedAt))
@@ -555,7 +555,7 @@ func (t *tx) PutSavedItem(v marketplace.SavedItem) error {
 	if v.BuyerID == "" || v.ProductID == "" {
 		return &marketplace.InputError{Field: "saved_item", Value: v, Reason: "buyer and product ids must not be empty"}
 	}
-	doc, err := json.Marshal(v)
+	doc, err := doccodec.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("postgres: encode saved item: %w", err)
 	}
@@ -595,7 +595,7 @@ func (t *tx) PutIdempotency(v marketplace.IdempotencyRecord) error {
 	if _, ok := t.w.idemAt[v.Key]; ok {
 		return &marketplace.ConflictError{Kind: marketplace.KindIdempotency, ID: v.Key, Have: 1}
 	}
-	doc, err := json.Marshal(v)
+	doc, err := doccodec.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("postgres: encode idempotency: %w", err)
 	}
@@ -617,7 +617,7 @@ func collectDocs[T any](rows pgx.Rows) ([]T, error) {
 			return nil, err
 		}
 		var v T
-		if err := json.Unmarshal(doc, &v); err != nil {
+		if err := doccodec.Unmarshal(doc, &v); err != nil {
 			return nil, err
 		}
 		out = append(out, v)

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
@@ -11,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/opengallery/opengallery/adapters/internal/doccodec"
 	"github.com/opengallery/opengallery/adapters/internal/docpage"
 	"github.com/opengallery/opengallery/marketplace"
 )
@@ -328,7 +328,7 @@ func (t *tx) DueResources(now time.Time, limit int) ([]marketplace.Resource, err
 	}
 	out := make([]marketplace.Resource, len(docs))
 	err = inParallel(len(docs), func(i int) error {
-		if err := json.Unmarshal(docs[i], &out[i]); err != nil {
+		if err := doccodec.Unmarshal(docs[i], &out[i]); err != nil {
 			return fmt.Errorf("sqlite: decode due resource: %w", err)
 		}
 		return nil
@@ -362,7 +362,7 @@ func (t *tx) PutResources(vs []*marketplace.Resource) error {
 			return nil // PutResource's checks, or its insert
 		}
 		cp.Version++
-		doc, err := json.Marshal(&cp)
+		doc, err := doccodec.Marshal(&cp)
 		if err != nil {
 			return fmt.Errorf("sqlite: encode resource %q: %w", cp.ID, err)
 		}
@@ -516,7 +516,7 @@ func (s *Store) Events(ctx context.Context, after int64, limit int) ([]marketpla
 				return err
 			}
 			var e marketplace.Event
-			if err := json.Unmarshal(doc, &e); err != nil {
+			if err := doccodec.Unmarshal(doc, &e); err != nil {
 				return err
 			}
 			e.Seq = seq

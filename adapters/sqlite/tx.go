@@ -3,11 +3,11 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
+	"github.com/opengallery/opengallery/adapters/internal/doccodec"
 	"github.com/opengallery/opengallery/marketplace"
 )
 
@@ -104,7 +104,7 @@ func get[T any](t *tx, kind marketplace.Kind, id string) (T, error) {
 	if err != nil {
 		return v, fmt.Errorf("sqlite: get %s %q: %w", kind, id, err)
 	}
-	if err := json.Unmarshal(doc, &v); err != nil {
+	if err := doccodec.Unmarshal(doc, &v); err != nil {
 		return v, fmt.Errorf("sqlite: decode %s %q: %w", kind, id, err)
 	}
 	return v, nil
@@ -119,7 +119,7 @@ func put(t *tx, kind marketplace.Kind, id string, v any, version *int64, due *ti
 	}
 	old := *version
 	*version = old + 1
-	doc, err := json.Marshal(v)
+	doc, err := doccodec.Marshal(v)
 	if err != nil {
 		*version = old
 		return fmt.Errorf("sqlite: encode %s %q: %w", kind, id, err)
@@ -239,7 +239,7 @@ func (t *tx) Idempotency(key string) (marketplace.IdempotencyRecord, error) {
 	if err != nil {
 		return v, fmt.Errorf("sqlite: idempotency %q: %w", key, err)
 	}
-	if err := json.Unmarshal(doc, &v); err != nil {
+	if err := doccodec.Unmarshal(doc, &v); err != nil {
 		return v, fmt.Errorf("sqlite: decode idempotency %q: %w", key, err)
 	}
 	return v, nil
@@ -296,7 +296,7 @@ func (t *tx) PutSavedItem(v marketplace.SavedItem) error {
 	if v.BuyerID == "" || v.ProductID == "" {
 		return &marketplace.InputError{Field: "saved_item", Value: v, Reason: "buyer and product ids must not be empty"}
 	}
-	doc, err := json.Marshal(v)
+	doc, err := doccodec.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("sqlite: encode saved item: %w", err)
 	}
@@ -331,7 +331,7 @@ func (t *tx) PutIdempotency(v marketplace.IdempotencyRecord) error {
 	if v.Key == "" {
 		return &marketplace.InputError{Field: "key", Value: v.Key, Reason: "must not be empty"}
 	}
-	doc, err := json.Marshal(v)
+	doc, err := doccodec.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("sqlite: encode idempotency: %w", err)
 	}
@@ -358,7 +358,7 @@ func (t *tx) AppendEvent(e *marketplace.Event) error {
 	cp := *e
 	cp.At = cp.At.UTC()
 	cp.Seq = 0
-	doc, err := json.Marshal(cp)
+	doc, err := doccodec.Marshal(cp)
 	if err != nil {
 		return fmt.Errorf("sqlite: encode event: %w", err)
 	}
@@ -385,7 +385,7 @@ func scanDocs[T any](rows *sql.Rows) ([]T, error) {
 			return nil, err
 		}
 		var v T
-		if err := json.Unmarshal(doc, &v); err != nil {
+		if err := doccodec.Unmarshal(doc, &v); err != nil {
 			return nil, err
 		}
 		out = append(out, v)
