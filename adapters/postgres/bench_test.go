@@ -13,6 +13,7 @@ import (
 
 	"github.com/opengallery/opengallery/adapters/internal/storecheck"
 	"github.com/opengallery/opengallery/adapters/postgres"
+	"github.com/opengallery/opengallery/billing"
 	"github.com/opengallery/opengallery/marketplace"
 )
 
@@ -104,6 +105,32 @@ func BenchmarkCommit(b *testing.B) {
 			ctx := context.Background()
 			parallel(b, clients, func(c, i int) error {
 				return storecheck.ServicePlacePay(ctx, svc, buyerID(c), fmt.Sprintf("k%08d", i))
+			})
+		})
+		// The same order placed and paid in one call (CreateOrderInput.PayNow
+		// with the built-in balance payments: one store transaction), as the
+		// SQLite benchmark PlacePayNow does.
+		b.Run(fmt.Sprintf("place-pay-now/clients=%d", clients), func(b *testing.B) {
+			b.ReportAllocs()
+			st := withPool(b, openTemp(b), clients)
+			buyers := make([]string, clients)
+			for i := range buyers {
+				buyers[i] = buyerID(i)
+			}
+			storecheck.SeedShop(b, st, buyers...)
+			svc, err := marketplace.New(st)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx := context.Background()
+			parallel(b, clients, func(c, i int) error {
+				o, err := svc.CreateOrder(ctx, marketplace.BuyerActor(buyerID(c)), marketplace.CreateOrderInput{
+					QuoteInput: marketplace.QuoteInput{ProductID: "p1", SpecID: "sp1", Mode: billing.Monthly, Duration: 1},
+					AgreeTerms: true, IdempotencyKey: fmt.Sprintf("k%08d", i), PayNow: true})
+				if err == nil && o.PaidAt == nil {
+					err = fmt.Errorf("order %s not paid", o.ID)
+				}
+				return err
 			})
 		})
 	}
