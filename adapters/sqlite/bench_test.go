@@ -205,10 +205,11 @@ func BenchmarkPointRead(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
-			st := openTemp(b)
+			var opts []sqlite.Option
 			if !cached {
-				sqlite.DisableDocCache(st)
+				opts = append(opts, sqlite.WithDocCache(0))
 			}
+			st := openTemp(b, opts...)
 			seedBuyers(b, st, 1)
 			ctx := context.Background()
 			for i := range n / 500 {

@@ -15,8 +15,30 @@ import (
 )
 
 // PutProduct implements marketplace.Tx. It also refreshes the product's
-// full-text row and its OS and billing-mode tags.
+// full-text row and its OS and billing-mode tags (og_product_changes,
+// which the search indexes follow, is kept by triggers: see migration
+// 0002). The writes run in their own SAVEPOINT: a PutProduct that fails
+// leaves nothing written, even if the closure goes on and commits.
+//
+// Errors: *marketplace.ConflictError on a version mismatch; driver errors.
 func (t *tx) PutProduct(v *marketplace.Product) error {
+	if _, err := t.q.ExecContext(t.ctx, `SAVEPOINT og_put_product`); err != nil {
+		return fmt.Errorf("sqlite: put product %q: %w", v.ID, err)
+	}
+	err := t.putProduct(v)
+	if err != nil {
+		_, rerr := t.q.ExecContext(t.ctx, `ROLLBACK TO og_put_product`)
+		if rerr != nil {
+			err = errors.Join(err, fmt.Errorf("sqlite: put product %q: roll back: %w", v.ID, rerr))
+		}
+	}
+	if _, rerr := t.q.ExecContext(t.ctx, `RELEASE og_put_product`); rerr != nil && err == nil {
+		err = fmt.Errorf("sqlite: put product %q: %w", v.ID, rerr)
+	}
+	return err
+}
+
+func (t *tx) putProduct(v *marketplace.Product) error {
 	sortR, sortT := 1, nanos(v.CreatedAt)
 	if v.ListedAt != nil {
 		sortR, sortT = 0, nanos(*v.ListedAt)
@@ -26,7 +48,7 @@ func (t *tx) PutProduct(v *marketplace.Product) error {
 		return err
 	}
 	if err := t.indexProduct(v); err != nil {
-		v.Version-- // the statement failed: the caller's transaction will not commit this version
+		v.Version-- // rolled back: the caller's transaction will not commit this version
 		return err
 	}
 	return nil
@@ -45,9 +67,6 @@ func (t *tx) indexProduct(v *marketplace.Product) error {
 		{`INSERT INTO og_products_fts (rowid, name, description, seller, facets) VALUES (?, ?, ?, ?, ?)`,
 			[]any{rid, v.Name, v.Description, v.SellerName, strings.Join(productFacets(*v), " ")}},
 		{`DELETE FROM og_product_tags WHERE product_rid = ?`, []any{rid}},
-		// The search indexes of every process see the change (searchindex.go).
-		{`INSERT INTO og_product_changes (product_rid, seq) VALUES (?, (SELECT coalesce(max(seq), 0) + 1 FROM og_product_changes))
-			ON CONFLICT (product_rid) DO UPDATE SET seq = excluded.seq`, []any{rid}},
 	}
 	for _, s := range stmts {
 		if _, err := t.q.ExecContext(t.ctx, s.q, s.args...); err != nil {
@@ -113,7 +132,7 @@ func (s *Store) SearchProducts(ctx context.Context, q marketplace.ProductQuery) 
 	if err != nil {
 		return marketplace.Page[marketplace.Product]{}, err
 	}
-	if terms := marketplace.SearchTerms(q.Text); len(terms) > 0 && s.raw.search != nil {
+	if terms := marketplace.SearchTerms(q.Text); len(terms) > 0 && s.search != nil {
 		out, ok, err := s.searchIndexed(ctx, q, terms, after)
 		if err != nil {
 			return marketplace.Page[marketplace.Product]{}, wrapRead(ctx, "search products", err)
@@ -125,11 +144,21 @@ func (s *Store) SearchProducts(ctx context.Context, q marketplace.ProductQuery) 
 	return s.searchSQL(ctx, q, after)
 }
 
+// searchAttempts bounds how many read snapshots a text search tries
+// against an index that is ahead of them (another search moved it on
+// meanwhile) before the SQL path answers.
+const searchAttempts = 3
+
 // searchIndexed answers q from the search index, in one read snapshot. It
-// reports false when the index cannot answer (the catalog is too large).
+// reports false when the index cannot answer without waiting (not built
+// yet, being changed, far behind, the catalog too large): SQL answers then.
 func (s *Store) searchIndexed(ctx context.Context, q marketplace.ProductQuery, terms []string, after *cursor) (marketplace.Page[marketplace.Product], bool, error) {
-	x := s.raw.search
-	for attempt := 1; ; attempt++ {
+	x := s.search
+	// The index version seen ahead of a snapshot: every snapshot taken
+	// after that has at least that version, unless the file went back in
+	// time (a backup restored under a running process).
+	ahead := int64(-1)
+	for range searchAttempts {
 		var out marketplace.Page[marketplace.Product]
 		ok := false
 		err := s.read(ctx, func(tx sqlTx) error {
@@ -137,17 +166,20 @@ func (s *Store) searchIndexed(ctx context.Context, q marketplace.ProductQuery, t
 			if err := tx.QueryRowContext(ctx, catalogVersionQuery).Scan(&v); err != nil {
 				return err
 			}
-			current, err := x.catchUp(ctx, tx, v)
-			if err != nil || !current {
+			release, cur, err := s.acquireSearch(ctx, tx, v)
+			if err != nil || release == nil {
+				if err == nil && cur > v {
+					if ahead >= 0 && v < ahead {
+						s.rebuildSearch(v) // the file went back: SQL answers meanwhile
+						return nil
+					}
+					ahead = cur
+					return errSnapshotBehind
+				}
 				return err
 			}
-			x.mu.RLock()
-			if x.version != v { // another query moved the index on meanwhile
-				x.mu.RUnlock()
-				return errSnapshotBehind
-			}
 			res := x.search(q, terms, after)
-			x.mu.RUnlock()
+			release()
 			ok = true
 			out.Total, out.Next = res.total, res.next
 			out.Items = make([]marketplace.Product, 0, len(res.page))
@@ -161,18 +193,11 @@ func (s *Store) searchIndexed(ctx context.Context, q marketplace.ProductQuery, t
 			return nil
 		})
 		if errors.Is(err, errSnapshotBehind) {
-			// A newer snapshot is at least as new as the index, unless the
-			// file went back in time (a backup restored under a running
-			// process): then the index starts again from the file.
-			if attempt >= 3 {
-				x.mu.Lock()
-				x.reset()
-				x.mu.Unlock()
-			}
 			continue
 		}
 		return out, ok, err
 	}
+	return marketplace.Page[marketplace.Product]{}, false, nil
 }
 
 // productByRowid reads a product's version, and its document unless the
@@ -186,7 +211,7 @@ func (s *Store) pageProduct(ctx context.Context, tx sqlTx, h searchHit) (marketp
 	var cached *docEntry
 	var have int64
 	if plan != nil {
-		if cached = s.raw.docs.get(marketplace.KindProduct, h.id); cached != nil {
+		if cached = s.docs.get(marketplace.KindProduct, h.id); cached != nil {
 			have = cached.version
 		}
 	}
@@ -205,7 +230,7 @@ func (s *Store) pageProduct(ctx context.Context, tx sqlTx, h searchHit) (marketp
 		}
 		return p, nil
 	}
-	return decodeAndCache[marketplace.Product](s.raw.docs, plan, marketplace.KindProduct, h.id, version, doc)
+	return decodeAndCache[marketplace.Product](s.docs, plan, marketplace.KindProduct, h.id, version, doc)
 }
 
 // searchSQL answers q in SQL.

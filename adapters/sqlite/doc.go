@@ -27,21 +27,31 @@
 // all its reads without BEGIN and ROLLBACK (view.go). Point reads go
 // through a cache of decoded documents checked against the row's version,
 // so an aggregate read again unchanged is copied, not decoded
-// (doccache.go). Several processes may open the same
-// file: SQLite's write lock (BEGIN IMMEDIATE with a busy timeout) serialises
-// their writers, and ClaimDue's leases keep their runners apart.
+// (doccache.go; WithDocCache sizes it, 0 turns it off). A View's closure
+// must not use its ReadTx from several goroutines at once, nor call the
+// Store (a nested View may wait for a reader connection, or for Close,
+// forever); a closure that panics ends its read first. Several processes
+// may open the same file: SQLite's write lock (BEGIN IMMEDIATE with a busy
+// timeout) serialises their writers, and ClaimDue's leases keep their
+// runners apart.
 //
 // Storage: every aggregate is a JSON document with its optimistic version in
 // a table prefixed og_, plus the columns its queries filter and sort on.
 // Decimals stay strings inside the JSON (exact); indexed times are UTC unix
 // nanoseconds. Catalog search: a query with text is answered from an
 // in-memory index of the catalog (words, filter values, sort keys) that each
-// Store keeps current through og_product_changes, whichever process wrote,
-// and only the page's documents are read (searchindex.go); queries without
-// text, and catalogs over 500,000 products, use an FTS5 table with prefix
-// indexes for the text and one token per filter value ("facets"), the
-// indexed columns and a tag table. Readers use a memory map. Migrations() exposes the schema files for hosts
-// with their own migration tool.
+// Store keeps current through og_product_changes (kept by triggers on
+// og_products, whichever process or tool wrote), and only the page's
+// documents are read (searchindex.go). The index is built in the background
+// after the first text query, detached from it (and rebuilt there when
+// needed). Until it is ready, for queries without text, and for catalogs
+// over WithSearchIndex products (500,000 by default; 0 turns the index
+// off), an FTS5 table with prefix indexes for the text and one token per
+// filter value ("facets"), the indexed columns and a tag table answer.
+// Readers use a memory map. Migrations() exposes the schema files for hosts
+// with their own migration tool. The rowid of og_products is what the FTS5
+// table, the tags and og_product_changes refer to: never VACUUM the file
+// (it may renumber rowids).
 //
 // Tests and benchmarks. `go test ./adapters/sqlite/` runs the conformance
 // suite (with reopen), the SIGKILL durability test (it builds

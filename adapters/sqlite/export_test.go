@@ -1,17 +1,27 @@
 package sqlite
 
-// Test hooks into the document cache (doccache.go).
+import "context"
+
+// Test hooks into the document cache (doccache.go) and the search index
+// (searchindex.go).
 
 // DocCacheEntries returns how many decoded documents s caches.
 func DocCacheEntries(s *Store) int {
-	n, _ := s.raw.docs.len()
+	n, _ := s.docs.len()
 	return n
 }
 
-// DisableDocCache makes s's point reads decode every document, for the
-// benchmark that measures them without the cache. Call it before any View.
-func DisableDocCache(s *Store) { s.raw.docs = nil }
-
-// DisableSearchIndex makes s answer every catalog search in SQL (FTS5), the
-// path of catalogs too large for the in-memory index.
-func DisableSearchIndex(s *Store) { s.raw.search = nil }
+// WaitSearchIndex brings s's search index up to the latest snapshot, as
+// its background builder does, and reports whether the index then answers
+// text queries (false: off, or the catalog is too large).
+func WaitSearchIndex(ctx context.Context, s *Store) (bool, error) {
+	if s.search == nil {
+		return false, nil
+	}
+	if err := s.refreshSearch(ctx); err != nil {
+		return false, err
+	}
+	s.search.mu.RLock()
+	defer s.search.mu.RUnlock()
+	return s.search.version >= 0 && !s.search.off, nil
+}

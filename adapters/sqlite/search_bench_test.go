@@ -226,12 +226,13 @@ func benchSearch(b *testing.B, path string, qs []marketplace.ProductQuery) {
 		}
 		defer st.Close()
 		ctx := context.Background()
-		// The first text query after Open builds the store's in-memory
-		// search index: reported on its own (first-query-ms), outside the
-		// distribution of the queries that follow.
+		// The store builds its in-memory search index in the background
+		// (text queries take the SQL path meanwhile): the build is
+		// reported on its own (index-build-ms), outside the distribution
+		// of the queries that follow.
 		start := time.Now()
-		if _, err := st.SearchProducts(ctx, marketplace.ProductQuery{Text: "a", Limit: 1}); err != nil {
-			b.Fatal(err)
+		if ok, err := sqlite.WaitSearchIndex(ctx, st); !ok || err != nil {
+			b.Fatalf("WaitSearchIndex = %v, %v", ok, err)
 		}
 		first := time.Since(start)
 		lat := make([]time.Duration, 0, b.N)
@@ -249,6 +250,6 @@ func benchSearch(b *testing.B, path string, qs []marketplace.ProductQuery) {
 		b.StopTimer()
 		reportLatency(b, lat)
 		b.ReportMetric(float64(total)/float64(b.N), "matches/op")
-		b.ReportMetric(float64(first)/float64(time.Millisecond), "first-query-ms")
+		b.ReportMetric(float64(first)/float64(time.Millisecond), "index-build-ms")
 	})
 }

@@ -35,19 +35,39 @@ import (
 // searchIndexMaxProducts is searched through it instead.
 //
 // Freshness. og_product_changes holds per product the sequence number of
-// its latest change (PutProduct sets it to max+1), whichever process wrote
-// it. A query reads max(seq) in its read snapshot: if the index has applied
+// its latest change (triggers on og_products set it to max+1), whichever
+// process or tool wrote it. A query reads max(seq) in its read snapshot: if the index has applied
 // exactly that, it answers, and the page's documents are read in the same
 // snapshot, so the page is consistent; if the index is behind, it first
 // applies the products whose seq is above its own (read in that snapshot);
 // if it is ahead (the snapshot is older than another query's), the query
 // takes a new snapshot.
+//
+// Building. No query waits for the index: the first build, a catch-up of
+// many changes and the rebuilds run in a background goroutine of the Store
+// (started by the first text query, stopped by Close), detached from any
+// request's context, into a new index that replaces the old one when done;
+// meanwhile, and whenever the index is being changed (a query that finds it
+// behind by a few changes applies them itself if nobody else holds it),
+// text queries take the SQL path. Words that no product has any more are
+// garbage (edits add words, never remove them): past a quarter of the
+// vocabulary the index is rebuilt, which keeps its memory proportional to
+// the catalog.
 
 // searchIndexMaxProducts bounds the catalog the index holds: it takes
 // about 450 bytes a product (45 MB at 100,000 products, measured with the
 // benchmark catalog), so at most about 225 MB; a larger catalog is searched
 // through FTS5.
 const searchIndexMaxProducts = 500_000
+
+// searchInlineCatchUp is the most changes a query applies to an index
+// behind its snapshot; more are left to the background builder.
+const searchInlineCatchUp = 512
+
+// searchGarbageMin is the fewest garbage words (no product has them) that
+// make the index worth rebuilding, when they also pass a quarter of the
+// vocabulary.
+const searchGarbageMin = 4096
 
 // searchDoc is what the index keeps of one product.
 type searchDoc struct {
@@ -73,10 +93,16 @@ const (
 // searchIndex is safe for concurrent use: queries hold mu shared, applying
 // changes holds it exclusively.
 type searchIndex struct {
+	build sync.Mutex    // held by whoever builds or refreshes the index (refreshSearch)
+	kick  chan struct{} // wakes the background builder (capacity 1)
+	start sync.Once     // starts the builder
+
 	mu      sync.RWMutex
 	version int64 // the og_product_changes seq applied; -1 before the first build
 	max     int   // the most products the index holds (searchIndexMaxProducts)
 	off     bool  // the catalog outgrew max
+	garbage int   // words whose postings are empty
+	minGarb int   // searchGarbageMin (tests lower it)
 	docs    []searchDoc
 	// sortR and sortT repeat the docs' newest-first keys in compact arrays
 	// (by slot): ranking a query's matches reads them, not the docs.
@@ -91,8 +117,8 @@ type searchIndex struct {
 	facetOf  [][]int32 // by facet id: ascending slots of the products with the value
 }
 
-func newSearchIndex() *searchIndex {
-	x := &searchIndex{max: searchIndexMaxProducts}
+func newSearchIndex(maxProducts int) *searchIndex {
+	x := &searchIndex{max: maxProducts, minGarb: searchGarbageMin, kick: make(chan struct{}, 1)}
 	x.reset()
 	return x
 }
@@ -118,54 +144,181 @@ const (
 	allProductsQuery = indexColumns + ` FROM og_products_fts f CROSS JOIN og_products p ON p.rowid = f.rowid`
 )
 
-// errSnapshotBehind is returned by catchUp when the index has applied
-// changes the read snapshot does not have yet.
+// errSnapshotBehind reports that the index has applied changes the read
+// snapshot does not have yet.
 var errSnapshotBehind = errors.New("sqlite: search index is ahead of the read snapshot")
 
-// catchUp makes the index reflect the snapshot tx reads, whose catalog is
-// at seq v. It reports false when the catalog is too large for the index.
+// acquireSearch makes the index answer for the snapshot tx reads, whose
+// catalog is at seq v, if it can without waiting. It returns a release
+// function when the index is at v (held until release: call it before
+// reading anything else); otherwise nil, and the index's version when it
+// is ahead of v (-1 if not). A query that finds the index behind by at
+// most searchInlineCatchUp changes applies them, unless someone else is
+// changing the index; in every other case the background builder is woken.
 //
-// Errors: errSnapshotBehind; driver errors reading the changes (the index
-// is then left empty and rebuilt by the next query).
-func (x *searchIndex) catchUp(ctx context.Context, tx sqlTx, v int64) (bool, error) {
-	x.mu.RLock()
+// Errors: driver errors (ctx's among them) reading the changes; the index
+// is then rebuilt in the background.
+func (s *Store) acquireSearch(ctx context.Context, tx sqlTx, v int64) (release func(), ahead int64, err error) {
+	x := s.search
+	if !x.mu.TryRLock() {
+		return nil, -1, nil // being changed
+	}
 	cur, off := x.version, x.off
+	if cur == v && !off {
+		return x.mu.RUnlock, -1, nil
+	}
 	x.mu.RUnlock()
 	switch {
 	case off:
-		return false, nil
-	case cur == v:
-		return true, nil
+		return nil, -1, nil
 	case cur > v:
-		return false, errSnapshotBehind
+		return nil, cur, nil
+	case cur < 0 || v-cur > searchInlineCatchUp:
+		s.wakeSearch()
+		return nil, -1, nil
 	}
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if x.off {
-		return false, nil
+	if !x.mu.TryLock() {
+		return nil, -1, nil
 	}
 	if x.version > v {
-		return false, errSnapshotBehind
+		cur := x.version
+		x.mu.Unlock()
+		return nil, cur, nil
 	}
-	if x.version == v {
-		return true, nil
+	err = x.catchUp(ctx, tx, v)
+	if err != nil || x.off || x.version != v {
+		x.mu.Unlock()
+		s.wakeSearch() // rebuilds an index emptied by an error
+		return nil, -1, err
+	}
+	if x.garbageDue() {
+		s.wakeSearch() // the index stays right meanwhile
+	}
+	return x.mu.Unlock, -1, nil
+}
+
+// catchUp applies the changes up to seq v that tx reads. The caller holds
+// mu exclusively. On error the index is emptied (the builder rebuilds it);
+// a catalog that outgrew max turns the index off.
+func (x *searchIndex) catchUp(ctx context.Context, tx sqlTx, v int64) error {
+	if x.off || x.version >= v {
+		return nil
 	}
 	if err := x.apply(ctx, tx, x.version); err != nil {
 		x.reset()
-		return false, err
+		return err
 	}
 	if len(x.docs) > x.max {
 		x.reset()
 		x.off = true
-		return false, nil
+		return nil
 	}
 	x.version = v
-	return true, nil
+	return nil
+}
+
+// garbageDue reports whether enough words lost their last product for a
+// rebuild. The caller holds mu.
+func (x *searchIndex) garbageDue() bool {
+	return x.garbage >= x.minGarb && x.garbage > len(x.words)/4
+}
+
+// rebuildSearch empties an index that is ahead of a new snapshot at v (the
+// file went back in time) and wakes the builder. If someone is changing
+// the index, the next query that finds it ahead does it.
+func (s *Store) rebuildSearch(v int64) {
+	x := s.search
+	if !x.mu.TryLock() {
+		return
+	}
+	if x.version > v {
+		x.reset()
+	}
+	x.mu.Unlock()
+	s.wakeSearch()
+}
+
+// wakeSearch wakes the background builder, starting it on first use
+// (never after Close).
+func (s *Store) wakeSearch() {
+	x := s.search
+	x.start.Do(func() {
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		if s.closed {
+			return
+		}
+		s.bg.Add(1)
+		go s.searchBuilder()
+	})
+	select {
+	case x.kick <- struct{}{}:
+	default: // already woken
+	}
+}
+
+// searchBuilder brings the index up to date each time it is woken, until
+// Close. A failed refresh leaves the index as it was (queries take the SQL
+// path meanwhile) until the next wake.
+func (s *Store) searchBuilder() {
+	defer s.bg.Done()
+	for {
+		select {
+		case <-s.bgCtx.Done():
+			return
+		case <-s.search.kick:
+		}
+		_ = s.refreshSearch(s.bgCtx) //nolint:errcheck // retried on the next wake
+	}
+}
+
+// refreshSearch brings the index up to the latest snapshot: it applies the
+// changes when they are few (under mu), or builds a new index without
+// holding mu and swaps it in (first build, many changes, garbage, an index
+// emptied after an error).
+//
+// Errors: ErrClosed; ctx.Err(); driver errors.
+func (s *Store) refreshSearch(ctx context.Context) error {
+	x := s.search
+	x.build.Lock()
+	defer x.build.Unlock()
+	return s.read(ctx, func(tx sqlTx) error {
+		var v int64
+		if err := tx.QueryRowContext(ctx, catalogVersionQuery).Scan(&v); err != nil {
+			return err
+		}
+		x.mu.RLock()
+		cur, off, garbage, n := x.version, x.off, x.garbageDue(), len(x.docs)
+		x.mu.RUnlock()
+		switch {
+		case off, cur >= v && !garbage:
+			return nil
+		case cur >= 0 && !garbage && v-cur <= int64(searchInlineCatchUp+n/8):
+			x.mu.Lock()
+			defer x.mu.Unlock()
+			return x.catchUp(ctx, tx, v)
+		}
+		nx := newSearchIndex(x.max)
+		if err := nx.apply(ctx, tx, -1); err != nil {
+			return err
+		}
+		x.mu.Lock()
+		defer x.mu.Unlock()
+		if len(nx.docs) > x.max {
+			x.reset()
+			x.off = true
+			return nil
+		}
+		x.version, x.garbage, x.docs, x.sortR, x.sortT = v, nx.garbage, nx.docs, nx.sortR, nx.sortT
+		x.slots, x.wordIDs, x.words, x.postings, x.vocab = nx.slots, nx.wordIDs, nx.words, nx.postings, nx.vocab
+		x.facetIDs, x.facetOf = nx.facetIDs, nx.facetOf
+		return nil
+	})
 }
 
 // reset empties the index. The caller holds mu exclusively.
 func (x *searchIndex) reset() {
-	x.version, x.docs, x.sortR, x.sortT, x.words, x.postings, x.vocab, x.facetOf = -1, nil, nil, nil, nil, nil, nil, nil
+	x.version, x.garbage, x.docs, x.sortR, x.sortT, x.words, x.postings, x.vocab, x.facetOf = -1, 0, nil, nil, nil, nil, nil, nil, nil
 	x.slots, x.wordIDs, x.facetIDs = map[int64]int32{}, map[string]int32{}, map[string]int32{}
 }
 
@@ -191,14 +344,12 @@ func (x *searchIndex) apply(ctx context.Context, tx sqlTx, from int64) error {
 	}
 	const batchSize = 256
 	batches := make(chan []row, 4)
-	indexed := make(chan bool)
+	indexed := make(chan []int32)
 	go func() {
-		newWords := false
+		var newWords []int32
 		for b := range batches {
 			for i := range b {
-				if x.put(b[i].d, b[i].facets, b[i].texts[:]...) {
-					newWords = true
-				}
+				newWords = x.put(newWords, b[i].d, b[i].facets, b[i].texts[:]...)
 			}
 		}
 		indexed <- newWords
@@ -238,12 +389,20 @@ func (x *searchIndex) apply(ctx context.Context, tx sqlTx, from int64) error {
 	if from < 0 {
 		x.compact()
 	}
-	if newWords {
+	// A few new words go into the sorted vocabulary one by one (a
+	// catch-up must not re-sort a large vocabulary under the exclusive
+	// lock); many are sorted in with the rest.
+	if len(newWords) > 64 {
 		x.vocab = x.vocab[:0]
 		for id := range x.words {
 			x.vocab = append(x.vocab, int32(id))
 		}
 		slices.SortFunc(x.vocab, func(a, b int32) int { return strings.Compare(x.words[a], x.words[b]) })
+	} else {
+		for _, id := range newWords {
+			i, _ := slices.BinarySearchFunc(x.vocab, x.words[id], func(a int32, w string) int { return strings.Compare(x.words[a], w) })
+			x.vocab = slices.Insert(x.vocab, i, id)
+		}
 	}
 	return nil
 }
@@ -263,9 +422,12 @@ func (x *searchIndex) compact() {
 }
 
 // put adds or replaces d with the given facet keys and the words of texts
-// (name, description, seller name) and reports whether a word new to the
-// index appeared.
-func (x *searchIndex) put(d searchDoc, facets []string, texts ...string) (newWords bool) {
+// (name, description, seller name), and returns newWords with the ids of
+// the words new to the index appended. It counts the words left without
+// products (garbage).
+func (x *searchIndex) put(newWords []int32, d searchDoc, facets []string, texts ...string) []int32 {
+	known := int32(len(x.words)) // the ids below are not new
+
 	d.facets = make([]int32, len(facets))
 	for i, f := range facets {
 		id, ok := x.facetIDs[f]
@@ -285,7 +447,7 @@ func (x *searchIndex) put(d searchDoc, facets []string, texts ...string) (newWor
 			x.wordIDs[w] = id
 			x.words = append(x.words, w)
 			x.postings = append(x.postings, nil)
-			newWords = true
+			newWords = append(newWords, id)
 		}
 		d.words = append(d.words, id)
 	}
@@ -298,7 +460,9 @@ func (x *searchIndex) put(d searchDoc, facets []string, texts ...string) (newWor
 	if ok {
 		old := &x.docs[slot]
 		for _, w := range old.words {
-			x.postings[w] = removeSlot(x.postings[w], slot)
+			if x.postings[w] = removeSlot(x.postings[w], slot); len(x.postings[w]) == 0 {
+				x.garbage++
+			}
 		}
 		for _, f := range old.facets {
 			x.facetOf[f] = removeSlot(x.facetOf[f], slot)
@@ -312,6 +476,9 @@ func (x *searchIndex) put(d searchDoc, facets []string, texts ...string) (newWor
 		x.sortR, x.sortT = append(x.sortR, int8(d.sortR)), append(x.sortT, d.sortT)
 	}
 	for _, w := range d.words {
+		if len(x.postings[w]) == 0 && w < known {
+			x.garbage--
+		}
 		x.postings[w] = addSlot(x.postings[w], slot)
 	}
 	for _, f := range d.facets {

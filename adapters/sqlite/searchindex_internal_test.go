@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -41,25 +40,32 @@ func openIndexed(t *testing.T, products int) *Store {
 	return st
 }
 
-// catchUp at the snapshot's seq builds the index; a snapshot older than
-// the index gets errSnapshotBehind (the query then takes a new snapshot).
-func TestSearchIndexCatchUp(t *testing.T) {
+// The builder brings the index to the snapshot's seq; a query at that
+// seq holds it, a query whose snapshot is older finds it ahead (and takes
+// a new snapshot).
+func TestSearchIndexAcquire(t *testing.T) {
 	st := openIndexed(t, 3)
-	x := st.raw.search
+	x := st.search
 	ctx := context.Background()
+	if ok, err := WaitSearchIndex(ctx, st); !ok || err != nil {
+		t.Fatalf("WaitSearchIndex = %v, %v", ok, err)
+	}
 	err := st.read(ctx, func(tx sqlTx) error {
 		var v int64
 		if err := tx.QueryRowContext(ctx, catalogVersionQuery).Scan(&v); err != nil {
 			return err
 		}
-		if ok, err := x.catchUp(ctx, tx, v); !ok || err != nil {
-			return fmt.Errorf("catchUp(%d) = %v, %v; want true, nil", v, ok, err)
+		release, ahead, err := st.acquireSearch(ctx, tx, v)
+		if release == nil || err != nil {
+			return fmt.Errorf("acquireSearch(%d) = %v, %d, %v; want the index", v, release != nil, ahead, err)
 		}
-		if len(x.docs) != 3 || x.version != v {
-			return fmt.Errorf("index holds %d products at seq %d, want 3 at %d", len(x.docs), x.version, v)
+		n, version := len(x.docs), x.version
+		release()
+		if n != 3 || version != v {
+			return fmt.Errorf("index holds %d products at seq %d, want 3 at %d", n, version, v)
 		}
-		if ok, err := x.catchUp(ctx, tx, v-1); ok || !errors.Is(err, errSnapshotBehind) {
-			return fmt.Errorf("catchUp(%d) = %v, %v; want errSnapshotBehind", v-1, ok, err)
+		if release, ahead, err := st.acquireSearch(ctx, tx, v-1); release != nil || ahead != v || err != nil {
+			return fmt.Errorf("acquireSearch(%d) = %v, %d, %v; want ahead at %d", v-1, release != nil, ahead, err, v)
 		}
 		return nil
 	})
@@ -72,7 +78,10 @@ func TestSearchIndexCatchUp(t *testing.T) {
 // same answer.
 func TestSearchIndexTooLargeFallsBackToSQL(t *testing.T) {
 	st := openIndexed(t, 5)
-	st.raw.search.max = 4
+	st.search.max = 4
+	if ok, err := WaitSearchIndex(context.Background(), st); ok || err != nil {
+		t.Fatalf("WaitSearchIndex = %v, %v; want off", ok, err)
+	}
 	pg, err := st.SearchProducts(context.Background(), marketplace.ProductQuery{Text: "fire", Limit: 2})
 	if err != nil {
 		t.Fatal(err)
@@ -80,7 +89,10 @@ func TestSearchIndexTooLargeFallsBackToSQL(t *testing.T) {
 	if pg.Total != 5 || len(pg.Items) != 2 || pg.Next == "" {
 		t.Fatalf("page: total %d, %d items, next %q; want 5, 2, a cursor", pg.Total, len(pg.Items), pg.Next)
 	}
-	if x := st.raw.search; !x.off || len(x.docs) != 0 {
+	x := st.search
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if !x.off || len(x.docs) != 0 {
 		t.Fatalf("index: off %v with %d products, want off and empty", x.off, len(x.docs))
 	}
 }
@@ -110,15 +122,16 @@ func FuzzEachWord(f *testing.F) {
 }
 
 // An index ahead of every new snapshot (the file went back in time, e.g. a
-// backup restored under a running process) is rebuilt from the file.
+// backup restored under a running process) is rebuilt from the file; SQL
+// answers meanwhile.
 func TestSearchIndexAheadOfTheFileIsRebuilt(t *testing.T) {
 	st := openIndexed(t, 3)
 	ctx := context.Background()
-	q := marketplace.ProductQuery{Text: "fire", Limit: 10}
-	if pg, err := st.SearchProducts(ctx, q); err != nil || pg.Total != 3 {
-		t.Fatalf("first search: total %d, %v", pg.Total, err)
+	if ok, err := WaitSearchIndex(ctx, st); !ok || err != nil {
+		t.Fatalf("WaitSearchIndex = %v, %v", ok, err)
 	}
-	x := st.raw.search
+	q := marketplace.ProductQuery{Text: "fire", Limit: 10}
+	x := st.search
 	x.mu.Lock()
 	x.version += 1000
 	x.mu.Unlock()
@@ -126,7 +139,12 @@ func TestSearchIndexAheadOfTheFileIsRebuilt(t *testing.T) {
 	if err != nil || pg.Total != 3 || len(pg.Items) != 3 {
 		t.Fatalf("search after the file went back: total %d, %d items, %v", pg.Total, len(pg.Items), err)
 	}
-	if x.version > 1000 {
-		t.Fatalf("index still at seq %d", x.version)
+	if ok, err := WaitSearchIndex(ctx, st); !ok || err != nil {
+		t.Fatalf("WaitSearchIndex = %v, %v", ok, err)
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if x.version > 1000 || len(x.docs) != 3 {
+		t.Fatalf("index at seq %d with %d products, want rebuilt", x.version, len(x.docs))
 	}
 }

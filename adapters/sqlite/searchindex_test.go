@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -13,16 +14,28 @@ import (
 )
 
 // The conformance suite on the SQL search path (FTS5), which the in-memory
-// index replaces for text queries unless the catalog is too large.
+// index replaces for text queries unless the catalog is too large, and
+// without the document cache.
 func TestStoreWithoutSearchIndex(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the conformance suite runs once, in TestStore")
 	}
 	storetest.Run(t, func(t *testing.T) marketplace.Store {
-		st := openTemp(t)
-		sqlite.DisableSearchIndex(st)
-		return st
+		return openTemp(t, sqlite.WithSearchIndex(0), sqlite.WithDocCache(0))
 	})
+}
+
+// The cache and index sizes are validated like the other options.
+func TestOpenRejectsNegativeSizes(t *testing.T) {
+	for _, opt := range []sqlite.Option{sqlite.WithDocCache(-1), sqlite.WithSearchIndex(-1)} {
+		st, err := sqlite.Open(t.TempDir()+"/g.db", opt)
+		if !errors.Is(err, sqlite.ErrInvalidOption) {
+			if st != nil {
+				st.Close()
+			}
+			t.Fatalf("Open = %v, want ErrInvalidOption", err)
+		}
+	}
 }
 
 func putProducts(t *testing.T, st *sqlite.Store, ps []marketplace.Product) {
@@ -67,14 +80,20 @@ func searchAll(t *testing.T, st *sqlite.Store, q marketplace.ProductQuery) (page
 func TestSearchIndexAgreesWithSQL(t *testing.T) {
 	indexed := openTemp(t)
 	other := openFile(t, indexed.Path())
-	bySQL := openFile(t, indexed.Path())
-	sqlite.DisableSearchIndex(bySQL)
+	bySQL := openFile(t, indexed.Path(), sqlite.WithSearchIndex(0))
 	const n = 1500
 	ps := make([]marketplace.Product, n)
 	for i := range ps {
 		ps[i] = catalogProduct(i)
 	}
 	putProducts(t, indexed, ps)
+	waitIndex := func() {
+		t.Helper()
+		if ok, err := sqlite.WaitSearchIndex(context.Background(), indexed); !ok || err != nil {
+			t.Fatalf("WaitSearchIndex = %v, %v", ok, err)
+		}
+	}
+	waitIndex()
 	r := rand.New(rand.NewPCG(3, 4))
 	query := func() marketplace.ProductQuery {
 		w := words[r.IntN(len(words))]
@@ -143,6 +162,8 @@ func TestSearchIndexAgreesWithSQL(t *testing.T) {
 		changed = append(changed, catalogProduct(i))
 	}
 	putProducts(t, other, changed)
+	check("after another store's changes (SQL while the index catches up)")
+	waitIndex()
 	check("after another store's changes")
 }
 
@@ -151,6 +172,9 @@ func TestSearchIndexAgreesWithSQL(t *testing.T) {
 func TestSearchResultsAreCopies(t *testing.T) {
 	st := openTemp(t)
 	putProducts(t, st, []marketplace.Product{catalogProduct(1)})
+	if ok, err := sqlite.WaitSearchIndex(context.Background(), st); !ok || err != nil {
+		t.Fatalf("WaitSearchIndex = %v, %v", ok, err)
+	}
 	q := marketplace.ProductQuery{Text: catalogProduct(1).Name[:2], Limit: 5}
 	for range 3 {
 		pg, err := st.SearchProducts(context.Background(), q)

@@ -33,6 +33,8 @@ type options struct {
 	busyTimeout time.Duration
 	readers     int
 	maxBatch    int
+	docCache    int64 // bytes; 0: off
+	searchIndex int   // products; 0: off
 }
 
 // Option configures Open.
@@ -53,6 +55,18 @@ func WithReaders(n int) Option { return func(o *options) { o.readers = n } }
 // by default; 1 turns group commit off).
 func WithMaxBatch(n int) Option { return func(o *options) { o.maxBatch = n } }
 
+// WithDocCache sets the estimated memory, in bytes, of the cache of
+// decoded documents that View's point reads and the catalog search's pages
+// go through (32 MiB by default; 0 turns it off: every read decodes its
+// document).
+func WithDocCache(maxBytes int) Option { return func(o *options) { o.docCache = int64(maxBytes) } }
+
+// WithSearchIndex sets the largest catalog, in products, that the
+// in-memory search index holds (500,000 by default, about 450 bytes a
+// product); text queries on a larger catalog, or on any catalog with 0,
+// are answered by FTS5 alone.
+func WithSearchIndex(maxProducts int) Option { return func(o *options) { o.searchIndex = maxProducts } }
+
 // Store is the SQLite implementation of the marketplace store. It owns one
 // writer connection, which a single goroutine drives: concurrent Update
 // calls are queued and committed together (group commit), each closure in
@@ -70,6 +84,13 @@ type Store struct {
 	rc    *stmtCache
 	raw   *rawCache // View's statements per reader connection
 
+	docs   *docCache    // decoded documents of point reads (doccache.go); nil: off
+	search *searchIndex // the catalog's in-memory search index (searchindex.go); nil: off
+
+	bgCtx  context.Context // background work (the search index builder); cancelled by Close
+	bgStop context.CancelFunc
+	bg     sync.WaitGroup
+
 	queue     chan *writeReq
 	commits   atomic.Int64 // transactions the writer committed
 	updates   atomic.Int64 // closures committed in them
@@ -83,12 +104,14 @@ type Store struct {
 
 // Open opens (creating if needed) the SQLite database at path. It does not
 // change the schema: call Migrate before first use. Options: WithSync,
-// WithBusyTimeout, WithReaders, WithMaxBatch.
+// WithBusyTimeout, WithReaders, WithMaxBatch, WithDocCache,
+// WithSearchIndex.
 //
 // Errors: an error wrapping the driver's when the file cannot be opened or
 // configured, or ErrInvalidOption for a bad option value.
 func Open(path string, opts ...Option) (*Store, error) {
-	o := options{sync: SyncFull, busyTimeout: 5 * time.Second, readers: max(4, 2*runtime.GOMAXPROCS(0)), maxBatch: 256}
+	o := options{sync: SyncFull, busyTimeout: 5 * time.Second, readers: max(4, 2*runtime.GOMAXPROCS(0)), maxBatch: 256,
+		docCache: docCacheBudget, searchIndex: searchIndexMaxProducts}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -97,6 +120,9 @@ func Open(path string, opts ...Option) (*Store, error) {
 	}
 	if o.readers < 1 || o.maxBatch < 1 || o.busyTimeout < 0 {
 		return nil, fmt.Errorf("%w: readers %d, max batch %d, busy timeout %s", ErrInvalidOption, o.readers, o.maxBatch, o.busyTimeout)
+	}
+	if o.docCache < 0 || o.searchIndex < 0 {
+		return nil, fmt.Errorf("%w: doc cache %d bytes, search index %d products (want >= 0)", ErrInvalidOption, o.docCache, o.searchIndex)
 	}
 	if path == "" || path == ":memory:" {
 		return nil, fmt.Errorf("%w: path %q: a file is required (the writer and readers share it)", ErrInvalidOption, path)
@@ -140,6 +166,13 @@ func Open(path string, opts ...Option) (*Store, error) {
 		queue:    make(chan *writeReq, 1024),
 		closing:  make(chan struct{}),
 		loopDone: make(chan struct{}),
+	}
+	s.bgCtx, s.bgStop = context.WithCancel(context.Background())
+	if o.docCache > 0 {
+		s.docs = newDocCache(o.docCache)
+	}
+	if o.searchIndex > 0 {
+		s.search = newSearchIndex(o.searchIndex)
 	}
 	go s.writeLoop()
 	return s, nil
@@ -194,6 +227,8 @@ func (s *Store) Close() error {
 		s.closed = true
 		s.mu.Unlock()
 		close(s.closing)
+		s.bgStop()
+		s.bg.Wait()
 		<-s.loopDone
 		werr := s.wconn.close()
 		s.rc.close()

@@ -48,12 +48,10 @@ type rawCache struct {
 	mu     sync.Mutex
 	closed bool
 	conns  map[driver.Conn]*rawStmts
-	docs   *docCache    // decoded documents of point reads (doccache.go)
-	search *searchIndex // the catalog's in-memory search index (searchindex.go)
 }
 
 func newRawCache() *rawCache {
-	return &rawCache{conns: map[driver.Conn]*rawStmts{}, docs: newDocCache(docCacheBudget), search: newSearchIndex()}
+	return &rawCache{conns: map[driver.Conn]*rawStmts{}}
 }
 
 // stmts returns dc's statements, preparing BEGIN and ROLLBACK on first use.
@@ -161,12 +159,33 @@ func (s *Store) view(ctx context.Context, fn func(vt *viewTx) error) error {
 		if err != nil {
 			return fmt.Errorf("sqlite: begin read: %w", err)
 		}
-		vt := &viewTx{ctx: ctx, rs: rs, dc: d, cache: c.docs}
+		vt := &viewTx{ctx: ctx, rs: rs, dc: d, cache: s.docs}
+		// A panic in fn: database/sql closes the driver connection (Raw
+		// turns the panic into ErrBadConn), which with statements still
+		// prepared on it would only make it a zombie that keeps its
+		// snapshot (the WAL could never be reset) until Close, which would
+		// then finalize statements of a closed connection. So end the read
+		// and finalize the statements first, then let the panic go on.
+		defer func() {
+			if p := recover(); p != nil {
+				vt.end() //nolint:errcheck // the connection is dropped anyway
+				c.forget(d)
+				panic(p)
+			}
+		}()
 		fnErr = fn(vt)
-		// A context cancelled during fn may make ending the read fail; the
-		// connection is then in an unknown state: discard it.
-		if err := vt.end(); err != nil {
+		err = vt.end()
+		// A context cancelled during fn may have interrupted the
+		// connection (sqlite3_interrupt), and resetting a pinned statement
+		// does not clear that: database/sql then drops the connection
+		// (driver.Validator) when Raw returns, so finalize its statements
+		// now (a connection kept after all prepares them again). Ending the
+		// read may also fail, leaving the connection in an unknown state:
+		// discard it.
+		if err != nil || ctx.Err() != nil || !connValid(d) {
 			c.forget(d)
+		}
+		if err != nil {
 			return fmt.Errorf("sqlite: end read: %w (%w)", err, driver.ErrBadConn)
 		}
 		return nil
@@ -175,6 +194,12 @@ func (s *Store) view(ctx context.Context, fn func(vt *viewTx) error) error {
 		return fnErr
 	}
 	return err
+}
+
+// connValid reports whether database/sql will keep dc in the pool.
+func connValid(dc driver.Conn) bool {
+	v, ok := dc.(driver.Validator)
+	return !ok || v.IsValid()
 }
 
 // viewTx implements marketplace.ReadTx inside View.

@@ -150,8 +150,7 @@ func TestViewIsOneSnapshot(t *testing.T) {
 
 // Point reads without the cache decode every time and return the same.
 func TestViewWithoutDocCache(t *testing.T) {
-	st := openTemp(t)
-	sqlite.DisableDocCache(st)
+	st := openTemp(t, sqlite.WithDocCache(0))
 	o := benchOrder(1)
 	putOrders(t, st, &o)
 	got := readOrder(t, st, o.ID)
