@@ -25,3 +25,9 @@ func WaitSearchIndex(ctx context.Context, s *Store) (bool, error) {
 	defer s.search.mu.RUnlock()
 	return s.search.version >= 0 && !s.search.off, nil
 }
+
+// DocCacheBytes returns the estimated size of s's cached documents.
+func DocCacheBytes(s *Store) int64 {
+	_, b := s.docs.len()
+	return b
+}

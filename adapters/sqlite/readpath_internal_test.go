@@ -293,3 +293,76 @@ func TestSearchIndexDropsWordsNoProductHas(t *testing.T) {
 		t.Fatalf("the index keeps %d words (%d garbage) after %d edits of one product", words, garbage, edits)
 	}
 }
+
+// Searches racing a stream of product writes (inline catch-ups, the
+// builder, an index ahead of a snapshot now and then because another
+// search moved it on) all answer right, and the index is never thrown
+// away for it (only a snapshot older than an index seen ahead before
+// resets it).
+func TestSearchIndexUnderConcurrentWrites(t *testing.T) {
+	st := openIndexed(t, 50)
+	ctx := context.Background()
+	if ok, err := WaitSearchIndex(ctx, st); !ok || err != nil {
+		t.Fatalf("WaitSearchIndex = %v, %v", ok, err)
+	}
+	x := st.search
+	stop := make(chan struct{})
+	errs := make(chan error, 4)
+	go func() { // writer
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				errs <- nil
+				return
+			default:
+			}
+			err := st.Update(ctx, func(tx marketplace.Tx) error {
+				p, err := tx.Product(fmt.Sprintf("p%d", i%50))
+				if err != nil {
+					return err
+				}
+				p.Description = fmt.Sprintf("rev%d", i)
+				return tx.PutProduct(&p)
+			})
+			if err != nil {
+				errs <- err
+				return
+			}
+		}
+	}()
+	for range 2 { // searchers
+		go func() {
+			for {
+				select {
+				case <-stop:
+					errs <- nil
+					return
+				default:
+				}
+				pg, err := st.SearchProducts(ctx, marketplace.ProductQuery{Text: "fire", Limit: 3})
+				if err == nil && pg.Total != 50 {
+					err = fmt.Errorf("total %d, want 50", pg.Total)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	reset := false
+	for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Microsecond) {
+		x.mu.RLock()
+		reset = reset || x.version < 0
+		x.mu.RUnlock()
+	}
+	close(stop)
+	for range 3 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if reset {
+		t.Fatal("the index was reset under ordinary concurrency")
+	}
+}
