@@ -375,7 +375,7 @@ func (x *searchIndex) apply(ctx context.Context, tx sqlTx, from int64) error {
 				b = make([]row, 0, batchSize)
 			}
 			if from < 0 && n > x.max {
-				break // too large: catchUp turns the index off
+				break // too large: the caller turns the index off
 			}
 		}
 		batches <- b

@@ -33,7 +33,11 @@ import (
 // would then end its snapshot at once) runs a prepared BEGIN first (DEFERRED:
 // that read takes the snapshot) and ROLLBACK at the end, as before. Either
 // way nothing is held once View returns, and a View of one point read pays
-// for one statement instead of three.
+// for one statement instead of three. A closure that panics, or a context
+// that ends during a read (an interrupted connection, which database/sql
+// drops), has the connection's statements finalized before database/sql
+// can close it: a connection closed with statements still prepared would
+// stay open as a zombie that keeps its snapshot.
 
 // rawStmts are the statements prepared on one reader connection.
 type rawStmts struct {
@@ -202,7 +206,10 @@ func connValid(dc driver.Conn) bool {
 	return !ok || v.IsValid()
 }
 
-// viewTx implements marketplace.ReadTx inside View.
+// viewTx implements marketplace.ReadTx inside View. It is not safe for
+// concurrent use (its statement maps and the driver connection are
+// unguarded): a View's closure uses it from one goroutine at a time, as
+// doc.go says.
 type viewTx struct {
 	ctx   context.Context
 	rs    *rawStmts
