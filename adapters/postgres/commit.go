@@ -101,7 +101,7 @@ func (s *Store) update(ctx context.Context, fn func(t *tx) error) error {
 	}
 	c := &updConn{conn: conn}
 	t := &tx{ctx: ctx, q: c, s: &s.q, st: s, c: c, w: newWriteSet()}
-	err = fn(t)
+	err = runUpdateFn(conn, fn, t)
 	if err == nil {
 		err = c.failed
 	}
@@ -121,6 +121,21 @@ func (s *Store) update(ctx context.Context, fn func(t *tx) error) error {
 	// Otherwise nothing was written: the reads needed no transaction.
 	conn.Release()
 	return err
+}
+
+// runUpdateFn runs fn. If fn panics, the connection goes back to the pool
+// first: pgxpool closes a connection released inside a transaction, so the
+// server rolls back whatever fn began and frees its row locks (due rows
+// claimed FOR UPDATE, the sequencer) instead of keeping them for the life
+// of the process.
+func runUpdateFn(conn *pgxpool.Conn, fn func(t *tx) error, t *tx) error {
+	defer func() {
+		if r := recover(); r != nil {
+			conn.Release()
+			panic(r)
+		}
+	}()
+	return fn(t)
 }
 
 // beginStatements are the statements queueBegin queues.

@@ -36,26 +36,30 @@ type parkedConn struct {
 const maxParked = 2
 
 // take returns the most recently parked connection (its snapshot still
-// open), or nil.
-func (p *parking) take() *pgxpool.Conn {
+// open) and when it was parked, or nil.
+func (p *parking) take() (*pgxpool.Conn, time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	n := len(p.conns)
 	if n == 0 {
-		return nil
+		return nil, time.Time{}
 	}
-	c := p.conns[n-1].conn
+	c := p.conns[n-1]
 	p.conns = p.conns[:n-1]
-	return c
+	return c.conn, c.at
 }
 
 // park keeps conn, whose View ended with its snapshot open, for the next
-// View; a connection that is broken or busy, one more than maxParked, or
-// one the pool would be short of (no idle connection left for other
-// work) is rolled back and released instead.
-func (p *parking) park(conn *pgxpool.Conn, pool *pgxpool.Pool) {
+// View; at is when that snapshot was parked first (a View that read
+// nothing hands it back unchanged, so a stream of such Views cannot keep
+// one snapshot open past parkTime). A connection that is broken, busy or
+// not in a healthy transaction (an aborted one, state 'E', would fail
+// every statement of the next View), one more than maxParked, or one the
+// pool would be short of (no idle connection left for other work) is
+// rolled back and released instead.
+func (p *parking) park(conn *pgxpool.Conn, pool *pgxpool.Pool, at time.Time) {
 	pc := conn.Conn().PgConn()
-	ok := !pc.IsClosed() && !pc.IsBusy() && pc.TxStatus() != 'I'
+	ok := !pc.IsClosed() && !pc.IsBusy() && pc.TxStatus() == 'T'
 	if ok {
 		st := pool.Stat()
 		ok = st.IdleConns() > 0 || st.TotalConns() < st.MaxConns()
@@ -66,7 +70,7 @@ func (p *parking) park(conn *pgxpool.Conn, pool *pgxpool.Pool) {
 		release(conn)
 		return
 	}
-	p.conns = append(p.conns, parkedConn{conn: conn, at: time.Now()})
+	p.conns = append(p.conns, parkedConn{conn: conn, at: at})
 	if p.timer == nil {
 		p.timer = time.AfterFunc(parkTime, p.reap)
 	} else if len(p.conns) == 1 {

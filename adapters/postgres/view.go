@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -124,7 +125,8 @@ func (s *Store) view(ctx context.Context, fn func(q querier) error) error {
 		return err
 	}
 	l := &lazyTx{begin: beginRead}
-	if l.conn = s.parked.take(); l.conn != nil {
+	var parkedAt time.Time
+	if l.conn, parkedAt = s.parked.take(); l.conn != nil {
 		l.rollback = true
 	} else {
 		conn, err := s.pool.Acquire(ctx)
@@ -133,10 +135,21 @@ func (s *Store) view(ctx context.Context, fn func(q querier) error) error {
 		}
 		l.conn = conn
 	}
+	defer func() {
+		// fn panicked: end its snapshot and give the connection back
+		// (closed if that fails) before the panic goes on.
+		if r := recover(); r != nil {
+			release(l.conn)
+			panic(r)
+		}
+	}()
 	ferr := fn(l)
-	if l.begun || l.rollback {
-		s.parked.park(l.conn, s.pool)
-	} else {
+	switch {
+	case l.begun:
+		s.parked.park(l.conn, s.pool, time.Now())
+	case l.rollback:
+		s.parked.park(l.conn, s.pool, parkedAt)
+	default:
 		l.conn.Release()
 	}
 	return ferr
