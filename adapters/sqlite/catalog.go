@@ -6,11 +6,11 @@ package sqlite
 import (
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/opengallery/opengallery/adapters/internal/doccodec"
 	"github.com/opengallery/opengallery/marketplace"
 )
 
@@ -225,7 +225,7 @@ func (s *Store) pageProduct(ctx context.Context, tx sqlTx, h searchHit) (marketp
 	}
 	if plan == nil {
 		var p marketplace.Product
-		if err := json.Unmarshal(doc, &p); err != nil {
+		if err := doccodec.Unmarshal(doc, &p); err != nil {
 			return p, fmt.Errorf("sqlite: decode product %q: %w", h.id, err)
 		}
 		return p, nil
@@ -340,7 +340,7 @@ func (s *Store) searchSQL(ctx context.Context, q marketplace.ProductQuery, after
 				break
 			}
 			var p marketplace.Product
-			if err := json.Unmarshal(doc, &p); err != nil {
+			if err := doccodec.Unmarshal(doc, &p); err != nil {
 				return err
 			}
 			out.Items = append(out.Items, p)

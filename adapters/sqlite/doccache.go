@@ -1,12 +1,12 @@
 package sqlite
 
 import (
-	"encoding/json"
 	"fmt"
 	"reflect"
 	"sync"
 	"sync/atomic"
 
+	"github.com/opengallery/opengallery/adapters/internal/doccodec"
 	"github.com/opengallery/opengallery/marketplace"
 )
 
@@ -165,7 +165,7 @@ func cachedCopy[T any](e *docEntry, plan *clonePlan) T {
 // Errors: the JSON decoding error, naming the aggregate.
 func decodeAndCache[T any](c *docCache, plan *clonePlan, kind marketplace.Kind, id string, version int64, doc []byte) (T, error) {
 	keep := new(T)
-	if err := json.Unmarshal(doc, keep); err != nil {
+	if err := doccodec.Unmarshal(doc, keep); err != nil {
 		var zero T
 		return zero, fmt.Errorf("sqlite: decode %s %q: %w", kind, id, err)
 	}

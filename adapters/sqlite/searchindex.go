@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/bits"
@@ -12,6 +11,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/opengallery/opengallery/adapters/internal/doccodec"
 	"github.com/opengallery/opengallery/marketplace"
 )
 
@@ -366,7 +366,7 @@ func (x *searchIndex) apply(ctx context.Context, tx sqlTx, from int64) error {
 			}
 			r.texts[0] = r.d.name
 			var tags []string
-			if err := json.Unmarshal([]byte(tagsJSON), &tags); err != nil {
+			if err := doccodec.Unmarshal([]byte(tagsJSON), &tags); err != nil {
 				return fmt.Errorf("tags of product %q: %w", r.d.id, err)
 			}
 			r.facets = append([]string{facetKey('c', category), facetKey('d', delivery), facetKey('t', status), facetKey('s', seller)}, tags...)

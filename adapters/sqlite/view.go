@@ -3,12 +3,12 @@ package sqlite
 import (
 	"context"
 	"database/sql/driver"
-	"encoding/json"
 	"fmt"
 	"io"
 	"reflect"
 	"sync"
 
+	"github.com/opengallery/opengallery/adapters/internal/doccodec"
 	"github.com/opengallery/opengallery/marketplace"
 )
 
@@ -426,7 +426,7 @@ func viewDecode[T any](v *viewTx, kind marketplace.Kind, id string) (T, error) {
 	found := false
 	err := v.docs(stmts[kind].get, id, func(doc []byte) error {
 		found = true
-		if err := json.Unmarshal(doc, &out); err != nil {
+		if err := doccodec.Unmarshal(doc, &out); err != nil {
 			return fmt.Errorf("sqlite: decode %s %q: %w", kind, id, err)
 		}
 		return nil
@@ -518,7 +518,7 @@ func (v *viewTx) SavedItems(buyerID string) ([]marketplace.SavedItem, error) {
 	out := []marketplace.SavedItem{}
 	err := v.docs(savedItemsQuery, buyerID, func(doc []byte) error {
 		var it marketplace.SavedItem
-		if err := json.Unmarshal(doc, &it); err != nil {
+		if err := doccodec.Unmarshal(doc, &it); err != nil {
 			return err
 		}
 		out = append(out, it)
@@ -536,7 +536,7 @@ func (v *viewTx) Idempotency(key string) (marketplace.IdempotencyRecord, error) 
 	found := false
 	err := v.docs(idempotencyQuery, key, func(doc []byte) error {
 		found = true
-		if err := json.Unmarshal(doc, &rec); err != nil {
+		if err := doccodec.Unmarshal(doc, &rec); err != nil {
 			return fmt.Errorf("sqlite: decode idempotency %q: %w", key, err)
 		}
 		return nil
