@@ -3,8 +3,6 @@ package postgres_test
 import (
 	"context"
 	"fmt"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,7 +11,6 @@ import (
 
 	"github.com/opengallery/opengallery/adapters/internal/storecheck"
 	"github.com/opengallery/opengallery/adapters/postgres"
-	"github.com/opengallery/opengallery/billing"
 	"github.com/opengallery/opengallery/marketplace"
 )
 
@@ -45,37 +42,6 @@ func barePool(b *testing.B, conns int) *pgxpool.Pool {
 	return pool
 }
 
-// parallel runs fn b.N times spread over clients goroutines.
-func parallel(b *testing.B, clients int, fn func(client, i int) error) {
-	b.Helper()
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	errs := make(chan error, clients)
-	b.ResetTimer()
-	for c := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= b.N {
-					return
-				}
-				if err := fn(c, i); err != nil {
-					errs <- err
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	b.StopTimer()
-	close(errs)
-	for err := range errs {
-		b.Fatal(err)
-	}
-}
-
 // BenchmarkCommit compares placing and paying one order through the
 // marketplace's use cases with the bare single-row INSERT commit, 1 and 8
 // clients, each side with a pool of one connection per client.
@@ -85,7 +51,7 @@ func BenchmarkCommit(b *testing.B) {
 			b.ReportAllocs()
 			pool := barePool(b, clients)
 			ctx := context.Background()
-			parallel(b, clients, func(_, i int) error {
+			storecheck.Parallel(b, clients, func(_, i int) error {
 				_, err := pool.Exec(ctx, `INSERT INTO t (id, v) VALUES ($1, $2)`, i, "order")
 				return err
 			})
@@ -103,7 +69,7 @@ func BenchmarkCommit(b *testing.B) {
 				b.Fatal(err)
 			}
 			ctx := context.Background()
-			parallel(b, clients, func(c, i int) error {
+			storecheck.Parallel(b, clients, func(c, i int) error {
 				return storecheck.ServicePlacePay(ctx, svc, buyerID(c), fmt.Sprintf("k%08d", i))
 			})
 		})
@@ -123,14 +89,8 @@ func BenchmarkCommit(b *testing.B) {
 				b.Fatal(err)
 			}
 			ctx := context.Background()
-			parallel(b, clients, func(c, i int) error {
-				o, err := svc.CreateOrder(ctx, marketplace.BuyerActor(buyerID(c)), marketplace.CreateOrderInput{
-					QuoteInput: marketplace.QuoteInput{ProductID: "p1", SpecID: "sp1", Mode: billing.Monthly, Duration: 1},
-					AgreeTerms: true, IdempotencyKey: fmt.Sprintf("k%08d", i), PayNow: true})
-				if err == nil && o.PaidAt == nil {
-					err = fmt.Errorf("order %s not paid", o.ID)
-				}
-				return err
+			storecheck.Parallel(b, clients, func(c, i int) error {
+				return storecheck.ServicePlacePayNow(ctx, svc, buyerID(c), fmt.Sprintf("k%08d", i))
 			})
 		})
 	}
@@ -148,7 +108,7 @@ func BenchmarkEventWrite(b *testing.B) {
 		b.ReportAllocs()
 		pool := barePool(b, clients)
 		ctx := context.Background()
-		parallel(b, clients, func(_, i int) error {
+		storecheck.Parallel(b, clients, func(_, i int) error {
 			_, err := pool.Exec(ctx, `INSERT INTO t (id, v) VALUES ($1, $2)`, i, "order")
 			return err
 		})
@@ -166,7 +126,7 @@ func BenchmarkEventWrite(b *testing.B) {
 			}
 			storecheck.SeedShop(b, st, buyers...)
 			ctx := context.Background()
-			parallel(b, clients, func(cl, i int) error {
+			storecheck.Parallel(b, clients, func(cl, i int) error {
 				return st.Update(ctx, func(tx marketplace.Tx) error {
 					a, err := tx.Account(buyerID(cl))
 					if err != nil {

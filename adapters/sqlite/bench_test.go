@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -38,37 +36,6 @@ func bareDB(b *testing.B, conns int) *sql.DB {
 	return db
 }
 
-// parallel runs fn b.N times spread over clients goroutines.
-func parallel(b *testing.B, clients int, fn func(client, i int) error) {
-	b.Helper()
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	errs := make(chan error, clients)
-	b.ResetTimer()
-	for c := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= b.N {
-					return
-				}
-				if err := fn(c, i); err != nil {
-					errs <- err
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	b.StopTimer()
-	close(errs)
-	for err := range errs {
-		b.Fatal(err)
-	}
-}
-
 // BenchmarkCommit compares placing and paying one order with the bare
 // single-row INSERT commit, both with synchronous=FULL. "place-pay" goes
 // through the marketplace's use cases (CreateOrder, PayOrder: three
@@ -82,7 +49,7 @@ func BenchmarkCommit(b *testing.B) {
 		b.Run(fmt.Sprintf("bare-insert/clients=%d", clients), func(b *testing.B) {
 			b.ReportAllocs()
 			db := bareDB(b, 1)
-			parallel(b, clients, func(_, i int) error {
+			storecheck.Parallel(b, clients, func(_, i int) error {
 				tx, err := db.Begin()
 				if err != nil {
 					return err
@@ -108,7 +75,7 @@ func BenchmarkCommit(b *testing.B) {
 			}
 			ctx := context.Background()
 			before := st.Stats()
-			parallel(b, clients, func(c, i int) error {
+			storecheck.Parallel(b, clients, func(c, i int) error {
 				return storecheck.ServicePlacePay(ctx, svc, buyerID(c), fmt.Sprintf("k%08d", i))
 			})
 			reportBatching(b, before, st.Stats())
@@ -119,7 +86,7 @@ func BenchmarkCommit(b *testing.B) {
 			seedBuyers(b, st, clients)
 			ctx := context.Background()
 			before := st.Stats()
-			parallel(b, clients, func(c, i int) error {
+			storecheck.Parallel(b, clients, func(c, i int) error {
 				return placePay(ctx, st, buyerID(c), fmt.Sprintf("o%08d", i))
 			})
 			reportBatching(b, before, st.Stats())

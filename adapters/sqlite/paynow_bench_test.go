@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/opengallery/opengallery/adapters/internal/storecheck"
-	"github.com/opengallery/opengallery/billing"
 	"github.com/opengallery/opengallery/marketplace"
 )
 
@@ -21,7 +20,7 @@ func BenchmarkPlacePayNow(b *testing.B) {
 		b.Run(fmt.Sprintf("bare-insert/clients=%d", clients), func(b *testing.B) {
 			b.ReportAllocs()
 			db := bareDB(b, 1)
-			parallel(b, clients, func(_, i int) error {
+			storecheck.Parallel(b, clients, func(_, i int) error {
 				tx, err := db.Begin()
 				if err != nil {
 					return err
@@ -47,14 +46,8 @@ func BenchmarkPlacePayNow(b *testing.B) {
 			}
 			ctx := context.Background()
 			before := st.Stats()
-			parallel(b, clients, func(c, i int) error {
-				o, err := svc.CreateOrder(ctx, marketplace.BuyerActor(buyerID(c)), marketplace.CreateOrderInput{
-					QuoteInput: marketplace.QuoteInput{ProductID: "p1", SpecID: "sp1", Mode: billing.Monthly, Duration: 1},
-					AgreeTerms: true, IdempotencyKey: fmt.Sprintf("k%08d", i), PayNow: true})
-				if err == nil && o.PaidAt == nil {
-					err = fmt.Errorf("order %s not paid", o.ID)
-				}
-				return err
+			storecheck.Parallel(b, clients, func(c, i int) error {
+				return storecheck.ServicePlacePayNow(ctx, svc, buyerID(c), fmt.Sprintf("k%08d", i))
 			})
 			reportBatching(b, before, st.Stats())
 		})

@@ -163,3 +163,49 @@ func ServicePlacePay(ctx context.Context, svc *marketplace.Service, buyer, key s
 	_, err = svc.PayOrder(ctx, actor, marketplace.PayInput{OrderID: o.ID})
 	return err
 }
+
+// ServicePlacePayNow places and pays one order of the SeedShop product as
+// buyer in one call (CreateOrderInput.PayNow: with the built-in balance
+// payments, one store transaction), under idempotency key key.
+func ServicePlacePayNow(ctx context.Context, svc *marketplace.Service, buyer, key string) error {
+	o, err := svc.CreateOrder(ctx, marketplace.BuyerActor(buyer), marketplace.CreateOrderInput{
+		QuoteInput: marketplace.QuoteInput{ProductID: "p1", SpecID: "sp1", Mode: billing.Monthly, Duration: 1},
+		AgreeTerms: true, IdempotencyKey: key, PayNow: true})
+	if err == nil && o.PaidAt == nil {
+		err = fmt.Errorf("order %s not paid", o.ID)
+	}
+	return err
+}
+
+// Parallel runs fn b.N times spread over clients goroutines (i counts the
+// calls from 0), with the benchmark timer running only around them; the
+// first error fails the benchmark.
+func Parallel(b *testing.B, clients int, fn func(client, i int) error) {
+	b.Helper()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, clients)
+	b.ResetTimer()
+	for c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= b.N {
+					return
+				}
+				if err := fn(c, i); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.StopTimer()
+	close(errs)
+	for err := range errs {
+		b.Fatal(err)
+	}
+}
