@@ -114,7 +114,10 @@ func (s *Store) update(ctx context.Context, fn func(t *tx) error) error {
 			rollback(ctx, conn)
 		}
 	case c.begun:
-		err = s.commit(ctx, conn, true, t.w)
+		// Once COMMIT is on its way, cancelling could only make the
+		// outcome unknown (the server may have committed): the round trip
+		// runs to its end, as a group commit's does.
+		err = s.commit(context.WithoutCancel(ctx), conn, true, t.w)
 	case !t.w.empty():
 		return s.groupCommit(ctx, conn, t.w) // releases conn
 	}
