@@ -121,7 +121,7 @@ type BalancePayments struct {
 }
 
 // NewBalancePayments returns the default payment port over store. now and
-// ids may be nil (real time, random ids).
+// ids may be nil (real time, the default time-ordered ids).
 func NewBalancePayments(store Store, now func() time.Time, ids IDGenerator) *BalancePayments {
 	if now == nil {
 		now = realNow

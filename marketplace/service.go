@@ -130,7 +130,9 @@ func WithCredentialKey(key []byte) Option {
 	}
 }
 
-// WithIDGenerator sets how ids and order numbers are made (default random).
+// WithIDGenerator sets how ids and order numbers are made (default:
+// time-ordered ids with 80 random bits, see IDGenerator, and random order
+// numbers).
 func WithIDGenerator(g IDGenerator) Option { return func(s *Service) error { s.ids = g; return nil } }
 
 // WithPaymentWindow sets how long an order may stay unpaid before it is

@@ -165,14 +165,14 @@ func TestClockAndIDs(t *testing.T) {
 		t.Fatal("Set")
 	}
 	st := memory.New()
-	svc, err := marketplace.New(st) // random ids, real time
+	svc, err := marketplace.New(st) // default (time-ordered) ids, real time
 	if err != nil {
 		t.Fatal(err)
 	}
 	must(svc.RegisterSeller(ctx, operator, marketplace.SellerInput{ID: "s", Name: "S", SupportEmail: "s@x.y"}))(t)
 	p := must(svc.CreateProduct(ctx, marketplace.SellerActor("s"), licenseInput("L", billing.Yearly, "1")))(t)
 	if !strings.HasPrefix(p.ID, "prd_") || len(p.ID) != 36 {
-		t.Fatalf("random id %q", p.ID)
+		t.Fatalf("default id %q", p.ID)
 	}
 	must(svc.SubmitProduct(ctx, marketplace.SellerActor("s"), p.ID))(t)
 	must(svc.ReviewProduct(ctx, operator, marketplace.ReviewInput{ProductID: p.ID, Approve: true}))(t)
