@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/opengallery/opengallery/adapters/internal/storecheck"
@@ -57,43 +56,37 @@ func BenchmarkCommit(b *testing.B) {
 			})
 		})
 		b.Run(fmt.Sprintf("place-pay/clients=%d", clients), func(b *testing.B) {
-			b.ReportAllocs()
-			st := withPool(b, openTemp(b), clients) // as many connections as the bare case
-			buyers := make([]string, clients)
-			for i := range buyers {
-				buyers[i] = buyerID(i)
-			}
-			storecheck.SeedShop(b, st, buyers...)
-			svc, err := marketplace.New(st)
-			if err != nil {
-				b.Fatal(err)
-			}
-			ctx := context.Background()
-			storecheck.Parallel(b, clients, func(c, i int) error {
-				return storecheck.ServicePlacePay(ctx, svc, buyerID(c), fmt.Sprintf("k%08d", i))
-			})
+			benchServiceOrders(b, clients, storecheck.ServicePlacePay)
 		})
 		// The same order placed and paid in one call (CreateOrderInput.PayNow
 		// with the built-in balance payments: one store transaction), as the
 		// SQLite benchmark PlacePayNow does.
 		b.Run(fmt.Sprintf("place-pay-now/clients=%d", clients), func(b *testing.B) {
-			b.ReportAllocs()
-			st := withPool(b, openTemp(b), clients)
-			buyers := make([]string, clients)
-			for i := range buyers {
-				buyers[i] = buyerID(i)
-			}
-			storecheck.SeedShop(b, st, buyers...)
-			svc, err := marketplace.New(st)
-			if err != nil {
-				b.Fatal(err)
-			}
-			ctx := context.Background()
-			storecheck.Parallel(b, clients, func(c, i int) error {
-				return storecheck.ServicePlacePayNow(ctx, svc, buyerID(c), fmt.Sprintf("k%08d", i))
-			})
+			benchServiceOrders(b, clients, storecheck.ServicePlacePayNow)
 		})
 	}
+}
+
+// benchServiceOrders places and pays orders with place (one of
+// storecheck's ServicePlacePay*) through a Service on a new store with a
+// pool of one connection per client, from clients goroutines, one buyer
+// each.
+func benchServiceOrders(b *testing.B, clients int, place func(ctx context.Context, svc *marketplace.Service, buyer, key string) error) {
+	b.ReportAllocs()
+	st := withPool(b, openTemp(b), clients) // as many connections as the bare case
+	buyers := make([]string, clients)
+	for i := range buyers {
+		buyers[i] = buyerID(i)
+	}
+	storecheck.SeedShop(b, st, buyers...)
+	svc, err := marketplace.New(st)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	storecheck.Parallel(b, clients, func(c, i int) error {
+		return place(ctx, svc, buyerID(c), fmt.Sprintf("k%08d", i))
+	})
 }
 
 // BenchmarkEventWrite isolates the event sequencer: 8 clients each run
@@ -219,26 +212,7 @@ func BenchmarkPointRead(b *testing.B) {
 func BenchmarkExpiry(b *testing.B) {
 	const batch = 500
 	ctx := context.Background()
-	b.Run("bare-batched-update", func(b *testing.B) {
-		b.ReportAllocs()
-		pool := barePool(b, 1)
-		if _, err := pool.Exec(ctx, `INSERT INTO t (id, v) SELECT g, 'active' FROM generate_series(0, $1) g`, b.N); err != nil {
-			b.Fatal(err)
-		}
-		b.ResetTimer()
-		for start := 0; start < b.N; start += batch {
-			err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-				bt := &pgx.Batch{}
-				for i := start; i < min(start+batch, b.N); i++ {
-					bt.Queue(`UPDATE t SET v = 'grace', n = n + 1 WHERE id = $1`, i)
-				}
-				return tx.SendBatch(ctx, bt).Close()
-			})
-			if err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+	b.Run("bare-batched-update", func(b *testing.B) { benchBareBatchedUpdates(b, batch) })
 	b.Run("runner-expire", func(b *testing.B) {
 		b.ReportAllocs()
 		st := openTemp(b)

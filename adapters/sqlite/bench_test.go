@@ -46,39 +46,9 @@ func bareDB(b *testing.B, conns int) *sql.DB {
 // many goroutines; the store groups concurrent orders into shared commits.
 func BenchmarkCommit(b *testing.B) {
 	for _, clients := range []int{1, 16} {
-		b.Run(fmt.Sprintf("bare-insert/clients=%d", clients), func(b *testing.B) {
-			b.ReportAllocs()
-			db := bareDB(b, 1)
-			storecheck.Parallel(b, clients, func(_, i int) error {
-				tx, err := db.Begin()
-				if err != nil {
-					return err
-				}
-				if _, err := tx.Exec(`INSERT INTO t (id, v) VALUES (?, ?)`, i, "order"); err != nil {
-					tx.Rollback()
-					return err
-				}
-				return tx.Commit()
-			})
-		})
+		b.Run(fmt.Sprintf("bare-insert/clients=%d", clients), func(b *testing.B) { benchBareCommits(b, clients) })
 		b.Run(fmt.Sprintf("place-pay/clients=%d", clients), func(b *testing.B) {
-			b.ReportAllocs()
-			st := openTemp(b)
-			buyers := make([]string, clients)
-			for i := range buyers {
-				buyers[i] = buyerID(i)
-			}
-			storecheck.SeedShop(b, st, buyers...)
-			svc, err := marketplace.New(st)
-			if err != nil {
-				b.Fatal(err)
-			}
-			ctx := context.Background()
-			before := st.Stats()
-			storecheck.Parallel(b, clients, func(c, i int) error {
-				return storecheck.ServicePlacePay(ctx, svc, buyerID(c), fmt.Sprintf("k%08d", i))
-			})
-			reportBatching(b, before, st.Stats())
+			benchServiceOrders(b, clients, storecheck.ServicePlacePay)
 		})
 		b.Run(fmt.Sprintf("place-pay-store/clients=%d", clients), func(b *testing.B) {
 			b.ReportAllocs()
@@ -92,6 +62,83 @@ func BenchmarkCommit(b *testing.B) {
 			reportBatching(b, before, st.Stats())
 		})
 	}
+}
+
+// benchBareCommits is the bare baseline of the place-and-pay benchmarks:
+// clients goroutines each committing single-row INSERTs on one connection.
+func benchBareCommits(b *testing.B, clients int) {
+	b.ReportAllocs()
+	db := bareDB(b, 1)
+	storecheck.Parallel(b, clients, func(_, i int) error {
+		tx, err := db.Begin()
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(`INSERT INTO t (id, v) VALUES (?, ?)`, i, "order"); err != nil {
+			tx.Rollback()
+			return err
+		}
+		return tx.Commit()
+	})
+}
+
+// benchServiceOrders places and pays orders with place (one of
+// storecheck's ServicePlacePay*) through a Service on a new store, from
+// clients goroutines, one buyer each, and reports the group-commit
+// batching.
+func benchServiceOrders(b *testing.B, clients int, place func(ctx context.Context, svc *marketplace.Service, buyer, key string) error) {
+	b.ReportAllocs()
+	st := openTemp(b)
+	buyers := make([]string, clients)
+	for i := range buyers {
+		buyers[i] = buyerID(i)
+	}
+	storecheck.SeedShop(b, st, buyers...)
+	svc, err := marketplace.New(st)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	before := st.Stats()
+	storecheck.Parallel(b, clients, func(c, i int) error {
+		return place(ctx, svc, buyerID(c), fmt.Sprintf("k%08d", i))
+	})
+	reportBatching(b, before, st.Stats())
+}
+
+// benchBareBatchedUpdates is the bare baseline of the expiry benchmarks:
+// b.N rows updated in transactions of batch UPDATEs; it also reports the
+// process's CPU time per row (cpu-ns/op).
+func benchBareBatchedUpdates(b *testing.B, batch int) {
+	b.ReportAllocs()
+	db := bareDB(b, 1)
+	tx, _ := db.Begin()
+	for i := range b.N {
+		if _, err := tx.Exec(`INSERT INTO t (id, v) VALUES (?, 'active')`, i); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	cpu := processCPU()
+	for start := 0; start < b.N; start += batch {
+		tx, err := db.Begin()
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i := start; i < min(start+batch, b.N); i++ {
+			if _, err := tx.Exec(`UPDATE t SET v = 'grace', n = n + 1 WHERE id = ?`, i); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	reportCPU(b, cpu)
 }
 
 // reportBatching reports the commits per operation and the average number
@@ -228,34 +275,7 @@ func benchOrder(i int) marketplace.Order {
 // UPDATEs (500 rows per transaction). ns/op is per item.
 func BenchmarkExpiry(b *testing.B) {
 	const batch = 500
-	b.Run("bare-batched-update", func(b *testing.B) {
-		b.ReportAllocs()
-		db := bareDB(b, 1)
-		tx, _ := db.Begin()
-		for i := range b.N {
-			if _, err := tx.Exec(`INSERT INTO t (id, v) VALUES (?, 'active')`, i); err != nil {
-				b.Fatal(err)
-			}
-		}
-		if err := tx.Commit(); err != nil {
-			b.Fatal(err)
-		}
-		b.ResetTimer()
-		for start := 0; start < b.N; start += batch {
-			tx, err := db.Begin()
-			if err != nil {
-				b.Fatal(err)
-			}
-			for i := start; i < min(start+batch, b.N); i++ {
-				if _, err := tx.Exec(`UPDATE t SET v = 'grace', n = n + 1 WHERE id = ?`, i); err != nil {
-					b.Fatal(err)
-				}
-			}
-			if err := tx.Commit(); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+	b.Run("bare-batched-update", func(b *testing.B) { benchBareBatchedUpdates(b, batch) })
 	b.Run("runner-expire", func(b *testing.B) {
 		b.ReportAllocs()
 		st := openTemp(b)

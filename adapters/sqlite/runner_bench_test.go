@@ -23,36 +23,7 @@ import (
 //	go test -run '^$' -bench RunnerExpiry -benchtime 1s ./adapters/sqlite/
 func BenchmarkRunnerExpiry(b *testing.B) {
 	const batch = 500
-	b.Run("bare-batched-update", func(b *testing.B) {
-		b.ReportAllocs()
-		db := bareDB(b, 1)
-		tx, _ := db.Begin()
-		for i := range b.N {
-			if _, err := tx.Exec(`INSERT INTO t (id, v) VALUES (?, 'active')`, i); err != nil {
-				b.Fatal(err)
-			}
-		}
-		if err := tx.Commit(); err != nil {
-			b.Fatal(err)
-		}
-		b.ResetTimer()
-		cpu := processCPU()
-		for start := 0; start < b.N; start += batch {
-			tx, err := db.Begin()
-			if err != nil {
-				b.Fatal(err)
-			}
-			for i := start; i < min(start+batch, b.N); i++ {
-				if _, err := tx.Exec(`UPDATE t SET v = 'grace', n = n + 1 WHERE id = ?`, i); err != nil {
-					b.Fatal(err)
-				}
-			}
-			if err := tx.Commit(); err != nil {
-				b.Fatal(err)
-			}
-		}
-		reportCPU(b, cpu)
-	})
+	b.Run("bare-batched-update", func(b *testing.B) { benchBareBatchedUpdates(b, batch) })
 	// service-rundue claims the resources in the transactions that move
 	// them (the store's Tx is a marketplace.DueResourceTx);
 	// service-rundue-claimdue hides that, so the runner claims them first
