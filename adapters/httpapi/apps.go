@@ -206,14 +206,11 @@ func (h *Handler) setAutoRenew(w http.ResponseWriter, r *http.Request, a marketp
 	if err := h.decodeJSON(w, r, &b); err != nil {
 		return err
 	}
-	if want != 0 {
+	if err := precondition(want, func() (int64, error) {
 		app, err := h.svc.GetPurchasedApp(r.Context(), a, id)
-		if err != nil {
-			return err
-		}
-		if err := checkVersion(want, app.Version); err != nil {
-			return err
-		}
+		return app.Version, err
+	}); err != nil {
+		return err
 	}
 	res, err := h.svc.SetAutoRenew(r.Context(), a, marketplace.AutoRenewInput{ResourceID: id, Enabled: b.Enabled,
 		DaysBefore: b.DaysBefore, Count: b.Count, Limit: b.Limit, DoNotRenew: b.DoNotRenew})

@@ -36,6 +36,22 @@ func ifMatch(r *http.Request) (int64, error) {
 }
 
 // checkVersion compares the If-Match version (0: none) with the current one.
+// precondition checks an If-Match version want (0: none) against the
+// aggregate's current version, which current reads only when there is one
+// to check.
+//
+// Errors: errPrecondition when the versions differ; current's error as is.
+func precondition(want int64, current func() (int64, error)) error {
+	if want == 0 {
+		return nil
+	}
+	have, err := current()
+	if err != nil {
+		return err
+	}
+	return checkVersion(want, have)
+}
+
 func checkVersion(want, have int64) error {
 	if want != 0 && want != have {
 		return errPrecondition

@@ -116,14 +116,11 @@ func (h *Handler) act(w http.ResponseWriter, r *http.Request, a marketplace.Acto
 			return err
 		}
 	}
-	if want != 0 {
+	if err := precondition(want, func() (int64, error) {
 		v, err := h.svc.GetFlow(r.Context(), a, id)
-		if err != nil {
-			return err
-		}
-		if err := checkVersion(want, v.Version); err != nil {
-			return err
-		}
+		return v.Version, err
+	}); err != nil {
+		return err
 	}
 	f, err := h.svc.Act(r.Context(), a, marketplace.FlowActionInput{FlowID: id, Action: action, Reason: b.Reason,
 		Description: b.Description, Result: b.Result, Attachments: b.Attachments, EnablingTime: b.EnablingTime,

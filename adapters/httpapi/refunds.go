@@ -68,14 +68,11 @@ func (h *Handler) reviewRefund(w http.ResponseWriter, r *http.Request, a marketp
 	if err := h.decodeJSON(w, r, &b); err != nil {
 		return err
 	}
-	if want != 0 {
+	if err := precondition(want, func() (int64, error) {
 		o, err := h.svc.GetOrder(r.Context(), a, id)
-		if err != nil {
-			return err
-		}
-		if err := checkVersion(want, o.Version); err != nil {
-			return err
-		}
+		return o.Version, err
+	}); err != nil {
+		return err
 	}
 	o, err := h.svc.ReviewRefund(r.Context(), a, marketplace.RefundDecisionInput{OrderID: id, Approve: b.Approve, Reason: b.Reason})
 	if err != nil {
