@@ -130,7 +130,8 @@ func TestRunnerBatches(t *testing.T) {
 			st.poison = tt.poison
 			clock := marketplace.NewSimClock(expiry.Add(time.Hour))
 			svc := must(marketplace.New(st, marketplace.WithClock(clock), marketplace.WithRunner(200, time.Minute, "w"),
-				marketplace.WithRunnerTxBatch(tt.txBatch), marketplace.WithLogger(slog.New(slog.DiscardHandler))))(t)
+				marketplace.WithRunnerTxBatch(tt.txBatch), marketplace.WithRunnerTxInFlight(1),
+				marketplace.WithLogger(slog.New(slog.DiscardHandler))))(t)
 			before := st.commits.Load()
 			rep := must(svc.RunDue(ctx))(t)
 			type result struct {

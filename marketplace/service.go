@@ -30,8 +30,11 @@ type Service struct {
 	log       *slog.Logger
 	batch     int
 	txBatch   int
-	lease     time.Duration
-	owner     string
+	// txInFlight is how many transactions claiming due resources RunDue
+	// runs at once (WithRunnerTxInFlight).
+	txInFlight int
+	lease      time.Duration
+	owner      string
 }
 
 // SaaSResolver finds the SaaS endpoint of a seller's product.
@@ -181,6 +184,26 @@ func WithRunnerTxBatch(n int) Option {
 	}
 }
 
+// WithRunnerTxInFlight sets how many transactions that claim due
+// resources (when the store's Tx is a DueResourceTx: see RunDue) the
+// runner keeps in flight at once: default 2, so that one transaction's
+// documents are decoded, moved on and encoded while the database runs the
+// other's statements; 1 runs them one after another. Each transaction
+// holds the resources it claimed until it ends, so no resource is claimed
+// twice however many run. A store that runs one transaction at a time
+// (SQLite's writer, memory) runs them in turn.
+//
+// Errors: *InputError when n < 1.
+func WithRunnerTxInFlight(n int) Option {
+	return func(s *Service) error {
+		if n < 1 {
+			return inputErr("runner_tx_in_flight", n, "must be at least 1")
+		}
+		s.txInFlight = n
+		return nil
+	}
+}
+
 // New returns a Service over store.
 //
 // Errors: *InputError (ErrInvalidInput) for a nil store or a bad option;
@@ -192,7 +215,7 @@ func New(store Store, opts ...Option) (*Service, error) {
 	s := &Service{
 		store: store, cfg: billing.DefaultConfig(), policy: supervision.DefaultPolicy(),
 		delivery: provisioning.DefaultDeliveryPolicy(), ids: randomIDs{}, payWindow: 24 * time.Hour,
-		log: slog.Default(), batch: 100, txBatch: 64, lease: 5 * time.Minute, owner: "runner",
+		log: slog.Default(), batch: 100, txBatch: 64, txInFlight: 2, lease: 5 * time.Minute, owner: "runner",
 	}
 	for _, o := range opts {
 		if err := o(s); err != nil {
