@@ -125,6 +125,9 @@ func TestRunnerBatches(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			// One transaction in flight, so that the commits are counted
+			// exactly (with more, the last batches race: see
+			// TestRunnerTxInFlight).
 			st := &poisonStore{countingStore: countingStore{Store: memory.New()}, dueTx: tt.dueTx}
 			expiry := seedExpiring(t, st, n)
 			st.poison = tt.poison
@@ -184,6 +187,49 @@ func TestRunnerBatches(t *testing.T) {
 func TestWithRunnerTxBatch(t *testing.T) {
 	_, err := marketplace.New(memory.New(), marketplace.WithRunnerTxBatch(0))
 	wantErr(t, err, marketplace.ErrInvalidInput)
+}
+
+func TestWithRunnerTxInFlight(t *testing.T) {
+	_, err := marketplace.New(memory.New(), marketplace.WithRunnerTxInFlight(0))
+	wantErr(t, err, marketplace.ErrInvalidInput)
+}
+
+// TestRunnerTxInFlight: RunDue starts with one transaction claiming due
+// resources and runs more at once only after a batch came back full, so a
+// pass with a batch or less due costs one; once a batch comes back short,
+// no new one starts (those in flight end).
+func TestRunnerTxInFlight(t *testing.T) {
+	tests := []struct {
+		name     string
+		due      int
+		inFlight int
+		// the DueResources calls (one a transaction): at least min, at
+		// most max.
+		min, max int64
+	}{
+		{"nothing due", 0, 4, 1, 1},
+		{"less than a batch", 10, 4, 1, 1},
+		{"one at a time", 640, 1, 11, 11},
+		// 10 full batches, then up to one empty batch per transaction in
+		// flight.
+		{"four at a time", 640, 4, 11, 14},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := &poisonStore{countingStore: countingStore{Store: memory.New()}, dueTx: true}
+			expiry := seedExpiring(t, st, tt.due)
+			svc := must(marketplace.New(st, marketplace.WithClock(marketplace.NewSimClock(expiry.Add(time.Hour))),
+				marketplace.WithRunner(500, time.Minute, "w"), marketplace.WithRunnerTxBatch(64),
+				marketplace.WithRunnerTxInFlight(tt.inFlight), marketplace.WithLogger(slog.New(slog.DiscardHandler))))(t)
+			rep := must(svc.RunDue(ctx))(t)
+			if rep.Claimed != tt.due || rep.Failed != 0 {
+				t.Errorf("report %+v, want %d claimed", rep, tt.due)
+			}
+			if got := st.dueReads.Load(); got < tt.min || got > tt.max {
+				t.Errorf("%d transactions claimed due resources, want %d to %d", got, tt.min, tt.max)
+			}
+		})
+	}
 }
 
 // stickyStore keeps every resource the runner writes due at once, as a

@@ -215,7 +215,7 @@ func New(store Store, opts ...Option) (*Service, error) {
 	s := &Service{
 		store: store, cfg: billing.DefaultConfig(), policy: supervision.DefaultPolicy(),
 		delivery: provisioning.DefaultDeliveryPolicy(), ids: randomIDs{}, payWindow: 24 * time.Hour,
-		log: slog.Default(), batch: 100, txBatch: 64, txInFlight: 2, lease: 5 * time.Minute, owner: "runner",
+		log: slog.Default(), batch: 100, txBatch: 64, txInFlight: 3, lease: 5 * time.Minute, owner: "runner",
 	}
 	for _, o := range opts {
 		if err := o(s); err != nil {
