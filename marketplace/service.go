@@ -186,12 +186,14 @@ func WithRunnerTxBatch(n int) Option {
 
 // WithRunnerTxInFlight sets how many transactions that claim due
 // resources (when the store's Tx is a DueResourceTx: see RunDue) the
-// runner keeps in flight at once: default 2, so that one transaction's
-// documents are decoded, moved on and encoded while the database runs the
-// other's statements; 1 runs them one after another. Each transaction
-// holds the resources it claimed until it ends, so no resource is claimed
-// twice however many run. A store that runs one transaction at a time
-// (SQLite's writer, memory) runs them in turn.
+// runner keeps in flight at once: default 3, so that on PostgreSQL one
+// transaction's commit waits for its WAL flush while another's statements
+// run and a third's documents are decoded, moved on and encoded in the
+// client; 1 runs them one after another. More start only once a batch
+// came back full, so a pass with little due work costs one transaction.
+// Each transaction holds the resources it claimed until it ends, so no
+// resource is claimed twice however many run. A store that runs one
+// transaction at a time (SQLite's writer, memory) runs them in turn.
 //
 // Errors: *InputError when n < 1.
 func WithRunnerTxInFlight(n int) Option {
