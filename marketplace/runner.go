@@ -35,8 +35,9 @@ type RunReport struct {
 // first, WithRunnerTxBatch at a time, inside the transaction that applies
 // the work that stays in the store (a lifecycle change with its event, or
 // a new due time); the rest of them are leased in it and done after the
-// commit. (With any other store, one transaction that writes nothing
-// finds that out.) Then due items of every kind are claimed with
+// commit. Once a batch comes back full, up to WithRunnerTxInFlight such
+// transactions run at once. (With any other store, one transaction that
+// writes nothing finds that out.) Then due items of every kind are claimed with
 // Store.ClaimDue: due resources whose work stays in the store are applied
 // WithRunnerTxBatch to a transaction; work that calls out (sellers, an
 // external payment port, the deployer) is done outside transactions.
