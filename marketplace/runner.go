@@ -213,7 +213,7 @@ func (s *Service) runDueResources(ctx context.Context, now time.Time, p *duePass
 		// commit, while the transaction still holds the resource, so that
 		// another transaction of the pass that claims it next sees the
 		// count.
-		p.count(again, -1) // fn runs again: count once
+		p.count(again, -1) // a store that runs fn again: count once
 		again = again[:0]
 		for _, r := range applied {
 			if r.NextDueAt != nil && !r.NextDueAt.After(now) {
