@@ -398,7 +398,9 @@ func checkGracedOnce(t *testing.T, st marketplace.Store, n int, skip string, cla
 var errPoison = errors.New("storecheck: this resource cannot be written")
 
 // poisonStore fails every write of the resource poison, whether through
-// PutResource or DueResourceTx.PutResources.
+// PutResource or DueResourceTx.PutResources. It wraps stores whose Tx is a
+// marketplace.DueResourceTx (RunnerTxInFlight is about those); with any
+// other, every Update fails.
 type poisonStore struct {
 	marketplace.Store
 	poison string
@@ -406,23 +408,12 @@ type poisonStore struct {
 
 func (p poisonStore) Update(ctx context.Context, fn func(tx marketplace.Tx) error) error {
 	return p.Store.Update(ctx, func(tx marketplace.Tx) error {
-		if dt, ok := tx.(marketplace.DueResourceTx); ok {
-			return fn(poisonDueTx{DueResourceTx: dt, poison: p.poison})
+		dt, ok := tx.(marketplace.DueResourceTx)
+		if !ok {
+			return fmt.Errorf("storecheck: %T is not a marketplace.DueResourceTx", tx)
 		}
-		return fn(poisonTx{Tx: tx, poison: p.poison})
+		return fn(poisonDueTx{DueResourceTx: dt, poison: p.poison})
 	})
-}
-
-type poisonTx struct {
-	marketplace.Tx
-	poison string
-}
-
-func (t poisonTx) PutResource(v *marketplace.Resource) error {
-	if v.ID == t.poison {
-		return errPoison
-	}
-	return t.Tx.PutResource(v)
 }
 
 type poisonDueTx struct {
@@ -431,10 +422,7 @@ type poisonDueTx struct {
 }
 
 func (t poisonDueTx) PutResource(v *marketplace.Resource) error {
-	if v.ID == t.poison {
-		return errPoison
-	}
-	return t.DueResourceTx.PutResource(v)
+	return t.PutResources([]*marketplace.Resource{v})
 }
 
 func (t poisonDueTx) PutResources(vs []*marketplace.Resource) error {
