@@ -202,7 +202,7 @@ func TestRunnerTxInFlight(t *testing.T) {
 	tests := []struct {
 		name     string
 		due      int
-		inFlight int
+		inFlight int // 0: the default
 		// the DueResources calls (one a transaction): at least min, at
 		// most max.
 		min, max int64
@@ -213,14 +213,19 @@ func TestRunnerTxInFlight(t *testing.T) {
 		// 10 full batches, then up to one empty batch per transaction in
 		// flight.
 		{"four at a time", 640, 4, 11, 14},
+		{"the default: three at a time", 640, 0, 11, 13},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			st := &poisonStore{countingStore: countingStore{Store: memory.New()}, dueTx: true}
 			expiry := seedExpiring(t, st, tt.due)
-			svc := must(marketplace.New(st, marketplace.WithClock(marketplace.NewSimClock(expiry.Add(time.Hour))),
+			opts := []marketplace.Option{marketplace.WithClock(marketplace.NewSimClock(expiry.Add(time.Hour))),
 				marketplace.WithRunner(500, time.Minute, "w"), marketplace.WithRunnerTxBatch(64),
-				marketplace.WithRunnerTxInFlight(tt.inFlight), marketplace.WithLogger(slog.New(slog.DiscardHandler))))(t)
+				marketplace.WithLogger(slog.New(slog.DiscardHandler))}
+			if tt.inFlight > 0 {
+				opts = append(opts, marketplace.WithRunnerTxInFlight(tt.inFlight))
+			}
+			svc := must(marketplace.New(st, opts...))(t)
 			rep := must(svc.RunDue(ctx))(t)
 			if rep.Claimed != tt.due || rep.Failed != 0 {
 				t.Errorf("report %+v, want %d claimed", rep, tt.due)
