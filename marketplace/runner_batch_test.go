@@ -22,9 +22,16 @@ type poisonStore struct {
 	poison   string
 	dueTx    bool
 	dueReads atomic.Int64 // DueResources calls
+	// inFlight counts the Update calls under way, maxInFlight the most at
+	// once.
+	inFlight, maxInFlight atomic.Int64
 }
 
 func (p *poisonStore) Update(ctx context.Context, fn func(tx marketplace.Tx) error) error {
+	n := p.inFlight.Add(1)
+	defer p.inFlight.Add(-1)
+	for m := p.maxInFlight.Load(); n > m && !p.maxInFlight.CompareAndSwap(m, n); m = p.maxInFlight.Load() {
+	}
 	return p.countingStore.Update(ctx, func(tx marketplace.Tx) error {
 		ptx := poisonTx{Tx: tx, poison: p.poison}
 		if p.dueTx {
@@ -195,9 +202,10 @@ func TestWithRunnerTxInFlight(t *testing.T) {
 }
 
 // TestRunnerTxInFlight: RunDue starts with one transaction claiming due
-// resources and runs more at once only after a batch came back full, so a
-// pass with a batch or less due costs one; once a batch comes back short,
-// no new one starts (those in flight end).
+// resources and runs more at once (never more than WithRunnerTxInFlight)
+// only after a batch came back full, so a pass with a batch or less due
+// costs one; once a batch comes back short, no new one starts (those in
+// flight end).
 func TestRunnerTxInFlight(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -232,6 +240,13 @@ func TestRunnerTxInFlight(t *testing.T) {
 			}
 			if got := st.dueReads.Load(); got < tt.min || got > tt.max {
 				t.Errorf("%d transactions claimed due resources, want %d to %d", got, tt.min, tt.max)
+			}
+			limit := int64(tt.inFlight)
+			if limit == 0 {
+				limit = 3
+			}
+			if got := st.maxInFlight.Load(); got > limit {
+				t.Errorf("%d transactions at once, want at most %d", got, limit)
 			}
 		})
 	}
