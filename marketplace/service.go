@@ -192,8 +192,10 @@ func WithRunnerTxBatch(n int) Option {
 // client; 1 runs them one after another. More start only once a batch
 // came back full, so a pass with little due work costs one transaction.
 // Each transaction holds the resources it claimed until it ends, so no
-// resource is claimed twice however many run. A store that runs one
-// transaction at a time (SQLite's writer, memory) runs them in turn.
+// resource is claimed twice however many run. On PostgreSQL each holds a
+// pool connection while it runs (the others wait for one). A store that
+// runs one transaction at a time (SQLite's writer, memory) runs them in
+// turn; SQLite's writer may commit them together.
 //
 // Errors: *InputError when n < 1.
 func WithRunnerTxInFlight(n int) Option {
