@@ -61,7 +61,7 @@
 // WithSaaSResolver, WithDeployer (with the infrastructure catalog),
 // WithCredentialKey (AES-GCM key for stored SaaS passwords),
 // WithIDGenerator, WithPaymentWindow, WithRunner, WithRunnerTxBatch,
-// WithLogger.
+// WithRunnerTxInFlight, WithLogger.
 //
 // Every use case takes (ctx, actor, input) and validates the input first;
 // inputs are structs with Validate. By concept:
@@ -109,7 +109,10 @@
 // work stays in the store (grace, retention, release, a new due time) up
 // to WithRunnerTxBatch (64) per transaction, a few transactions at once so
 // that SQLite's writer shares commits; a batch whose transaction fails is
-// retried item by item. The rest, and everything that calls out, runs item
+// retried item by item. With a store that claims them inside that
+// transaction (DueResourceTx), up to WithRunnerTxInFlight (3) such
+// transactions run at once, so that on PostgreSQL the client prepares one
+// while the server runs another. The rest, and everything that calls out, runs item
 // by item (a few at once), each re-reading its aggregate.
 //
 // # Calls to sellers and metering

@@ -35,8 +35,9 @@ type RunReport struct {
 // first, WithRunnerTxBatch at a time, inside the transaction that applies
 // the work that stays in the store (a lifecycle change with its event, or
 // a new due time); the rest of them are leased in it and done after the
-// commit. (With any other store, one transaction that writes nothing
-// finds that out.) Then due items of every kind are claimed with
+// commit. Once a batch comes back full, up to WithRunnerTxInFlight such
+// transactions run at once. (With any other store, one transaction that
+// writes nothing finds that out.) Then due items of every kind are claimed with
 // Store.ClaimDue: due resources whose work stays in the store are applied
 // WithRunnerTxBatch to a transaction; work that calls out (sellers, an
 // external payment port, the deployer) is done outside transactions.
@@ -45,49 +46,85 @@ type RunReport struct {
 // Errors: ctx.Err(); store errors from claiming. Failures of single items
 // are logged, counted in the report and retried when their lease expires.
 func (s *Service) RunDue(ctx context.Context) (RunReport, error) {
-	var rep RunReport
-	seen := map[DueItem]bool{}
-	// times bounds how often one aggregate is handled in a pass, so that a
-	// step that keeps rescheduling itself to now cannot spin the loop.
-	times := map[string]int{}
-	// Due resources are claimed in transactions while batches come back
-	// full; a short batch means none is left, and ClaimDue takes over.
-	inTx := s.txBatch > 1
+	p := &duePass{seen: map[DueItem]bool{}, times: map[string]int{}}
+	if s.txBatch > 1 {
+		s.runDueInTx(ctx, p)
+	}
+	// Only this goroutine uses p from here on.
 	for {
 		if err := ctx.Err(); err != nil {
-			return rep, err
+			return p.rep, err
 		}
 		now := s.now()
-		if inTx {
-			full, err := s.runDueResources(ctx, now, &rep, seen, times)
-			switch {
-			case err != nil && !errors.Is(err, errNoDueTx) && ctx.Err() == nil:
-				// Nothing of the batch was kept: ClaimDue's path claims
-				// the items again and isolates the one that fails.
-				s.log.Error("marketplace: due resources in a transaction", "err", err)
-				inTx = false
-			case err != nil || !full:
-				inTx = false
-			default:
-				continue
-			}
-		}
 		items, err := s.store.ClaimDue(ctx, now, s.batch, s.owner, s.lease)
 		if err != nil {
-			return rep, err
+			return p.rep, err
 		}
 		var fresh []DueItem
 		for _, it := range items {
-			if s.firstTime(it, seen, times) {
+			if s.firstTime(it, p.seen, p.times) {
 				fresh = append(fresh, it)
 			}
 		}
 		if len(fresh) == 0 {
-			return rep, nil
+			return p.rep, nil
 		}
-		rep.Claimed += len(fresh)
-		rep.Failed += s.runItems(ctx, fresh)
+		p.rep.Claimed += len(fresh)
+		p.rep.Failed += s.runItems(ctx, fresh)
 	}
+}
+
+// duePass is what one RunDue pass keeps: its report, the items it handled
+// (seen) and how often it handled each aggregate (times: it bounds how
+// often one aggregate is handled in a pass, so that a step that keeps
+// rescheduling itself to now cannot spin the loop). mu guards them while
+// transactions run side by side (runDueInTx).
+type duePass struct {
+	mu    sync.Mutex
+	rep   RunReport
+	seen  map[DueItem]bool
+	times map[string]int
+}
+
+// runDueInTx claims and applies due resources in transactions
+// (runDueResources) until one batch comes back short (none is left that
+// no transaction holds), one fails (nothing of it was kept: ClaimDue's
+// path then claims its items again and isolates the one that fails), the
+// store's Tx cannot claim (errNoDueTx), or ctx ends. Once a batch comes
+// back full, up to s.txInFlight transactions run at once, so that the
+// client's work (decoding, the rules, encoding) and the database's overlap:
+// while one transaction's statements run, another's documents are
+// prepared. (Only then: a pass with little due work costs one
+// transaction.) They never claim the same resource: each holds what it
+// claimed until it ends (PostgreSQL's FOR UPDATE SKIP LOCKED; SQLite and
+// memory run one transaction at a time).
+func (s *Service) runDueInTx(ctx context.Context, p *duePass) {
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	var more sync.Once
+	var work func()
+	work = func() {
+		defer wg.Done()
+		for !stop.Load() && ctx.Err() == nil {
+			full, err := s.runDueResources(ctx, s.now(), p)
+			if err != nil && !errors.Is(err, errNoDueTx) && ctx.Err() == nil {
+				s.log.Error("marketplace: due resources in a transaction", "err", err)
+			}
+			if err != nil || !full {
+				stop.Store(true)
+				return
+			}
+			more.Do(func() {
+				for range s.txInFlight - 1 {
+					wg.Add(1)
+					go work()
+				}
+			})
+		}
+	}
+	wg.Add(1)
+	work()
+	wg.Wait()
 }
 
 // firstTime records that RunDue handles it, unless it was already handled
@@ -112,16 +149,20 @@ var errNoDueTx = errors.New("marketplace: the store cannot claim due resources i
 // (DueResourceTx) and applies in it those whose work stays in the store;
 // it leases the others in the same transaction and, after the commit,
 // does their work item by item and makes the seller calls the changes
-// owe. It reports whether the batch was full (more may be due).
+// owe. It reports whether the batch was full (more may be due). Several
+// may run at once on one pass (runDueInTx).
 //
 // Errors: errNoDueTx when the store's Tx cannot do it; the store's errors
 // (then nothing was kept); ctx.Err().
-func (s *Service) runDueResources(ctx context.Context, now time.Time, rep *RunReport, seen map[DueItem]bool, times map[string]int) (bool, error) {
+func (s *Service) runDueResources(ctx context.Context, now time.Time, p *duePass) (bool, error) {
 	limit := min(s.batch, s.txBatch)
 	var read int
 	var applied []*Resource
 	var later []DueItem
 	var calls []string
+	// again are the applied resources due again at once, whose steps the
+	// pass counted (p.times) before the commit.
+	var again []string
 	err := s.store.Update(ctx, func(tx Tx) error {
 		dt, ok := tx.(DueResourceTx)
 		if !ok {
@@ -133,20 +174,19 @@ func (s *Service) runDueResources(ctx context.Context, now time.Time, rep *RunRe
 		}
 		read = len(due)
 		applied, later, calls = make([]*Resource, 0, len(due)), later[:0], calls[:0]
+		skip := p.skip(due)
 		var lease []string
 		var events []Event
 		for i := range due {
 			r := &due[i]
-			it := DueItem{Kind: KindResource, ID: r.ID, Version: r.Version}
-			if seen[it] || times[string(KindResource)+"/"+r.ID] >= maxStepsPerPass {
+			if skip[i] {
 				lease = append(lease, r.ID) // left for the next pass
 				continue
 			}
 			st, ok := s.resourceStepFor(*r, now)
 			if !ok {
-				it.DueAt = *r.NextDueAt
 				lease = append(lease, r.ID)
-				later = append(later, it)
+				later = append(later, DueItem{Kind: KindResource, ID: r.ID, Version: r.Version, DueAt: *r.NextDueAt})
 				continue
 			}
 			if st.want == "" {
@@ -167,26 +207,35 @@ func (s *Service) runDueResources(ctx context.Context, now time.Time, rep *RunRe
 				return err
 			}
 		}
+		// Only a resource due again at once can come back in this pass:
+		// count its steps (and only its, so that the pass's memory does
+		// not grow with the resources it moves on). Counted before the
+		// commit, while the transaction still holds the resource, so that
+		// another transaction of the pass that claims it next sees the
+		// count.
+		p.count(again, -1) // a store that runs fn again: count once
+		again = again[:0]
+		for _, r := range applied {
+			if r.NextDueAt != nil && !r.NextDueAt.After(now) {
+				again = append(again, r.ID)
+			}
+		}
+		p.count(again, 1)
 		if len(lease) == 0 {
 			return nil
 		}
 		return dt.LeaseResources(lease, s.owner, now.Add(s.lease))
 	})
 	if err != nil {
+		p.count(again, -1) // nothing was kept
 		return false, err
 	}
-	for _, r := range applied {
-		// Only a resource due again at once can come back in this pass:
-		// count its steps (and only its, so that the pass's memory does
-		// not grow with the resources it moves on).
-		if r.NextDueAt != nil && !r.NextDueAt.After(now) {
-			times[string(KindResource)+"/"+r.ID]++
-		}
-	}
+	p.mu.Lock()
 	for _, it := range later {
-		s.firstTime(it, seen, times)
+		s.firstTime(it, p.seen, p.times)
 	}
-	rep.Claimed += len(applied) + len(later)
+	p.rep.Claimed += len(applied) + len(later)
+	p.mu.Unlock()
 	s.each(len(calls), func(i int) { s.runSellerCalls(ctx, calls[i]) })
 	var failed atomic.Int64
 	s.each(len(later), func(i int) {
@@ -194,8 +243,35 @@ func (s *Service) runDueResources(ctx context.Context, now time.Time, rep *RunRe
 			failed.Add(1)
 		}
 	})
-	rep.Failed += int(failed.Load())
+	p.mu.Lock()
+	p.rep.Failed += int(failed.Load())
+	p.mu.Unlock()
 	return read == limit, nil
+}
+
+// skip reports which of the due resources the pass leaves for the next
+// one: already handled at that version, or maxStepsPerPass times.
+func (p *duePass) skip(due []Resource) []bool {
+	out := make([]bool, len(due))
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i, r := range due {
+		out[i] = p.seen[DueItem{Kind: KindResource, ID: r.ID, Version: r.Version}] ||
+			p.times[string(KindResource)+"/"+r.ID] >= maxStepsPerPass
+	}
+	return out
+}
+
+// count adds by to the pass's step count of each resource of ids.
+func (p *duePass) count(ids []string, by int) {
+	if len(ids) == 0 {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, id := range ids {
+		p.times[string(KindResource)+"/"+id] += by
+	}
 }
 
 // itemFailed logs err, the outcome of due item it, and reports whether

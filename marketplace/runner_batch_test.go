@@ -22,9 +22,16 @@ type poisonStore struct {
 	poison   string
 	dueTx    bool
 	dueReads atomic.Int64 // DueResources calls
+	// inFlight counts the Update calls under way, maxInFlight the most at
+	// once.
+	inFlight, maxInFlight atomic.Int64
 }
 
 func (p *poisonStore) Update(ctx context.Context, fn func(tx marketplace.Tx) error) error {
+	n := p.inFlight.Add(1)
+	defer p.inFlight.Add(-1)
+	for m := p.maxInFlight.Load(); n > m && !p.maxInFlight.CompareAndSwap(m, n); m = p.maxInFlight.Load() {
+	}
 	return p.countingStore.Update(ctx, func(tx marketplace.Tx) error {
 		ptx := poisonTx{Tx: tx, poison: p.poison}
 		if p.dueTx {
@@ -125,12 +132,16 @@ func TestRunnerBatches(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			// One transaction in flight, so that the commits are counted
+			// exactly (with more, the last batches race: see
+			// TestRunnerTxInFlight).
 			st := &poisonStore{countingStore: countingStore{Store: memory.New()}, dueTx: tt.dueTx}
 			expiry := seedExpiring(t, st, n)
 			st.poison = tt.poison
 			clock := marketplace.NewSimClock(expiry.Add(time.Hour))
 			svc := must(marketplace.New(st, marketplace.WithClock(clock), marketplace.WithRunner(200, time.Minute, "w"),
-				marketplace.WithRunnerTxBatch(tt.txBatch), marketplace.WithLogger(slog.New(slog.DiscardHandler))))(t)
+				marketplace.WithRunnerTxBatch(tt.txBatch), marketplace.WithRunnerTxInFlight(1),
+				marketplace.WithLogger(slog.New(slog.DiscardHandler))))(t)
 			before := st.commits.Load()
 			rep := must(svc.RunDue(ctx))(t)
 			type result struct {
@@ -183,6 +194,62 @@ func TestRunnerBatches(t *testing.T) {
 func TestWithRunnerTxBatch(t *testing.T) {
 	_, err := marketplace.New(memory.New(), marketplace.WithRunnerTxBatch(0))
 	wantErr(t, err, marketplace.ErrInvalidInput)
+}
+
+func TestWithRunnerTxInFlight(t *testing.T) {
+	_, err := marketplace.New(memory.New(), marketplace.WithRunnerTxInFlight(0))
+	wantErr(t, err, marketplace.ErrInvalidInput)
+}
+
+// TestRunnerTxInFlight: RunDue starts with one transaction claiming due
+// resources and runs more at once (never more than WithRunnerTxInFlight)
+// only after a batch came back full, so a pass with a batch or less due
+// costs one; once a batch comes back short, no new one starts (those in
+// flight end).
+func TestRunnerTxInFlight(t *testing.T) {
+	tests := []struct {
+		name     string
+		due      int
+		inFlight int // 0: the default
+		// the DueResources calls (one a transaction): at least min, at
+		// most max.
+		min, max int64
+	}{
+		{"nothing due", 0, 4, 1, 1},
+		{"less than a batch", 10, 4, 1, 1},
+		{"one at a time", 640, 1, 11, 11},
+		// 10 full batches, then up to one empty batch per transaction in
+		// flight.
+		{"four at a time", 640, 4, 11, 14},
+		{"the default: three at a time", 640, 0, 11, 13},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := &poisonStore{countingStore: countingStore{Store: memory.New()}, dueTx: true}
+			expiry := seedExpiring(t, st, tt.due)
+			opts := []marketplace.Option{marketplace.WithClock(marketplace.NewSimClock(expiry.Add(time.Hour))),
+				marketplace.WithRunner(500, time.Minute, "w"), marketplace.WithRunnerTxBatch(64),
+				marketplace.WithLogger(slog.New(slog.DiscardHandler))}
+			if tt.inFlight > 0 {
+				opts = append(opts, marketplace.WithRunnerTxInFlight(tt.inFlight))
+			}
+			svc := must(marketplace.New(st, opts...))(t)
+			rep := must(svc.RunDue(ctx))(t)
+			if rep.Claimed != tt.due || rep.Failed != 0 {
+				t.Errorf("report %+v, want %d claimed", rep, tt.due)
+			}
+			if got := st.dueReads.Load(); got < tt.min || got > tt.max {
+				t.Errorf("%d transactions claimed due resources, want %d to %d", got, tt.min, tt.max)
+			}
+			limit := int64(tt.inFlight)
+			if limit == 0 {
+				limit = 3
+			}
+			if got := st.maxInFlight.Load(); got > limit {
+				t.Errorf("%d transactions at once, want at most %d", got, limit)
+			}
+		})
+	}
 }
 
 // stickyStore keeps every resource the runner writes due at once, as a

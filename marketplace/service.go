@@ -30,8 +30,11 @@ type Service struct {
 	log       *slog.Logger
 	batch     int
 	txBatch   int
-	lease     time.Duration
-	owner     string
+	// txInFlight is how many transactions claiming due resources RunDue
+	// runs at once (WithRunnerTxInFlight).
+	txInFlight int
+	lease      time.Duration
+	owner      string
 }
 
 // SaaSResolver finds the SaaS endpoint of a seller's product.
@@ -181,6 +184,30 @@ func WithRunnerTxBatch(n int) Option {
 	}
 }
 
+// WithRunnerTxInFlight sets how many transactions that claim due
+// resources (when the store's Tx is a DueResourceTx: see RunDue) the
+// runner keeps in flight at once: default 3, so that on PostgreSQL one
+// transaction's commit waits for its WAL flush while another's statements
+// run and a third's documents are decoded, moved on and encoded in the
+// client; 1 runs them one after another. More start only once a batch
+// came back full, so a pass with little due work costs one transaction.
+// Each transaction holds the resources it claimed until it ends, so no
+// resource is claimed twice however many run. On PostgreSQL each holds a
+// pool connection while it runs (the others wait for one). A store that
+// runs one transaction at a time (SQLite's writer, memory) runs them in
+// turn; SQLite's writer may commit them together.
+//
+// Errors: *InputError when n < 1.
+func WithRunnerTxInFlight(n int) Option {
+	return func(s *Service) error {
+		if n < 1 {
+			return inputErr("runner_tx_in_flight", n, "must be at least 1")
+		}
+		s.txInFlight = n
+		return nil
+	}
+}
+
 // New returns a Service over store.
 //
 // Errors: *InputError (ErrInvalidInput) for a nil store or a bad option;
@@ -192,7 +219,7 @@ func New(store Store, opts ...Option) (*Service, error) {
 	s := &Service{
 		store: store, cfg: billing.DefaultConfig(), policy: supervision.DefaultPolicy(),
 		delivery: provisioning.DefaultDeliveryPolicy(), ids: randomIDs{}, payWindow: 24 * time.Hour,
-		log: slog.Default(), batch: 100, txBatch: 64, lease: 5 * time.Minute, owner: "runner",
+		log: slog.Default(), batch: 100, txBatch: 64, txInFlight: 3, lease: 5 * time.Minute, owner: "runner",
 	}
 	for _, o := range opts {
 		if err := o(s); err != nil {

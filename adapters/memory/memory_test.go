@@ -47,3 +47,15 @@ func TestRunnersShareDueResources(t *testing.T) {
 	st := memory.New()
 	storecheck.RunnersShareDueResources(t, st, 2000, func(int) marketplace.Store { return st })
 }
+
+// TestRunnerTxInFlight: one runner with four due-resource transactions in
+// flight (the store runs them in turn) moves every expired subscription
+// to grace exactly once; one that cannot be written fails alone.
+func TestRunnerTxInFlight(t *testing.T) {
+	for _, tc := range []struct{ name, poison string }{
+		{"every item once", ""},
+		{"a failing item fails alone", storecheck.DueResource(1000, storecheck.T0).ID},
+	} {
+		t.Run(tc.name, func(t *testing.T) { storecheck.RunnerTxInFlight(t, memory.New(), 2000, 64, 4, tc.poison) })
+	}
+}

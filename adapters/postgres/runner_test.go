@@ -91,3 +91,21 @@ func TestRunnersShareDueResources(t *testing.T) {
 		return openSchema(t, st.Schema()) // a pool of its own
 	})
 }
+
+// TestRunnerTxInFlight runs one marketplace runner with four due-resource
+// transactions in flight at once (WithRunnerTxInFlight), 64 resources
+// each, on 10,000 subscriptions whose term ended: FOR UPDATE SKIP LOCKED
+// keeps the transactions apart, and every one moves to grace exactly once;
+// one that cannot be written fails alone.
+func TestRunnerTxInFlight(t *testing.T) {
+	n := dueOrders
+	if testing.Short() {
+		n = 1000
+	}
+	for _, tc := range []struct{ name, poison string }{
+		{"every item once", ""},
+		{"a failing item fails alone", storecheck.DueResource(n/2, t0).ID},
+	} {
+		t.Run(tc.name, func(t *testing.T) { storecheck.RunnerTxInFlight(t, openTemp(t), n, 64, 4, tc.poison) })
+	}
+}

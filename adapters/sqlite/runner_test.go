@@ -175,3 +175,16 @@ func TestRunnersShareDueResources(t *testing.T) {
 	st := openTemp(t)
 	storecheck.RunnersShareDueResources(t, st, n, func(int) marketplace.Store { return st })
 }
+
+// TestRunnerTxInFlight runs one marketplace runner with four due-resource
+// transactions in flight at once (WithRunnerTxInFlight; the writer runs
+// them in turn) on 2,000 expired subscriptions: every one moves to grace
+// exactly once; one that cannot be written fails alone.
+func TestRunnerTxInFlight(t *testing.T) {
+	for _, tc := range []struct{ name, poison string }{
+		{"every item once", ""},
+		{"a failing item fails alone", storecheck.DueResource(1000, storecheck.T0).ID},
+	} {
+		t.Run(tc.name, func(t *testing.T) { storecheck.RunnerTxInFlight(t, openTemp(t), 2000, 64, 4, tc.poison) })
+	}
+}

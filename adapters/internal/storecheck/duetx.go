@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
 	"testing"
@@ -294,6 +295,62 @@ func RunnersShareDueResources(t *testing.T, st marketplace.Store, n int, runnerS
 			t.Fatalf("reports %+v: failures", reports)
 		}
 	}
+	t.Logf("%d subscriptions by 3 runners (claimed %d/%d/%d)", n, reports[0].Claimed, reports[1].Claimed, reports[2].Claimed)
+	checkGracedOnce(t, st, n, "", claimed)
+}
+
+// RunnerTxInFlight runs one marketplace runner (RunDue) on st, seeded with
+// n monthly subscriptions whose term has ended, claiming due resources in
+// transactions of txBatch with inFlight of them at once
+// (WithRunnerTxInFlight). Every subscription must move to grace exactly
+// once, except poison (when not ""): a store wrapper fails every write of
+// it, and it must fail alone: reported as the pass's one failure, still
+// active, while every other one moved on.
+func RunnerTxInFlight(t *testing.T, st marketplace.Store, n, txBatch, inFlight int, poison string) {
+	t.Helper()
+	expiry := SeedSubscriptions(t, st, n, 1000)
+	var run marketplace.Store = st
+	if poison != "" {
+		run = poisonStore{Store: st, poison: poison}
+	}
+	svc, err := marketplace.New(run, marketplace.WithClock(marketplace.NewSimClock(expiry.Add(time.Hour))),
+		marketplace.WithRunner(500, time.Minute, "runner"), marketplace.WithRunnerTxBatch(txBatch),
+		marketplace.WithRunnerTxInFlight(inFlight), marketplace.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := svc.RunDue(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantFailed := 0
+	if poison != "" {
+		wantFailed = 1
+	}
+	if rep.Failed != wantFailed {
+		t.Fatalf("report %+v, want %d failed", rep, wantFailed)
+	}
+	checkGracedOnce(t, st, n, poison, rep.Claimed)
+	if poison == "" {
+		return
+	}
+	err = st.View(context.Background(), func(tx marketplace.ReadTx) error {
+		r, err := tx.Resource(poison)
+		if err == nil && (r.Status != marketplace.ResourceActive || r.Version != 1) {
+			err = fmt.Errorf("%s is %s at version %d, want active at version 1 (never written)", poison, r.Status, r.Version)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkGracedOnce checks that each of the n subscriptions SeedSubscriptions
+// stored, but skip, has exactly one resource.grace event and is in grace,
+// that skip has none, and that the runners claimed n items in all.
+func checkGracedOnce(t *testing.T, st marketplace.Store, n int, skip string, claimed int) {
+	t.Helper()
 	graced := map[string]int{}
 	for after := int64(0); ; {
 		page, err := st.Events(context.Background(), after, marketplace.MaxPageSize)
@@ -310,13 +367,20 @@ func RunnersShareDueResources(t *testing.T, st marketplace.Store, n int, runnerS
 		}
 		after = page[len(page)-1].Seq
 	}
-	missed, twice := 0, 0
+	missed, twice, want := 0, 0, n
+	if skip != "" {
+		want--
+		if graced[skip] != 0 {
+			t.Errorf("%s, whose writes fail, has %d resource.grace events", skip, graced[skip])
+		}
+	}
 	for i := range n {
-		switch graced[DueResource(i, T0).ID] {
-		case 0:
+		id := DueResource(i, T0).ID
+		switch {
+		case id == skip:
+		case graced[id] == 0:
 			missed++
-		case 1:
-		default:
+		case graced[id] > 1:
 			twice++
 		}
 	}
@@ -324,8 +388,48 @@ func RunnersShareDueResources(t *testing.T, st marketplace.Store, n int, runnerS
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%d subscriptions by 3 runners (claimed %d/%d/%d)", n, reports[0].Claimed, reports[1].Claimed, reports[2].Claimed)
-	if missed != 0 || twice != 0 || pg.Total != n || claimed != n {
-		t.Fatalf("%d subscriptions: %d missed, %d moved to grace more than once, %d in grace, %d claimed", n, missed, twice, pg.Total, claimed)
+	if missed != 0 || twice != 0 || pg.Total != want || claimed != n {
+		t.Fatalf("%d subscriptions: %d missed, %d moved to grace more than once, %d in grace (want %d), %d claimed",
+			n, missed, twice, pg.Total, want, claimed)
 	}
+}
+
+// errPoison is what poisonStore's writes of its poisoned resource return.
+var errPoison = errors.New("storecheck: this resource cannot be written")
+
+// poisonStore fails every write of the resource poison, whether through
+// PutResource or DueResourceTx.PutResources. It wraps stores whose Tx is a
+// marketplace.DueResourceTx (RunnerTxInFlight is about those); with any
+// other, every Update fails.
+type poisonStore struct {
+	marketplace.Store
+	poison string
+}
+
+func (p poisonStore) Update(ctx context.Context, fn func(tx marketplace.Tx) error) error {
+	return p.Store.Update(ctx, func(tx marketplace.Tx) error {
+		dt, ok := tx.(marketplace.DueResourceTx)
+		if !ok {
+			return fmt.Errorf("storecheck: %T is not a marketplace.DueResourceTx", tx)
+		}
+		return fn(poisonDueTx{DueResourceTx: dt, poison: p.poison})
+	})
+}
+
+type poisonDueTx struct {
+	marketplace.DueResourceTx
+	poison string
+}
+
+func (t poisonDueTx) PutResource(v *marketplace.Resource) error {
+	return t.PutResources([]*marketplace.Resource{v})
+}
+
+func (t poisonDueTx) PutResources(vs []*marketplace.Resource) error {
+	for _, v := range vs {
+		if v.ID == t.poison {
+			return errPoison
+		}
+	}
+	return t.DueResourceTx.PutResources(vs)
 }
