@@ -97,14 +97,18 @@ type duePass struct {
 // prepared. (Only then: a pass with little due work costs one
 // transaction.) They never claim the same resource: each holds what it
 // claimed until it ends (PostgreSQL's FOR UPDATE SKIP LOCKED; SQLite and
-// memory run one transaction at a time).
+// memory run one transaction at a time). A panic in one of them stops the
+// others from starting another batch and is raised again in the caller's
+// goroutine once they have ended.
 func (s *Service) runDueInTx(ctx context.Context, p *duePass) {
 	var stop atomic.Bool
 	var wg sync.WaitGroup
 	var more sync.Once
+	var fp firstPanic
 	var work func()
 	work = func() {
 		defer wg.Done()
+		defer fp.catch(&stop)
 		for !stop.Load() && ctx.Err() == nil {
 			full, err := s.runDueResources(ctx, s.now(), p)
 			if err != nil && !errors.Is(err, errNoDueTx) && ctx.Err() == nil {
@@ -125,6 +129,39 @@ func (s *Service) runDueInTx(ctx context.Context, p *duePass) {
 	wg.Add(1)
 	work()
 	wg.Wait()
+	fp.raise()
+}
+
+// firstPanic keeps the first panic of the goroutines a runner step starts,
+// to raise it again in the caller's goroutine once they have all ended: a
+// panic left in a goroutine would end the process before RunDue's caller
+// could see it (or recover), and the caller must not go on while the
+// goroutines still work on the pass.
+type firstPanic struct {
+	mu sync.Mutex
+	v  any
+}
+
+// catch, deferred in each goroutine, keeps its panic (the first one only)
+// and sets stop, so that the others finish early.
+func (f *firstPanic) catch(stop *atomic.Bool) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	stop.Store(true)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.v == nil {
+		f.v = r
+	}
+}
+
+// raise panics with the panic caught, if any.
+func (f *firstPanic) raise() {
+	if f.v != nil {
+		panic(f.v)
+	}
 }
 
 // firstTime records that RunDue handles it, unless it was already handled
@@ -286,15 +323,20 @@ func (s *Service) itemFailed(it DueItem, err error) bool {
 
 // each calls fn(0) … fn(n-1), runnerWorkers at once: the calls touch
 // distinct aggregates, and a store that groups concurrent transactions
-// into one commit (SQLite's writer) shares commits between them.
+// into one commit (SQLite's writer) shares commits between them. A panic
+// in fn stops the calls not yet begun and is raised again in the caller's
+// goroutine once the others have returned.
 func (s *Service) each(n int, fn func(i int)) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
+	var stop atomic.Bool
+	var fp firstPanic
 	for range min(runnerWorkers, n) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for {
+			defer fp.catch(&stop)
+			for !stop.Load() {
 				i := int(next.Add(1)) - 1
 				if i >= n {
 					return
@@ -304,6 +346,7 @@ func (s *Service) each(n int, fn func(i int)) {
 		}()
 	}
 	wg.Wait()
+	fp.raise()
 }
 
 // runItems does the work of claimed items and returns how many failed.

@@ -298,3 +298,55 @@ func TestRunnerStepsPerPass(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// panicDueStore panics in the at-th DueResources call.
+type panicDueStore struct {
+	poisonStore
+	at    int64
+	calls atomic.Int64
+}
+
+func (p *panicDueStore) Update(ctx context.Context, fn func(tx marketplace.Tx) error) error {
+	return p.poisonStore.Update(ctx, func(tx marketplace.Tx) error {
+		return fn(panicDueTx{DueResourceTx: tx.(marketplace.DueResourceTx), s: p})
+	})
+}
+
+type panicDueTx struct {
+	marketplace.DueResourceTx
+	s *panicDueStore
+}
+
+func (t panicDueTx) DueResources(now time.Time, limit int) ([]marketplace.Resource, error) {
+	if t.s.calls.Add(1) == t.s.at {
+		panic("boom")
+	}
+	return t.DueResourceTx.DueResources(now, limit)
+}
+
+// TestRunnerTxInFlightPanics: a panic in a due-resource transaction, the
+// first (in RunDue's goroutine) or one in flight beside it (in a goroutine
+// of its own), reaches RunDue's caller once no transaction of the pass is
+// under way any more.
+func TestRunnerTxInFlightPanics(t *testing.T) {
+	for _, at := range []int64{1, 3} {
+		t.Run(fmt.Sprintf("transaction %d", at), func(t *testing.T) {
+			st := &panicDueStore{poisonStore: poisonStore{countingStore: countingStore{Store: memory.New()}, dueTx: true}, at: at}
+			expiry := seedExpiring(t, st, 640)
+			svc := must(marketplace.New(st, marketplace.WithClock(marketplace.NewSimClock(expiry.Add(time.Hour))),
+				marketplace.WithRunner(500, time.Minute, "w"), marketplace.WithRunnerTxBatch(64),
+				marketplace.WithRunnerTxInFlight(4), marketplace.WithLogger(slog.New(slog.DiscardHandler))))(t)
+			var got any
+			func() {
+				defer func() { got = recover() }()
+				_, _ = svc.RunDue(ctx)
+			}()
+			if got != "boom" {
+				t.Fatalf("RunDue's caller recovered %v, want boom", got)
+			}
+			if n := st.inFlight.Load(); n != 0 {
+				t.Errorf("%d transactions still under way when the panic reached the caller", n)
+			}
+		})
+	}
+}
