@@ -6,16 +6,14 @@ import (
 )
 
 // TestEachPanics: a panic in one of each's calls reaches the caller's
-// goroutine, after every call under way has returned, and no call starts
-// after it.
+// goroutine, after every call under way has returned.
 func TestEachPanics(t *testing.T) {
 	const n = 1000
-	var running, started atomic.Int64
+	var running atomic.Int64
 	var got any
 	func() {
 		defer func() { got = recover() }()
 		(&Service{}).each(n, func(i int) {
-			started.Add(1)
 			running.Add(1)
 			defer running.Add(-1)
 			if i == 10 {
@@ -28,9 +26,5 @@ func TestEachPanics(t *testing.T) {
 	}
 	if r := running.Load(); r != 0 {
 		t.Errorf("%d calls still running when the panic reached the caller", r)
-	}
-	// Each worker may have taken one more index before it saw the stop.
-	if s := started.Load(); s > 11+runnerWorkers {
-		t.Errorf("%d calls started, want the calls stopped soon after the panic", s)
 	}
 }
