@@ -24,25 +24,39 @@ type writeResult struct {
 // outcome, even if ctx is cancelled meanwhile: returning early could report
 // failure for a write that then commits.
 func (s *Store) write(ctx context.Context, fn func(ctx context.Context, tx sqlTx) error) error {
-	if err := ctx.Err(); err != nil {
+	req := &writeReq{ctx: ctx, fn: fn, done: make(chan writeResult, 1)}
+	if err := s.enqueue(req); err != nil {
 		return err
 	}
-	req := &writeReq{ctx: ctx, fn: fn, done: make(chan writeResult, 1)}
+	return req.wait()
+}
+
+// enqueue queues req for the writer goroutine; unless it fails, the caller
+// must then wait for req.done.
+//
+// Errors: ctx.Err() (req was not queued); ErrClosed.
+func (s *Store) enqueue(req *writeReq) error {
+	if err := req.ctx.Err(); err != nil {
+		return err
+	}
 	s.mu.RLock()
+	defer s.mu.RUnlock()
 	if s.closed {
-		s.mu.RUnlock()
 		return ErrClosed
 	}
 	// The loop keeps receiving until Close, which waits for this RLock, so
 	// the send cannot block forever.
 	select {
 	case s.queue <- req:
-	case <-ctx.Done():
-		s.mu.RUnlock()
-		return ctx.Err()
+		return nil
+	case <-req.ctx.Done():
+		return req.ctx.Err()
 	}
-	s.mu.RUnlock()
-	res := <-req.done
+}
+
+// wait waits for req's outcome and re-raises its closure's panic.
+func (r *writeReq) wait() error {
+	res := <-r.done
 	if res.panicked != nil {
 		panic(res.panicked)
 	}
@@ -117,10 +131,12 @@ func (s *Store) runBatch(batch []*writeReq) {
 		return
 	}
 	rollback := func() { _, _ = w.exec(ctx, "ROLLBACK") }
+	var lastSeq int64 // the highest event number of the closures kept
 	for i, r := range batch {
 		if !run[i] {
 			continue
 		}
+		w.lastSeq = 0
 		if live == 1 {
 			// Alone: the transaction is the closure's; no savepoint needed.
 			results[i] = runClosure(r, q)
@@ -129,6 +145,7 @@ func (s *Store) runBatch(batch []*writeReq) {
 				s.answer(batch, results)
 				return
 			}
+			lastSeq = w.lastSeq
 			continue
 		}
 		if _, err := w.exec(ctx, "SAVEPOINT og_batch"); err != nil {
@@ -137,7 +154,9 @@ func (s *Store) runBatch(batch []*writeReq) {
 			return
 		}
 		results[i] = runClosure(r, q)
-		if results[i].failed() {
+		if !results[i].failed() {
+			lastSeq = max(lastSeq, w.lastSeq)
+		} else {
 			if _, err := w.exec(ctx, "ROLLBACK TO og_batch"); err != nil {
 				rollback()
 				s.fail(batch, results, fmt.Errorf("sqlite: rollback to savepoint: %w", err))
@@ -159,6 +178,7 @@ func (s *Store) runBatch(batch []*writeReq) {
 		return
 	}
 	s.commits.Add(1)
+	s.sawSeq(lastSeq)
 	for i := range batch {
 		if run[i] && !results[i].failed() {
 			s.updates.Add(1)
