@@ -178,7 +178,9 @@ func (s *Store) runBatch(batch []*writeReq) {
 		return
 	}
 	s.commits.Add(1)
-	s.sawSeq(lastSeq)
+	if lastSeq > 0 {
+		s.sawSeq(lastSeq)
+	}
 	for i := range batch {
 		if run[i] && !results[i].failed() {
 			s.updates.Add(1)

@@ -1,0 +1,548 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/opengallery/opengallery/adapters/internal/doccodec"
+	"github.com/opengallery/opengallery/marketplace"
+)
+
+// Optimistic Update (WithOptimisticUpdates, the default). The single
+// writer is the store's bottleneck, and most of an Update's time is its
+// closure (pricing, validation, decoding what it reads, encoding what it
+// writes), not its statements. So Update runs the closure in the caller's
+// goroutine: reads come from one snapshot of committed state on a reader
+// connection (View's path, with the document cache), writes are prepared
+// (validated, encoded, indexed columns computed) and kept in a write set,
+// and only the write set goes through the writer's queue, to be applied
+// inside the member's savepoint of a group commit with the checks the
+// writer's Puts make: an UPDATE must find the row at the version the
+// closure wrote from, an INSERT must create its row, an idempotency key
+// must be new, a deleted saved item must still be there. A failed check
+// rolls the member back and Update returns *marketplace.ConflictError;
+// the group's other members commit.
+//
+// DueResourceTx cannot work that way: DueResources holds the rows it
+// returns by running inside the writer's transaction, which no other
+// writer shares. Its first call moves the Update onto the writer: a queued
+// request applies the write set so far (with the same checks) inside its
+// savepoint and then lends the writer's transaction to the caller's
+// goroutine, which goes on with fn on it while the writer goroutine waits;
+// when fn returns, the writer keeps the savepoint (or rolls it back) and
+// commits with its group. The hand-off over unbuffered channels keeps one
+// goroutine at a time on the writer's connection.
+
+// errLoanPanicked rolls back a lent transaction whose closure panicked
+// (the caller re-raises the panic).
+var errLoanPanicked = errors.New("sqlite: update closure panicked")
+
+// updateOptimistic is Update with WithOptimisticUpdates.
+func (s *Store) updateOptimistic(ctx context.Context, fn func(tx marketplace.Tx) error) error {
+	u := &utx{}
+	var fnErr error
+	err := s.view(ctx, func(vt *viewTx) error {
+		u.o = &otx{ctx: ctx, s: s, vt: vt, seqBase: -1}
+		u.Tx = u.o
+		fnErr = u.run(fn)
+		return nil
+	})
+	switch {
+	case u.req != nil:
+		// fn ran on the writer: its outcome is the writer's, whatever
+		// ending the read snapshot said.
+		return fnErr
+	case fnErr != nil:
+		return fnErr
+	case err != nil:
+		return err // fn did not run, or its snapshot failed: nothing written
+	}
+	return u.o.commit()
+}
+
+// utx is the Tx an optimistic Update hands fn: the optimistic otx until fn
+// calls a method only the writer's transaction can serve (DueResourceTx),
+// then the writer's tx, lent (move).
+type utx struct {
+	marketplace.Tx // o, then w
+
+	o    *otx
+	w    *tx          // the lent writer transaction; nil before the move
+	req  *writeReq    // the request that lent it
+	back chan loanEnd // gives it back
+	// failed is why the move failed: the Update cannot commit.
+	failed error
+}
+
+var _ marketplace.DueResourceTx = (*utx)(nil)
+
+// loanEnd is how fn ended on a lent transaction.
+type loanEnd struct {
+	err      error
+	panicked bool
+}
+
+// run calls fn. After a move it gives the writer's transaction back and
+// waits for the commit (or the rollback, when fn failed or panicked: a
+// panic goes on once the writer has rolled back).
+func (u *utx) run(fn func(tx marketplace.Tx) error) error {
+	returned := false
+	defer func() {
+		if !returned && u.req != nil {
+			u.back <- loanEnd{panicked: true}
+			<-u.req.done
+		}
+	}()
+	err := fn(u)
+	returned = true
+	if u.req == nil {
+		if err == nil {
+			err = u.failed
+		}
+		return err
+	}
+	u.back <- loanEnd{err: err}
+	res := <-u.req.done
+	if err != nil {
+		return err
+	}
+	if res.err == nil {
+		u.o.ws.numbered()
+	}
+	return res.err
+}
+
+// move moves the Update onto the writer (see the top of this file). Once
+// it has failed, every later call fails alike and so does the Update.
+//
+// Errors: the write set's conflicts; ctx.Err() when the request was
+// cancelled while queued; ErrClosed; driver errors.
+func (u *utx) move() error {
+	if u.w != nil {
+		return nil
+	}
+	if u.failed != nil {
+		return u.failed
+	}
+	o := u.o
+	loan, back := make(chan *tx), make(chan loanEnd)
+	req := &writeReq{ctx: o.ctx, done: make(chan writeResult, 1)}
+	req.fn = func(ctx context.Context, q sqlTx) error {
+		t := &tx{ctx: ctx, q: q}
+		if err := o.ws.apply(t); err != nil {
+			return err
+		}
+		loan <- t
+		end := <-back
+		if end.panicked {
+			return errLoanPanicked
+		}
+		return end.err
+	}
+	if err := o.s.enqueue(req); err != nil {
+		u.failed = err
+		return err
+	}
+	select {
+	case t := <-loan:
+		u.Tx, u.w, u.req, u.back = t, t, req, back
+		return nil
+	case res := <-req.done:
+		if res.panicked != nil {
+			panic(res.panicked)
+		}
+		u.failed = res.err
+		return res.err
+	}
+}
+
+// DueResources implements marketplace.DueResourceTx on the writer's
+// transaction (the Update moves there).
+func (u *utx) DueResources(now time.Time, limit int) ([]marketplace.Resource, error) {
+	if err := u.move(); err != nil {
+		return nil, err
+	}
+	return u.w.DueResources(now, limit)
+}
+
+// PutResources implements marketplace.DueResourceTx on the writer's
+// transaction (the Update moves there).
+func (u *utx) PutResources(vs []*marketplace.Resource) error {
+	if err := u.move(); err != nil {
+		return err
+	}
+	return u.w.PutResources(vs)
+}
+
+// LeaseResources implements marketplace.DueResourceTx on the writer's
+// transaction (the Update moves there).
+func (u *utx) LeaseResources(ids []string, owner string, until time.Time) error {
+	if err := u.move(); err != nil {
+		return err
+	}
+	return u.w.LeaseResources(ids, owner, until)
+}
+
+// otx implements marketplace.Tx optimistically: reads from a View
+// snapshot, overlaid with the transaction's own writes; writes into ws.
+type otx struct {
+	ctx context.Context
+	s   *Store
+	vt  *viewTx
+	ws  writeSet
+	// seqBase is the event number provisional numbers count from (-1
+	// until the first AppendEvent).
+	seqBase int64
+	// noKey are idempotency keys the snapshot does not hold (read as
+	// not found): PutIdempotency need not look again.
+	noKey map[string]bool
+}
+
+// writeSet is what an optimistic Update wrote, in the order written.
+type writeSet struct {
+	rows   []*rowWrite
+	at     map[docKey]*rowWrite
+	saved  []savedOp
+	idem   []idemWrite
+	idemAt map[string]int // key → index in idem
+	events []eventWrite
+}
+
+// savedOp is a PutSavedItem (doc set) or a DeleteSavedItem (doc nil).
+type savedOp struct {
+	key  savedKey
+	item marketplace.SavedItem
+	doc  []byte
+}
+
+// idemWrite is a PutIdempotency.
+type idemWrite struct {
+	key string
+	doc []byte
+}
+
+func (ws *writeSet) empty() bool {
+	return len(ws.rows) == 0 && len(ws.saved) == 0 && len(ws.idem) == 0 && len(ws.events) == 0
+}
+
+// apply runs the write set in t with its checks, numbering the events.
+//
+// Errors: *marketplace.ConflictError for a stale or duplicate write (or a
+// saved item deleted since it was read); driver errors.
+func (ws *writeSet) apply(t *tx) error {
+	for _, w := range ws.rows {
+		if err := t.execRow(w); err != nil {
+			return err
+		}
+	}
+	for _, op := range ws.saved {
+		if op.doc != nil {
+			if err := t.upsertSavedItem(op.item, op.doc); err != nil {
+				return err
+			}
+			continue
+		}
+		deleted, err := t.deleteSavedItem(op.key)
+		if err != nil {
+			return err
+		}
+		if !deleted {
+			return &marketplace.ConflictError{Kind: marketplace.KindSavedItem, ID: op.key.String(), Want: 1}
+		}
+	}
+	for _, r := range ws.idem {
+		if err := t.insertIdempotency(r.key, r.doc); err != nil {
+			return err
+		}
+	}
+	for i := range ws.events {
+		if err := t.insertEvent(&ws.events[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// numbered gives the appended events their committed numbers.
+func (ws *writeSet) numbered() {
+	for _, ev := range ws.events {
+		ev.e.Seq = ev.seq
+	}
+}
+
+// commit sends the write set to the writer and waits for its group
+// commit.
+func (o *otx) commit() error {
+	if o.ws.empty() {
+		return o.ctx.Err()
+	}
+	err := o.s.write(o.ctx, func(ctx context.Context, q sqlTx) error {
+		return o.ws.apply(&tx{ctx: ctx, q: q})
+	})
+	if err == nil {
+		o.ws.numbered()
+	}
+	return err
+}
+
+// put buffers a Put. A second Put of the same aggregate must carry the
+// version the first gave it (else *marketplace.ConflictError at once); the
+// write set keeps the last document and checks the version first written
+// from.
+func (o *otx) put(rs rowSpec) error {
+	key := docKey{rs.kind, rs.id}
+	prev := o.ws.at[key]
+	if prev != nil && prev.version != *rs.version {
+		return &marketplace.ConflictError{Kind: rs.kind, ID: rs.id, Want: *rs.version, Have: prev.version}
+	}
+	w, err := prepareRow(rs)
+	if err != nil {
+		return err
+	}
+	if prev != nil {
+		w.old = prev.old
+		*prev = w
+		return nil
+	}
+	if o.ws.at == nil {
+		o.ws.at = map[docKey]*rowWrite{}
+	}
+	o.ws.rows = append(o.ws.rows, &w)
+	o.ws.at[key] = &w
+	return nil
+}
+
+// oget reads an aggregate: the transaction's own write, else the
+// snapshot's.
+func oget[T any](o *otx, kind marketplace.Kind, id string) (T, error) {
+	w := o.ws.at[docKey{kind, id}]
+	if w == nil {
+		return viewGet[T](o.vt, kind, id)
+	}
+	var v T
+	if err := doccodec.Unmarshal(w.doc, &v); err != nil {
+		return v, fmt.Errorf("sqlite: decode %s %q: %w", kind, id, err)
+	}
+	return v, nil
+}
+
+// Seller implements marketplace.ReadTx.
+func (o *otx) Seller(id string) (marketplace.Seller, error) {
+	return oget[marketplace.Seller](o, marketplace.KindSeller, id)
+}
+
+// Product implements marketplace.ReadTx.
+func (o *otx) Product(id string) (marketplace.Product, error) {
+	return oget[marketplace.Product](o, marketplace.KindProduct, id)
+}
+
+// Order implements marketplace.ReadTx.
+func (o *otx) Order(id string) (marketplace.Order, error) {
+	return oget[marketplace.Order](o, marketplace.KindOrder, id)
+}
+
+// Payment implements marketplace.ReadTx.
+func (o *otx) Payment(id string) (marketplace.Payment, error) {
+	return oget[marketplace.Payment](o, marketplace.KindPayment, id)
+}
+
+// Account implements marketplace.ReadTx.
+func (o *otx) Account(id string) (marketplace.Account, error) {
+	return oget[marketplace.Account](o, marketplace.KindAccount, id)
+}
+
+// Resource implements marketplace.ReadTx.
+func (o *otx) Resource(id string) (marketplace.Resource, error) {
+	return oget[marketplace.Resource](o, marketplace.KindResource, id)
+}
+
+// Flow implements marketplace.ReadTx.
+func (o *otx) Flow(id string) (marketplace.Flow, error) {
+	return oget[marketplace.Flow](o, marketplace.KindFlow, id)
+}
+
+// Invoice implements marketplace.ReadTx.
+func (o *otx) Invoice(id string) (marketplace.Invoice, error) {
+	return oget[marketplace.Invoice](o, marketplace.KindInvoice, id)
+}
+
+// UnsubscribeRequest implements marketplace.ReadTx.
+func (o *otx) UnsubscribeRequest(id string) (marketplace.UnsubscribeRequest, error) {
+	return oget[marketplace.UnsubscribeRequest](o, marketplace.KindUnsubscribe, id)
+}
+
+// SavedItems implements marketplace.ReadTx: the snapshot's list with the
+// transaction's own puts and deletes.
+func (o *otx) SavedItems(buyerID string) ([]marketplace.SavedItem, error) {
+	items, err := o.vt.SavedItems(buyerID)
+	if err != nil || !slices.ContainsFunc(o.ws.saved, func(op savedOp) bool { return op.key.buyer == buyerID }) {
+		return items, err
+	}
+	for _, op := range o.ws.saved {
+		if op.key.buyer != buyerID {
+			continue
+		}
+		items = slices.DeleteFunc(items, func(it marketplace.SavedItem) bool {
+			return it.ProductID == op.key.product && it.SpecID == op.key.spec
+		})
+		if op.doc != nil {
+			items = append(items, op.item)
+		}
+	}
+	// The order of savedItemsQuery.
+	slices.SortFunc(items, func(a, b marketplace.SavedItem) int {
+		if c := a.AddedAt.Compare(b.AddedAt); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.ProductID, b.ProductID); c != 0 {
+			return c
+		}
+		return strings.Compare(a.SpecID, b.SpecID)
+	})
+	return items, nil
+}
+
+// Idempotency implements marketplace.ReadTx.
+func (o *otx) Idempotency(key string) (marketplace.IdempotencyRecord, error) {
+	if i, ok := o.ws.idemAt[key]; ok {
+		var v marketplace.IdempotencyRecord
+		if err := doccodec.Unmarshal(o.ws.idem[i].doc, &v); err != nil {
+			return v, fmt.Errorf("sqlite: decode idempotency %q: %w", key, err)
+		}
+		return v, nil
+	}
+	rec, err := o.vt.Idempotency(key)
+	if errors.Is(err, marketplace.ErrNotFound) {
+		if o.noKey == nil {
+			o.noKey = map[string]bool{}
+		}
+		o.noKey[key] = true
+	}
+	return rec, err
+}
+
+// PutSeller implements marketplace.Tx.
+func (o *otx) PutSeller(v *marketplace.Seller) error { return o.put(sellerRow(v)) }
+
+// PutProduct implements marketplace.Tx.
+func (o *otx) PutProduct(v *marketplace.Product) error { return o.put(productRow(v)) }
+
+// PutOrder implements marketplace.Tx.
+func (o *otx) PutOrder(v *marketplace.Order) error { return o.put(orderRow(v)) }
+
+// PutPayment implements marketplace.Tx.
+func (o *otx) PutPayment(v *marketplace.Payment) error { return o.put(paymentRow(v)) }
+
+// PutAccount implements marketplace.Tx.
+func (o *otx) PutAccount(v *marketplace.Account) error { return o.put(accountRow(v)) }
+
+// PutResource implements marketplace.Tx.
+func (o *otx) PutResource(v *marketplace.Resource) error { return o.put(resourceRow(v)) }
+
+// PutFlow implements marketplace.Tx.
+func (o *otx) PutFlow(v *marketplace.Flow) error { return o.put(flowRow(v)) }
+
+// PutInvoice implements marketplace.Tx.
+func (o *otx) PutInvoice(v *marketplace.Invoice) error { return o.put(invoiceRow(v)) }
+
+// PutUnsubscribeRequest implements marketplace.Tx.
+func (o *otx) PutUnsubscribeRequest(v *marketplace.UnsubscribeRequest) error {
+	return o.put(unsubscribeRow(v))
+}
+
+// PutSavedItem implements marketplace.Tx.
+func (o *otx) PutSavedItem(v marketplace.SavedItem) error {
+	doc, err := encodeSavedItem(v)
+	if err != nil {
+		return err
+	}
+	o.ws.saved = append(o.ws.saved, savedOp{key: savedKey{v.BuyerID, v.ProductID, v.SpecID}, item: v, doc: doc})
+	return nil
+}
+
+// DeleteSavedItem implements marketplace.Tx. The item must be on the list
+// as the transaction sees it (else *marketplace.NotFoundError at once), and
+// still be there at commit (else *marketplace.ConflictError).
+func (o *otx) DeleteSavedItem(buyerID, productID, specID string) error {
+	items, err := o.SavedItems(buyerID)
+	if err != nil {
+		return err
+	}
+	k := savedKey{buyerID, productID, specID}
+	if !slices.ContainsFunc(items, func(it marketplace.SavedItem) bool { return it.ProductID == productID && it.SpecID == specID }) {
+		return &marketplace.NotFoundError{Kind: marketplace.KindSavedItem, ID: k.String()}
+	}
+	o.ws.saved = append(o.ws.saved, savedOp{key: k})
+	return nil
+}
+
+// PutIdempotency implements marketplace.Tx. A key the transaction or its
+// snapshot holds is *marketplace.ConflictError at once; one committed
+// since, at commit.
+func (o *otx) PutIdempotency(v marketplace.IdempotencyRecord) error {
+	doc, err := encodeIdempotency(v)
+	if err != nil {
+		return err
+	}
+	if _, ok := o.ws.idemAt[v.Key]; ok {
+		return idempotencyConflict(v.Key)
+	}
+	if !o.noKey[v.Key] {
+		if _, err := o.vt.Idempotency(v.Key); err == nil {
+			return idempotencyConflict(v.Key)
+		} else if !errors.Is(err, marketplace.ErrNotFound) {
+			return err
+		}
+	}
+	if o.ws.idemAt == nil {
+		o.ws.idemAt = map[string]int{}
+	}
+	o.ws.idemAt[v.Key] = len(o.ws.idem)
+	o.ws.idem = append(o.ws.idem, idemWrite{key: v.Key, doc: doc})
+	return nil
+}
+
+// AppendEvent implements marketplace.Tx. e.Seq is provisional (the last
+// number this Store saw committed plus the event's position in the
+// transaction) until Update returns nil, which sets the committed number.
+func (o *otx) AppendEvent(e *marketplace.Event) error {
+	ev, err := encodeEvent(e)
+	if err != nil {
+		return err
+	}
+	if o.seqBase < 0 {
+		if o.seqBase, err = o.committedSeq(); err != nil {
+			return err
+		}
+	}
+	o.ws.events = append(o.ws.events, ev)
+	e.Seq = o.seqBase + int64(len(o.ws.events))
+	return nil
+}
+
+// committedSeq is the last event number committed: as this Store last saw
+// it, else as the snapshot holds it.
+func (o *otx) committedSeq() (int64, error) {
+	if n := o.s.lastSeq.Load(); n >= 0 {
+		return n, nil
+	}
+	var n int64
+	err := o.vt.query(`SELECT coalesce(max(seq), 0) FROM og_events`, nil, func(row []driver.Value) error {
+		v, ok := row[0].(int64)
+		if !ok {
+			return fmt.Errorf("sqlite: max(seq) holds %T", row[0])
+		}
+		n = v
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: append event: last number: %w", err)
+	}
+	o.s.sawSeq(n)
+	return n, nil
+}
