@@ -8,9 +8,12 @@ import (
 // writeReq is one queued write: a closure run inside the writer's current
 // transaction.
 type writeReq struct {
-	ctx  context.Context
-	fn   func(ctx context.Context, tx sqlTx) error
-	done chan writeResult // buffered: the loop never blocks on a caller
+	ctx context.Context
+	fn  func(ctx context.Context, tx sqlTx) error
+	// replay: fn may run again after a rollback and does the same (it
+	// applies a write set); runBatch then gives it no savepoint.
+	replay bool
+	done   chan writeResult // buffered: the loop never blocks on a caller
 }
 
 type writeResult struct {
@@ -79,7 +82,7 @@ func (s *Store) writeLoop() {
 			for {
 				select {
 				case r := <-s.queue:
-					s.runBatch(append(batch[:0], r))
+					clear(s.runBatch(append(batch[:0], r)))
 				default:
 					return
 				}
@@ -95,78 +98,124 @@ func (s *Store) writeLoop() {
 				break fill
 			}
 		}
-		s.runBatch(batch)
-		clear(batch)
+		clear(s.runBatch(batch))
 	}
 }
 
-// runBatch runs the batch's closures in one IMMEDIATE transaction. With more
-// than one closure each runs inside its own SAVEPOINT: a closure that fails
-// (or panics) is rolled back to its savepoint and the others still commit.
-func (s *Store) runBatch(batch []*writeReq) {
+// runBatch runs the batch's requests in one IMMEDIATE transaction, and
+// the requests queued while it runs (up to maxBatch in all): a larger
+// group shares the pages it changes (index pages, the events table's last
+// page) and one fsync. It returns the batch with those joined.
+//
+// Replayable requests (an optimistic Update's write set: running it again
+// after a rollback does the same) run with no savepoint while the
+// transaction holds nothing else: a savepoint makes SQLite copy every page
+// a request changes into the sub-journal first, which costs as much as a
+// quarter of applying a write set. If one of them fails, the transaction
+// is rolled back and begun again without it, and the others are replayed
+// (a conflict is rare).
+//
+// Closures (fn run on the writer, ClaimDue, Migrate, an Update moved onto
+// the writer) cannot run twice. With anything else in the transaction
+// each runs inside its own SAVEPOINT, and so does every request after the
+// first closure kept: a request that fails (or panics) is rolled back to
+// its savepoint and the others still commit.
+func (s *Store) runBatch(batch []*writeReq) []*writeReq {
 	results := make([]writeResult, len(batch))
-	run := make([]bool, len(batch))
+	keep := make([]bool, len(batch)) // to run, or ran and not failed
 	live := 0
-	for i, r := range batch {
-		if err := r.ctx.Err(); err != nil {
+	admit := func(i int) {
+		if err := batch[i].ctx.Err(); err != nil {
 			results[i].err = err // cancelled while queued: never ran
-			continue
+			return
 		}
-		run[i] = true
+		keep[i] = true
 		live++
+	}
+	for i := range batch {
+		admit(i)
 	}
 	if live == 0 {
 		s.answer(batch, results)
-		return
+		return batch
 	}
 	ctx := context.Background()
 	w := s.wconn
 	if err := w.ready(ctx); err != nil {
 		s.fail(batch, results, fmt.Errorf("sqlite: writer connection: %w", err))
-		return
+		return batch
 	}
 	q := sqlTx{tx: w.conn, w: w}
+	rollback := func() { _, _ = w.exec(ctx, "ROLLBACK") }
 	if _, err := w.exec(ctx, "BEGIN IMMEDIATE"); err != nil {
 		s.fail(batch, results, fmt.Errorf("sqlite: begin: %w", err))
-		return
+		return batch
 	}
-	rollback := func() { _, _ = w.exec(ctx, "ROLLBACK") }
-	var lastSeq int64 // the highest event number of the closures kept
-	for i, r := range batch {
-		if !run[i] {
+	pure := true      // the transaction holds replayable work only
+	var lastSeq int64 // the highest event number of the requests kept
+	for i := 0; ; i++ {
+		if i == len(batch) {
+			r := s.join(len(batch))
+			if r == nil {
+				break
+			}
+			batch, results, keep = append(batch, r), append(results, writeResult{}), append(keep, false)
+			admit(i)
+		}
+		r := batch[i]
+		if !keep[i] {
 			continue
 		}
 		w.lastSeq = 0
-		if live == 1 {
+		switch {
+		case r.replay && pure:
+			if results[i] = runClosure(r, q); !results[i].failed() {
+				lastSeq = max(lastSeq, w.lastSeq)
+				continue
+			}
+			rollback()
+			keep[i] = false
+			if live--; live == 0 {
+				s.answer(batch, results)
+				return batch
+			}
+			if _, err := w.exec(ctx, "BEGIN IMMEDIATE"); err != nil {
+				s.fail(batch, results, fmt.Errorf("sqlite: begin: %w", err))
+				return batch
+			}
+			lastSeq, i = 0, -1 // replay the others
+		case live == 1:
 			// Alone: the transaction is the closure's; no savepoint needed.
 			results[i] = runClosure(r, q)
 			if results[i].failed() {
 				rollback()
 				s.answer(batch, results)
-				return
+				return batch
 			}
-			lastSeq = w.lastSeq
-			continue
-		}
-		if _, err := w.exec(ctx, "SAVEPOINT og_batch"); err != nil {
-			rollback()
-			s.fail(batch, results, fmt.Errorf("sqlite: savepoint: %w", err))
-			return
-		}
-		results[i] = runClosure(r, q)
-		if !results[i].failed() {
-			lastSeq = max(lastSeq, w.lastSeq)
-		} else {
-			if _, err := w.exec(ctx, "ROLLBACK TO og_batch"); err != nil {
+			pure, lastSeq = false, w.lastSeq
+		default:
+			if _, err := w.exec(ctx, "SAVEPOINT og_batch"); err != nil {
 				rollback()
-				s.fail(batch, results, fmt.Errorf("sqlite: rollback to savepoint: %w", err))
-				return
+				s.fail(batch, results, fmt.Errorf("sqlite: savepoint: %w", err))
+				return batch
 			}
-		}
-		if _, err := w.exec(ctx, "RELEASE og_batch"); err != nil {
-			rollback()
-			s.fail(batch, results, fmt.Errorf("sqlite: release savepoint: %w", err))
-			return
+			results[i] = runClosure(r, q)
+			if !results[i].failed() {
+				pure, lastSeq = false, max(lastSeq, w.lastSeq)
+			} else {
+				keep[i] = false
+				live--
+				if _, err := w.exec(ctx, "ROLLBACK TO og_batch"); err != nil {
+					rollback()
+					s.fail(batch, results, fmt.Errorf("sqlite: rollback to savepoint: %w", err))
+					return batch
+				}
+			}
+			if _, err := w.exec(ctx, "RELEASE og_batch"); err != nil {
+				rollback()
+				s.fail(batch, results, fmt.Errorf("sqlite: release savepoint: %w", err))
+				return batch
+			}
 		}
 	}
 	if _, err := w.exec(ctx, "COMMIT"); err != nil {
@@ -175,18 +224,29 @@ func (s *Store) runBatch(batch []*writeReq) {
 		// SQLite had already rolled back).
 		rollback()
 		s.fail(batch, results, fmt.Errorf("sqlite: commit: %w", err))
-		return
+		return batch
 	}
 	s.commits.Add(1)
 	if lastSeq > 0 {
 		s.sawSeq(lastSeq)
 	}
-	for i := range batch {
-		if run[i] && !results[i].failed() {
-			s.updates.Add(1)
-		}
-	}
+	s.updates.Add(int64(live))
 	s.answer(batch, results)
+	return batch
+}
+
+// join returns a request queued meanwhile for a batch of n, or nil when
+// there is none or the batch is full.
+func (s *Store) join(n int) *writeReq {
+	if n >= s.opts.maxBatch {
+		return nil
+	}
+	select {
+	case r := <-s.queue:
+		return r
+	default:
+		return nil
+	}
 }
 
 func (r writeResult) failed() bool { return r.err != nil || r.panicked != nil }
