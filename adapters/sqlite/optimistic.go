@@ -44,9 +44,15 @@ var errLoanPanicked = errors.New("sqlite: update closure panicked")
 
 // updateOptimistic is Update with WithOptimisticUpdates.
 func (s *Store) updateOptimistic(ctx context.Context, fn func(tx marketplace.Tx) error) error {
+	select {
+	case s.fnSlots <- struct{}{}: // released when fn has returned
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 	u := &utx{}
 	var fnErr error
 	err := s.view(ctx, func(vt *viewTx) error {
+		defer func() { <-s.fnSlots }()
 		u.o = &otx{ctx: ctx, s: s, vt: vt, seqBase: -1}
 		u.Tx = u.o
 		fnErr = u.run(fn)
@@ -281,9 +287,13 @@ func (o *otx) commit() error {
 	if o.ws.empty() {
 		return o.ctx.Err()
 	}
-	err := o.s.write(o.ctx, func(ctx context.Context, q sqlTx) error {
+	req := &writeReq{ctx: o.ctx, replay: true, done: make(chan writeResult, 1), fn: func(ctx context.Context, q sqlTx) error {
 		return o.ws.apply(&tx{ctx: ctx, q: q})
-	})
+	}}
+	err := o.s.enqueue(req)
+	if err == nil {
+		err = req.wait()
+	}
 	if err == nil {
 		o.ws.numbered()
 	}
