@@ -45,19 +45,20 @@ var errLoanPanicked = errors.New("sqlite: update closure panicked")
 // updateOptimistic is Update with WithOptimisticUpdates.
 func (s *Store) updateOptimistic(ctx context.Context, fn func(tx marketplace.Tx) error) error {
 	select {
-	case s.fnSlots <- struct{}{}: // released when fn has returned
+	case s.fnSlots <- struct{}{}:
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	u := &utx{}
+	u := &utx{s: s, slot: true}
+	defer u.releaseSlot() // fn panicked
 	var fnErr error
 	err := s.view(ctx, func(vt *viewTx) error {
-		defer func() { <-s.fnSlots }()
 		u.o = &otx{ctx: ctx, s: s, vt: vt, seqBase: -1}
 		u.Tx = u.o
 		fnErr = u.run(fn)
 		return nil
 	})
+	u.releaseSlot()
 	switch {
 	case u.req != nil:
 		// fn ran on the writer: its outcome is the writer's, whatever
@@ -77,12 +78,24 @@ func (s *Store) updateOptimistic(ctx context.Context, fn func(tx marketplace.Tx)
 type utx struct {
 	marketplace.Tx // o, then w
 
+	s    *Store
 	o    *otx
 	w    *tx          // the lent writer transaction; nil before the move
 	req  *writeReq    // the request that lent it
 	back chan loanEnd // gives it back
 	// failed is why the move failed: the Update cannot commit.
 	failed error
+	slot   bool // holds one of the Store's fnSlots
+}
+
+// releaseSlot gives back u's fnSlots slot: when fn returns, or when it
+// moves onto the writer (it is then the writer's work, and the closures
+// of other Updates may run meanwhile).
+func (u *utx) releaseSlot() {
+	if u.slot {
+		u.slot = false
+		<-u.s.fnSlots
+	}
 }
 
 var _ marketplace.DueResourceTx = (*utx)(nil)
@@ -157,6 +170,7 @@ func (u *utx) move() error {
 	select {
 	case t := <-loan:
 		u.Tx, u.w, u.req, u.back = t, t, req, back
+		u.releaseSlot()
 		return nil
 	case res := <-req.done:
 		if res.panicked != nil {
