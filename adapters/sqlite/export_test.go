@@ -31,3 +31,6 @@ func DocCacheBytes(s *Store) int64 {
 	_, b := s.docs.len()
 	return b
 }
+
+// QueuedWrites returns how many requests wait in s's writer queue.
+func QueuedWrites(s *Store) int { return len(s.queue) }

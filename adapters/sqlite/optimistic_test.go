@@ -1,0 +1,322 @@
+package sqlite_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/opengallery/opengallery/adapters/sqlite"
+	"github.com/opengallery/opengallery/adapters/storetest"
+	"github.com/opengallery/opengallery/marketplace"
+)
+
+// holdWriter starts an Update that moves onto the writer (DueResources)
+// and keeps it until release is called; it returns once the writer is
+// held. Requests queued meanwhile are then committed together with it.
+func holdWriter(t *testing.T, st *sqlite.Store) (release func()) {
+	t.Helper()
+	held, rel, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		done <- st.Update(context.Background(), func(tx marketplace.Tx) error {
+			if _, err := tx.(marketplace.DueResourceTx).DueResources(t0, 1); err != nil {
+				return err
+			}
+			close(held)
+			<-rel
+			return nil
+		})
+	}()
+	select {
+	case <-held:
+	case err := <-done:
+		t.Fatalf("holding the writer: %v", err)
+	}
+	return func() {
+		close(rel)
+		if err := <-done; err != nil {
+			t.Errorf("the update holding the writer: %v", err)
+		}
+	}
+}
+
+// waitQueued waits until n requests wait for the writer.
+func waitQueued(t *testing.T, st *sqlite.Store, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for sqlite.QueuedWrites(st) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d requests queued, want %d", sqlite.QueuedWrites(st), n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// orderEvent is the event the tests append with an order.
+func orderEvent(id, typ string) *marketplace.Event {
+	return &marketplace.Event{At: t0, Kind: marketplace.KindOrder, AggregateID: id, Type: typ}
+}
+
+// TestOptimisticConflictInGroup places, in one group commit, two Updates
+// that read the same version of o1 and both write it (each with an order
+// of its own and an event) and one that writes something else: exactly one
+// of the two commits, the other gets *marketplace.ConflictError and none
+// of its writes, and the third commits; the event numbers stay gap-free.
+func TestOptimisticConflictInGroup(t *testing.T) {
+	st := openTemp(t)
+	ctx := context.Background()
+	o1 := benchOrder(1)
+	if err := st.Update(ctx, func(tx marketplace.Tx) error { return tx.PutOrder(&o1) }); err != nil {
+		t.Fatal(err)
+	}
+	before := st.Stats()
+	release := holdWriter(t, st)
+	type result struct {
+		err   error
+		event *marketplace.Event
+	}
+	results := make([]result, 3)
+	var wg sync.WaitGroup
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			own := benchOrder(10 + i)
+			ev := orderEvent(own.ID, "order.created")
+			err := st.Update(ctx, func(tx marketplace.Tx) error {
+				if i < 2 {
+					o, err := tx.Order(o1.ID)
+					if err != nil {
+						return err
+					}
+					o.PaymentID = fmt.Sprintf("pay%d", i)
+					if err := tx.PutOrder(&o); err != nil {
+						return err
+					}
+				}
+				if err := tx.PutOrder(&own); err != nil {
+					return err
+				}
+				return tx.AppendEvent(ev)
+			})
+			results[i] = result{err, ev}
+		}()
+		waitQueued(t, st, i+1) // each read o1 at version 1, then queued
+	}
+	release()
+	wg.Wait()
+	if got := st.Stats().Commits - before.Commits; got != 1 {
+		t.Errorf("%d commits, want 1: the queued updates joined the held one's", got)
+	}
+	winner, loser := 0, 1
+	if results[0].err != nil {
+		winner, loser = 1, 0
+	}
+	var ce *marketplace.ConflictError
+	if !errors.As(results[loser].err, &ce) || !errors.Is(results[loser].err, marketplace.ErrConflict) {
+		t.Fatalf("updates returned %v and %v, want one *marketplace.ConflictError", results[0].err, results[1].err)
+	}
+	if want := (marketplace.ConflictError{Kind: marketplace.KindOrder, ID: o1.ID, Want: 1, Have: 2}); *ce != want {
+		t.Errorf("conflict %+v, want %+v", *ce, want)
+	}
+	for _, i := range []int{winner, 2} {
+		if results[i].err != nil {
+			t.Fatalf("update %d: %v", i, results[i].err)
+		}
+	}
+	err := st.View(ctx, func(tx marketplace.ReadTx) error {
+		if o, err := tx.Order(o1.ID); err != nil || o.Version != 2 || o.PaymentID != fmt.Sprintf("pay%d", winner) {
+			return fmt.Errorf("o1 after the race: %+v %v", o, err)
+		}
+		if _, err := tx.Order(benchOrder(10 + loser).ID); !errors.Is(err, marketplace.ErrNotFound) {
+			return fmt.Errorf("the loser's own order: %v, want not found", err)
+		}
+		for _, i := range []int{winner, 2} {
+			if _, err := tx.Order(benchOrder(10 + i).ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, err := st.Events(ctx, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for i, e := range evs {
+		if e.Seq != int64(i+1) {
+			t.Errorf("event %d has seq %d: a gap", i, e.Seq)
+		}
+		got = append(got, fmt.Sprintf("%d %s", e.Seq, e.AggregateID))
+	}
+	want := []string{fmt.Sprintf("%d %s", results[winner].event.Seq, benchOrder(10+winner).ID),
+		fmt.Sprintf("%d %s", results[2].event.Seq, benchOrder(12).ID)}
+	if want[0] > want[1] {
+		want[0], want[1] = want[1], want[0]
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("events (-set by Update +stored):\n%s", d)
+	}
+}
+
+// TestOptimisticCancelWhileQueued cancels an Update whose write set waits
+// for the writer: it returns the context's error and writes nothing.
+func TestOptimisticCancelWhileQueued(t *testing.T) {
+	st := openTemp(t)
+	release := holdWriter(t, st)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- st.Update(ctx, func(tx marketplace.Tx) error { o := benchOrder(1); return tx.PutOrder(&o) })
+	}()
+	waitQueued(t, st, 1)
+	cancel()
+	release()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Update = %v, want context.Canceled", err)
+	}
+	err := st.View(context.Background(), func(tx marketplace.ReadTx) error { _, err := tx.Order(benchOrder(1).ID); return err })
+	if !errors.Is(err, marketplace.ErrNotFound) {
+		t.Fatalf("order of the cancelled update: %v, want not found", err)
+	}
+}
+
+// TestReadsInsideUpdate checks, in both modes, what fn reads of its own
+// writes and what the Tx refuses at once.
+func TestReadsInsideUpdate(t *testing.T) {
+	inModes(t, func(t *testing.T, mode sqlite.Option) {
+		st := openTemp(t, mode)
+		ctx := context.Background()
+		saved := func(product string, at time.Duration) marketplace.SavedItem {
+			return marketplace.SavedItem{BuyerID: "b1", ProductID: product, AddedAt: t0.Add(at)}
+		}
+		rec := func(key string) marketplace.IdempotencyRecord {
+			return marketplace.IdempotencyRecord{Key: key, ResultKind: marketplace.KindOrder, ResultID: "o", CreatedAt: t0}
+		}
+		err := st.Update(ctx, func(tx marketplace.Tx) error {
+			for _, it := range []marketplace.SavedItem{saved("p1", 0), saved("p2", time.Second)} {
+				if err := tx.PutSavedItem(it); err != nil {
+					return err
+				}
+			}
+			return tx.PutIdempotency(rec("committed"))
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			name string
+			fn   func(tx marketplace.Tx) (got, want any, err error)
+		}{
+			{"a put order reads back at its new version", func(tx marketplace.Tx) (any, any, error) {
+				o := benchOrder(1)
+				if err := tx.PutOrder(&o); err != nil {
+					return nil, nil, err
+				}
+				got, err := tx.Order(o.ID)
+				return got, o, err
+			}},
+			{"a second put carries the first one's version", func(tx marketplace.Tx) (any, any, error) {
+				o := benchOrder(1)
+				if err := tx.PutOrder(&o); err != nil {
+					return nil, nil, err
+				}
+				stale := o
+				stale.Version = 0
+				err := tx.PutOrder(&stale)
+				o.Status = marketplace.OrderCompleted
+				if err := tx.PutOrder(&o); err != nil {
+					return nil, nil, err
+				}
+				got, rerr := tx.Order(o.ID)
+				return []any{got.Version, got.Status, errors.Is(err, marketplace.ErrConflict)},
+					[]any{int64(2), marketplace.OrderCompleted, true}, rerr
+			}},
+			{"saved items with the transaction's put and delete", func(tx marketplace.Tx) (any, any, error) {
+				if err := tx.PutSavedItem(saved("p0", 2*time.Second)); err != nil {
+					return nil, nil, err
+				}
+				if err := tx.DeleteSavedItem("b1", "p1", ""); err != nil {
+					return nil, nil, err
+				}
+				got, err := tx.SavedItems("b1")
+				return got, []marketplace.SavedItem{saved("p2", time.Second), saved("p0", 2*time.Second)}, err
+			}},
+			{"deleting a missing saved item", func(tx marketplace.Tx) (any, any, error) {
+				if err := tx.DeleteSavedItem("b1", "p1", ""); err != nil {
+					return nil, nil, err
+				}
+				again := tx.DeleteSavedItem("b1", "p1", "")
+				never := tx.DeleteSavedItem("b1", "nothing", "")
+				return []bool{errors.Is(again, marketplace.ErrNotFound), errors.Is(never, marketplace.ErrNotFound)},
+					[]bool{true, true}, nil
+			}},
+			{"an idempotency record put reads back", func(tx marketplace.Tx) (any, any, error) {
+				if err := tx.PutIdempotency(rec("new")); err != nil {
+					return nil, nil, err
+				}
+				got, err := tx.Idempotency("new")
+				return got, rec("new"), err
+			}},
+			{"an existing idempotency key conflicts at once", func(tx marketplace.Tx) (any, any, error) {
+				if err := tx.PutIdempotency(rec("new")); err != nil {
+					return nil, nil, err
+				}
+				var again, stored *marketplace.ConflictError
+				errors.As(tx.PutIdempotency(rec("new")), &again)
+				errors.As(tx.PutIdempotency(rec("committed")), &stored)
+				return []*marketplace.ConflictError{again, stored}, []*marketplace.ConflictError{
+					{Kind: marketplace.KindIdempotency, ID: "new", Have: 1},
+					{Kind: marketplace.KindIdempotency, ID: "committed", Have: 1}}, nil
+			}},
+			{"a put with an empty id", func(tx marketplace.Tx) (any, any, error) {
+				o := benchOrder(1)
+				o.ID = ""
+				err := tx.PutOrder(&o)
+				var ie *marketplace.InputError
+				return []any{errors.As(err, &ie), o.Version}, []any{true, int64(0)}, nil
+			}},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				errRollback := errors.New("roll back")
+				err := st.Update(ctx, func(tx marketplace.Tx) error {
+					got, want, err := c.fn(tx)
+					if err != nil {
+						return err
+					}
+					if d := cmp.Diff(want, got, storetest.Comparer); d != "" {
+						t.Errorf("(-want +got):\n%s", d)
+					}
+					return errRollback // each case starts from the same state
+				})
+				if !errors.Is(err, errRollback) {
+					t.Fatalf("Update = %v", err)
+				}
+			})
+		}
+		// Nothing the cases wrote was kept.
+		err = st.View(ctx, func(tx marketplace.ReadTx) error {
+			items, err := tx.SavedItems("b1")
+			if err != nil || len(items) != 2 {
+				return fmt.Errorf("saved items %v %v, want the two committed", items, err)
+			}
+			if _, err := tx.Order(benchOrder(1).ID); !errors.Is(err, marketplace.ErrNotFound) {
+				return fmt.Errorf("order: %v, want not found", err)
+			}
+			if _, err := tx.Idempotency("new"); !errors.Is(err, marketplace.ErrNotFound) {
+				return fmt.Errorf("idempotency record: %v, want not found", err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
