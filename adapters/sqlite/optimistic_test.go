@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/opengallery/opengallery/adapters/internal/storecheck"
 	"github.com/opengallery/opengallery/adapters/sqlite"
 	"github.com/opengallery/opengallery/adapters/storetest"
 	"github.com/opengallery/opengallery/marketplace"
@@ -317,6 +318,315 @@ func TestReadsInsideUpdate(t *testing.T) {
 		})
 		if err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+// TestCommitTimeConflicts writes, from snapshots taken before a held
+// writer lets anything commit, what another Update then commits first: an
+// idempotency key, and the delete of a saved item. The later Update gets
+// *marketplace.ConflictError at commit (the delete's would otherwise be
+// reported for a row that is not there) and keeps nothing.
+func TestCommitTimeConflicts(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		fn   func(tx marketplace.Tx) error
+		want marketplace.ConflictError
+	}{
+		{"idempotency key", func(tx marketplace.Tx) error {
+			return tx.PutIdempotency(marketplace.IdempotencyRecord{Key: "k", ResultKind: marketplace.KindOrder, ResultID: "o", CreatedAt: t0})
+		}, marketplace.ConflictError{Kind: marketplace.KindIdempotency, ID: "k", Have: 1}},
+		{"deleted saved item", func(tx marketplace.Tx) error {
+			return tx.DeleteSavedItem("b1", "p1", "")
+		}, marketplace.ConflictError{Kind: marketplace.KindSavedItem, ID: "b1/p1/", Want: 1}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			st := openTemp(t)
+			ctx := context.Background()
+			err := st.Update(ctx, func(tx marketplace.Tx) error {
+				return tx.PutSavedItem(marketplace.SavedItem{BuyerID: "b1", ProductID: "p1", AddedAt: t0})
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			release := holdWriter(t, st)
+			errs := make([]error, 2)
+			var wg sync.WaitGroup
+			for i := range errs {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					errs[i] = st.Update(ctx, func(tx marketplace.Tx) error {
+						o := benchOrder(i)
+						if err := tx.PutOrder(&o); err != nil {
+							return err
+						}
+						return c.fn(tx)
+					})
+				}()
+				waitQueued(t, st, i+1)
+			}
+			release()
+			wg.Wait()
+			var ce *marketplace.ConflictError
+			if errs[0] != nil || !errors.As(errs[1], &ce) || *ce != c.want {
+				t.Fatalf("Updates = %v, %v; want nil and %+v", errs[0], errs[1], c.want)
+			}
+			err = st.View(ctx, func(tx marketplace.ReadTx) error {
+				_, err := tx.Order(benchOrder(1).ID)
+				return err
+			})
+			if !errors.Is(err, marketplace.ErrNotFound) {
+				t.Fatalf("the conflicting update's order: %v, want not found", err)
+			}
+		})
+	}
+}
+
+// TestEventNumbersAfterUpdate has concurrent Updates append events: after
+// each returns, its events carry their committed numbers, which Events
+// reports for them, gap-free and in order.
+func TestEventNumbersAfterUpdate(t *testing.T) {
+	inModes(t, func(t *testing.T, mode sqlite.Option) {
+		st := openTemp(t, mode)
+		ctx := context.Background()
+		const writers, per = 16, 3
+		got := make([]*marketplace.Event, 0, writers*per)
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		for i := range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				evs := make([]*marketplace.Event, per)
+				err := st.Update(ctx, func(tx marketplace.Tx) error {
+					for j := range evs {
+						evs[j] = orderEvent(fmt.Sprintf("o%d", i), fmt.Sprintf("e%d", j))
+						if err := tx.AppendEvent(evs[j]); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				got = append(got, evs...)
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		stored, err := st.Events(ctx, 0, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(stored) != writers*per {
+			t.Fatalf("%d events stored, want %d", len(stored), writers*per)
+		}
+		for _, e := range got {
+			if e.Seq < 1 || e.Seq > int64(len(stored)) {
+				t.Fatalf("event %s %s has seq %d", e.AggregateID, e.Type, e.Seq)
+			}
+			s := stored[e.Seq-1]
+			if s.Seq != e.Seq || s.AggregateID != e.AggregateID || s.Type != e.Type {
+				t.Errorf("event %s %s has seq %d, which Events gives %s %s (seq %d)", e.AggregateID, e.Type, e.Seq, s.AggregateID, s.Type, s.Seq)
+			}
+		}
+		for i, e := range stored {
+			if e.Seq != int64(i+1) {
+				t.Fatalf("stored event %d has seq %d", i, e.Seq)
+			}
+		}
+	})
+}
+
+// TestMovedUpdate writes optimistically, then calls DueResources, which
+// moves the rest of fn onto the writer: DueResources sees the buffered
+// writes, and the Update commits all of it, or nothing when fn fails or
+// panics (the panic is re-raised; the writer goes on).
+func TestMovedUpdate(t *testing.T) {
+	now := t0.Add(time.Hour)
+	seed := func(t *testing.T) *sqlite.Store {
+		st := openTemp(t)
+		err := st.Update(context.Background(), func(tx marketplace.Tx) error {
+			for i := range 2 {
+				r := storecheck.DueResource(i, t0)
+				if err := tx.PutResource(&r); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	// fn moves r0 out of reach, adds r2 (due), reads the due resources on
+	// the writer and then writes an order.
+	fn := func(t *testing.T, end func() error) func(tx marketplace.Tx) error {
+		return func(tx marketplace.Tx) error {
+			r0, err := tx.Resource(storecheck.DueResource(0, t0).ID)
+			if err != nil {
+				return err
+			}
+			later := now.Add(time.Hour)
+			r0.NextDueAt = &later
+			r2 := storecheck.DueResource(2, t0)
+			for _, r := range []*marketplace.Resource{&r0, &r2} {
+				if err := tx.PutResource(r); err != nil {
+					return err
+				}
+			}
+			due, err := tx.(marketplace.DueResourceTx).DueResources(now, 10)
+			if err != nil {
+				return err
+			}
+			var ids []string
+			for _, r := range due {
+				ids = append(ids, r.ID)
+			}
+			if want := []string{"r0000001", "r0000002"}; !cmp.Equal(ids, want) {
+				t.Errorf("DueResources = %v, want %v", ids, want)
+			}
+			o := benchOrder(1)
+			if err := tx.PutOrder(&o); err != nil {
+				return err
+			}
+			return end()
+		}
+	}
+	stored := func(t *testing.T, st *sqlite.Store) (order bool, r2 bool) {
+		t.Helper()
+		err := st.View(context.Background(), func(tx marketplace.ReadTx) error {
+			_, err := tx.Order(benchOrder(1).ID)
+			order = err == nil
+			_, err = tx.Resource(storecheck.DueResource(2, t0).ID)
+			r2 = err == nil
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return order, r2
+	}
+	errBoom := errors.New("boom")
+	for _, c := range []struct {
+		name  string
+		end   func() error
+		want  error
+		panic bool
+	}{
+		{"commits", func() error { return nil }, nil, false},
+		{"fails", func() error { return errBoom }, errBoom, false},
+		{"panics", func() error { panic("fn panicked") }, nil, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			st := seed(t)
+			var err error
+			func() {
+				defer func() {
+					if p := recover(); (p != nil) != c.panic {
+						t.Fatalf("recovered %v", p)
+					}
+				}()
+				err = st.Update(context.Background(), fn(t, c.end))
+			}()
+			if !c.panic && !errors.Is(err, c.want) || c.want == nil && err != nil {
+				t.Fatalf("Update = %v, want %v", err, c.want)
+			}
+			kept := c.want == nil && !c.panic
+			if order, r2 := stored(t, st); order != kept || r2 != kept {
+				t.Fatalf("order stored %v, r2 stored %v; want %v", order, r2, kept)
+			}
+			// The writer goes on.
+			if err := st.Update(context.Background(), func(tx marketplace.Tx) error { o := benchOrder(2); return tx.PutOrder(&o) }); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// TestMovedUpdateConflict moves an Update whose buffered write is stale by
+// then: DueResources returns the *marketplace.ConflictError, and so does
+// Update even if fn ignores it.
+func TestMovedUpdateConflict(t *testing.T) {
+	st := openTemp(t)
+	ctx := context.Background()
+	o := benchOrder(1)
+	if err := st.Update(ctx, func(tx marketplace.Tx) error { return tx.PutOrder(&o) }); err != nil {
+		t.Fatal(err)
+	}
+	var dueErr error
+	err := st.Update(ctx, func(tx marketplace.Tx) error {
+		stale := o
+		stale.Version = 0 // an insert of an existing id
+		if err := tx.PutOrder(&stale); err != nil {
+			return err
+		}
+		_, dueErr = tx.(marketplace.DueResourceTx).DueResources(t0, 1)
+		return nil
+	})
+	if !errors.Is(dueErr, marketplace.ErrConflict) || !errors.Is(err, marketplace.ErrConflict) {
+		t.Fatalf("DueResources = %v, Update = %v; want conflicts", dueErr, err)
+	}
+}
+
+// TestConcurrentBuyersOneProduct places and pays orders of one product
+// through the marketplace, four at once for each of 16 buyers: orders of
+// one buyer race for the buyer's account, the losers' conflicts are
+// retried by the service, and every order is placed and paid once.
+func TestConcurrentBuyersOneProduct(t *testing.T) {
+	inModes(t, func(t *testing.T, mode sqlite.Option) {
+		st := openTemp(t, mode)
+		const buyers, each = 16, 4
+		var ids []string
+		for i := range buyers {
+			ids = append(ids, buyerID(i))
+		}
+		storecheck.SeedShop(t, st, ids...)
+		svc, err := marketplace.New(st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		var wg sync.WaitGroup
+		for i := range buyers * each {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := storecheck.ServicePlacePayNow(ctx, svc, buyerID(i%buyers), fmt.Sprintf("k%d", i)); err != nil {
+					t.Errorf("order %d: %v", i, err)
+				}
+			}()
+		}
+		wg.Wait()
+		for _, b := range ids {
+			pg, err := st.ListOrders(ctx, marketplace.OrderQuery{BuyerID: b, Status: marketplace.OrderCompleted, Limit: 10})
+			if err != nil || pg.Total != each {
+				t.Fatalf("buyer %s: %d completed orders, %v; want %d", b, pg.Total, err, each)
+			}
+			err = st.View(ctx, func(tx marketplace.ReadTx) error {
+				a, err := tx.Account(b)
+				if want := storecheck.USD("999980.00"); err == nil && !a.Balance.Amount.Equal(want.Amount) {
+					err = fmt.Errorf("balance %s, want %s", a.Balance, want)
+				}
+				return err
+			})
+			if err != nil {
+				t.Fatalf("buyer %s: %v", b, err)
+			}
+		}
+		evs, err := st.Events(ctx, 0, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, e := range evs {
+			if e.Seq != int64(i+1) {
+				t.Fatalf("event %d has seq %d", i, e.Seq)
+			}
 		}
 	})
 }
