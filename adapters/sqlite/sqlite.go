@@ -79,11 +79,12 @@ func WithSearchIndex(maxProducts int) Option { return func(o *options) { o.searc
 func WithOptimisticUpdates(on bool) Option { return func(o *options) { o.optimistic = on } }
 
 // Store is the SQLite implementation of the marketplace store. It owns one
-// writer connection, which a single goroutine drives: concurrent Update
-// calls are queued and committed together (group commit), each closure in
-// its own SAVEPOINT so that one failing closure does not undo the others.
-// Reads outside Update use a separate pool of reader connections, which WAL
-// lets run beside the writer.
+// writer connection, which a single goroutine drives: the writes of
+// concurrent Update calls are queued and committed together (group
+// commit), and one that fails its checks (or whose closure fails, on the
+// writer) does not undo the others. Reads use a separate pool of reader
+// connections, which WAL lets run beside the writer; so do optimistic
+// Updates' closures (see the package documentation).
 //
 // A Store is safe for concurrent use. Close it when done.
 type Store struct {
