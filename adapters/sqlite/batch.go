@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // writeReq is one queued write: a closure run inside the writer's current
@@ -153,9 +154,11 @@ func (s *Store) runBatch(batch []*writeReq) []*writeReq {
 	}
 	pure := true      // the transaction holds replayable work only
 	var lastSeq int64 // the highest event number of the requests kept
+	var j joining
+	defer j.stop()
 	for i := 0; ; i++ {
 		if i == len(batch) {
-			r := s.join(len(batch))
+			r := s.join(len(batch), &j)
 			if r == nil {
 				break
 			}
@@ -235,17 +238,53 @@ func (s *Store) runBatch(batch []*writeReq) []*writeReq {
 	return batch
 }
 
-// join returns a request queued meanwhile for a batch of n, or nil when
-// there is none or the batch is full.
-func (s *Store) join(n int) *writeReq {
+// joinWait bounds how long a group commit waits for the write sets of
+// optimistic closures running when its own requests are done (join).
+// Closures should do no slow I/O, so theirs come within microseconds; a
+// slow one only delays the commit by this much.
+const joinWait = time.Millisecond
+
+// joining is a group commit's wait for joiners (join).
+type joining struct {
+	timer   *time.Timer
+	expired bool
+}
+
+func (j *joining) stop() {
+	if j.timer != nil {
+		j.timer.Stop()
+	}
+}
+
+// join returns a request to add to a batch of n: one queued meanwhile, or,
+// while optimistic closures are running, the first queued within joinWait
+// (a running closure is about to queue its write set, and committing it
+// with this group spares an fsync and shares the pages both change). It
+// returns nil when the batch is full, or nothing is queued and no closure
+// runs, or the wait is over.
+func (s *Store) join(n int, j *joining) *writeReq {
 	if n >= s.opts.maxBatch {
 		return nil
 	}
-	select {
-	case r := <-s.queue:
-		return r
-	default:
-		return nil
+	for {
+		select {
+		case r := <-s.queue:
+			return r
+		default:
+		}
+		if j.expired || len(s.fnSlots) == 0 {
+			return nil
+		}
+		if j.timer == nil {
+			j.timer = time.NewTimer(joinWait)
+		}
+		select {
+		case r := <-s.queue:
+			return r
+		case <-s.slotsIdle: // look again: the last closure is done
+		case <-j.timer.C:
+			j.expired = true
+		}
 	}
 }
 

@@ -58,18 +58,25 @@ func (s *Store) updateOptimistic(ctx context.Context, fn func(tx marketplace.Tx)
 		fnErr = u.run(fn)
 		return nil
 	})
-	u.releaseSlot()
-	switch {
-	case u.req != nil:
+	if u.req != nil {
 		// fn ran on the writer: its outcome is the writer's, whatever
 		// ending the read snapshot said.
 		return fnErr
-	case fnErr != nil:
-		return fnErr
-	case err != nil:
-		return err // fn did not run, or its snapshot failed: nothing written
 	}
-	return u.o.commit()
+	if fnErr == nil && err == nil { // else fn did not run or failed: nothing written
+		var req *writeReq
+		if req, err = u.o.submit(); req != nil {
+			// The slot is given back once the write set is queued, so that
+			// a group commit waiting for running closures takes it in.
+			u.releaseSlot()
+			return u.o.await(req)
+		}
+	}
+	u.releaseSlot()
+	if fnErr != nil {
+		return fnErr
+	}
+	return err
 }
 
 // utx is the Tx an optimistic Update hands fn: the optimistic otx until fn
@@ -94,7 +101,7 @@ type utx struct {
 func (u *utx) releaseSlot() {
 	if u.slot {
 		u.slot = false
-		<-u.s.fnSlots
+		u.s.releaseSlot()
 	}
 }
 
@@ -295,19 +302,24 @@ func (ws *writeSet) numbered() {
 	}
 }
 
-// commit sends the write set to the writer and waits for its group
-// commit.
-func (o *otx) commit() error {
+// submit queues the write set for the writer; nil when there is nothing
+// to write (or it could not be queued: the error says why).
+func (o *otx) submit() (*writeReq, error) {
 	if o.ws.empty() {
-		return o.ctx.Err()
+		return nil, o.ctx.Err()
 	}
 	req := &writeReq{ctx: o.ctx, replay: true, done: make(chan writeResult, 1), fn: func(ctx context.Context, q sqlTx) error {
 		return o.ws.apply(&tx{ctx: ctx, q: q})
 	}}
-	err := o.s.enqueue(req)
-	if err == nil {
-		err = req.wait()
+	if err := o.s.enqueue(req); err != nil {
+		return nil, err
 	}
+	return req, nil
+}
+
+// await waits for the group commit of the write set submit queued.
+func (o *otx) await(req *writeReq) error {
+	err := req.wait()
 	if err == nil {
 		o.ws.numbered()
 	}

@@ -114,7 +114,9 @@ type Store struct {
 	// cores the writer leaves (GOMAXPROCS-1, at least 1): the writer is
 	// the bottleneck, and closures beyond that only take CPU from it
 	// (BenchmarkPlacePayNow: about 10% at 16 clients on 2 cores).
-	fnSlots   chan struct{}
+	fnSlots chan struct{}
+	// slotsIdle is signalled when the last slot is given back (join).
+	slotsIdle chan struct{}
 	mu        sync.RWMutex // held shared while queueing, exclusively by Close
 	closed    bool
 	closing   chan struct{}
@@ -190,6 +192,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 	}
 	s.lastSeq.Store(-1)
 	s.fnSlots = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1))
+	s.slotsIdle = make(chan struct{}, 1)
 	s.bgCtx, s.bgStop = context.WithCancel(context.Background())
 	if o.docCache > 0 {
 		s.docs = newDocCache(o.docCache)
@@ -232,6 +235,18 @@ func DSN(path string, sync Sync, busy time.Duration, writer bool) string {
 type Stats struct {
 	Commits int64 `json:"commits"`
 	Updates int64 `json:"updates"`
+}
+
+// releaseSlot gives back an optimistic closure's slot, and tells a group
+// commit waiting for running closures (join) when none is left.
+func (s *Store) releaseSlot() {
+	<-s.fnSlots
+	if len(s.fnSlots) == 0 {
+		select {
+		case s.slotsIdle <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // sawSeq notes that events up to seq are committed.
