@@ -20,8 +20,8 @@
 // queued and committed together in one transaction (group commit): N
 // concurrent writers pay for one fsync instead of N, and requests queued
 // while a group runs join it. An Update's closure runs in its caller's
-// goroutine (optimistic Updates, the default; at most GOMAXPROCS-1 at once,
-// so that the writer keeps a core) and only its buffered writes go to the
+// goroutine (optimistic Updates, the default; at most GOMAXPROCS at once,
+// and a group commit waits briefly for those running) and only its buffered writes go to the
 // writer, which applies them with their version checks; a write set that
 // fails its checks is rolled back alone (the group is begun again without
 // it) and the others commit. With WithOptimisticUpdates(false) the closure

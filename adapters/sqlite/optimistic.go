@@ -287,12 +287,7 @@ func (ws *writeSet) apply(t *tx) error {
 			return err
 		}
 	}
-	for i := range ws.events {
-		if err := t.insertEvent(&ws.events[i]); err != nil {
-			return err
-		}
-	}
-	return nil
+	return t.insertEvents(ws.events, func(i int, seq int64) { ws.events[i].seq = seq })
 }
 
 // numbered gives the appended events their committed numbers.

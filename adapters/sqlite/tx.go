@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/opengallery/opengallery/adapters/internal/doccodec"
@@ -525,21 +526,53 @@ func (t *tx) AppendEvent(e *marketplace.Event) error {
 // insertEvent inserts ev and sets ev.seq to its number, which the writer
 // also notes (writerConn.lastSeq) for the next provisional numbers.
 func (t *tx) insertEvent(ev *eventWrite) error {
-	res, err := t.q.ExecContext(t.ctx, `INSERT INTO og_events (at, kind, aggregate_id, type, doc) VALUES (?, ?, ?, ?, ?)`,
-		ev.at, ev.kind, ev.aggID, ev.typ, ev.doc)
-	if err != nil {
-		return fmt.Errorf("sqlite: append event: %w", err)
-	}
-	seq, err := res.LastInsertId()
-	if err != nil {
-		return fmt.Errorf("sqlite: append event: %w", err)
-	}
-	ev.seq = seq
-	if t.q.w != nil {
-		t.q.w.lastSeq = max(t.q.w.lastSeq, seq)
+	return t.insertEvents([]eventWrite{*ev}, func(i int, seq int64) { ev.seq = seq })
+}
+
+// insertEvents inserts evs in order, eventsPerInsert rows to a statement
+// (a statement costs the writer more than a row), and numbers them
+// (numbered(i, seq)): a row's id, its number, is the largest one plus
+// one, so the rows of one statement have consecutive numbers ending at
+// the last insert id.
+func (t *tx) insertEvents(evs []eventWrite, numbered func(i int, seq int64)) error {
+	for start := 0; start < len(evs); start += eventsPerInsert {
+		chunk := evs[start:min(start+eventsPerInsert, len(evs))]
+		args := make([]any, 0, 5*len(chunk))
+		for _, ev := range chunk {
+			args = append(args, ev.at, ev.kind, ev.aggID, ev.typ, ev.doc)
+		}
+		res, err := t.q.ExecContext(t.ctx, insertEventsQuery(len(chunk)), args...)
+		if err != nil {
+			return fmt.Errorf("sqlite: append event: %w", err)
+		}
+		last, err := res.LastInsertId()
+		if err != nil {
+			return fmt.Errorf("sqlite: append event: %w", err)
+		}
+		for i := range chunk {
+			numbered(start+i, last-int64(len(chunk)-1-i))
+		}
+		if t.q.w != nil {
+			t.q.w.lastSeq = max(t.q.w.lastSeq, last)
+		}
 	}
 	return nil
 }
+
+// eventsPerInsert is the most rows one insertEventsQuery writes.
+const eventsPerInsert = 32
+
+// insertEventsQueries are the INSERTs of 1 … eventsPerInsert events.
+var insertEventsQueries = func() []string {
+	qs := make([]string, eventsPerInsert+1)
+	for n := 1; n <= eventsPerInsert; n++ {
+		qs[n] = "INSERT INTO og_events (at, kind, aggregate_id, type, doc) VALUES (?, ?, ?, ?, ?)" +
+			strings.Repeat(", (?, ?, ?, ?, ?)", n-1)
+	}
+	return qs
+}()
+
+func insertEventsQuery(n int) string { return insertEventsQueries[n] }
 
 // scanDocs decodes the single doc column of every row.
 func scanDocs[T any](rows *sql.Rows) ([]T, error) {
