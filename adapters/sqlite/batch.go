@@ -50,10 +50,12 @@ func (s *Store) enqueue(req *writeReq) error {
 	}
 	// The loop keeps receiving until Close, which waits for this RLock, so
 	// the send cannot block forever.
+	s.pending.Add(1)
 	select {
 	case s.queue <- req:
 		return nil
 	case <-req.ctx.Done():
+		s.pending.Add(-1)
 		return req.ctx.Err()
 	}
 }
@@ -316,6 +318,7 @@ func (s *Store) fail(batch []*writeReq, results []writeResult, err error) {
 
 func (s *Store) answer(batch []*writeReq, results []writeResult) {
 	for i, r := range batch {
+		s.pending.Add(-1) // first: the caller may look as soon as it wakes
 		r.done <- results[i]
 	}
 }

@@ -18,7 +18,8 @@ import (
 
 // holdWriter starts an Update that moves onto the writer (DueResources)
 // and keeps it until release is called; it returns once the writer is
-// held. Requests queued meanwhile are then committed together with it.
+// held. Requests queued meanwhile are then committed together with it,
+// and Updates started meanwhile run optimistically (the writer is busy).
 func holdWriter(t *testing.T, st *sqlite.Store) (release func()) {
 	t.Helper()
 	held, rel, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
@@ -449,7 +450,7 @@ func TestEventNumbersAfterUpdate(t *testing.T) {
 func TestMovedUpdate(t *testing.T) {
 	now := t0.Add(time.Hour)
 	seed := func(t *testing.T) *sqlite.Store {
-		st := openTemp(t)
+		st := openTemp(t, sqlite.AlwaysOptimistic())
 		err := st.Update(context.Background(), func(tx marketplace.Tx) error {
 			for i := range 2 {
 				r := storecheck.DueResource(i, t0)
@@ -553,7 +554,7 @@ func TestMovedUpdate(t *testing.T) {
 // then: DueResources returns the *marketplace.ConflictError, and so does
 // Update even if fn ignores it.
 func TestMovedUpdateConflict(t *testing.T) {
-	st := openTemp(t)
+	st := openTemp(t, sqlite.AlwaysOptimistic())
 	ctx := context.Background()
 	o := benchOrder(1)
 	if err := st.Update(ctx, func(tx marketplace.Tx) error { return tx.PutOrder(&o) }); err != nil {
@@ -579,7 +580,7 @@ func TestMovedUpdateConflict(t *testing.T) {
 // one buyer race for the buyer's account, the losers' conflicts are
 // retried by the service, and every order is placed and paid once.
 func TestConcurrentBuyersOneProduct(t *testing.T) {
-	inModes(t, func(t *testing.T, mode sqlite.Option) {
+	inDefaultAndModes(t, func(t *testing.T, mode sqlite.Option) {
 		st := openTemp(t, mode)
 		const buyers, each = 16, 4
 		var ids []string
@@ -629,4 +630,47 @@ func TestConcurrentBuyersOneProduct(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestDefaultDispatch: by default a closure runs optimistically while the
+// writer is busy (it runs while the writer is held) and on the writer when
+// the writer is idle (a stale Put then fails at the Put, and the closure
+// may go on and commit the rest).
+func TestDefaultDispatch(t *testing.T) {
+	st := openTemp(t)
+	ctx := context.Background()
+	o := benchOrder(1)
+	if err := st.Update(ctx, func(tx marketplace.Tx) error { return tx.PutOrder(&o) }); err != nil {
+		t.Fatal(err)
+	}
+	var putErr error
+	err := st.Update(ctx, func(tx marketplace.Tx) error {
+		stale := o
+		stale.Version = 0
+		putErr = tx.PutOrder(&stale)
+		other := benchOrder(2)
+		return tx.PutOrder(&other)
+	})
+	if err != nil || !errors.Is(putErr, marketplace.ErrConflict) {
+		t.Fatalf("idle writer: Update = %v, stale Put = %v; want nil and a conflict from the Put", err, putErr)
+	}
+	release := holdWriter(t, st)
+	ran := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- st.Update(ctx, func(tx marketplace.Tx) error {
+			close(ran)
+			other := benchOrder(3)
+			return tx.PutOrder(&other)
+		})
+	}()
+	select {
+	case <-ran:
+	case <-time.After(10 * time.Second):
+		t.Fatal("busy writer: the closure did not run while the writer was held")
+	}
+	release()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
 }

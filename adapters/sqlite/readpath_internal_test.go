@@ -374,7 +374,11 @@ func TestSearchIndexUnderConcurrentWrites(t *testing.T) {
 func TestFailedPutProductLeavesNothing(t *testing.T) {
 	for _, optimistic := range []bool{false, true} {
 		t.Run(fmt.Sprintf("optimistic=%v", optimistic), func(t *testing.T) {
-			st := openIndexed(t, 1, WithOptimisticUpdates(optimistic))
+			mode := WithOptimisticUpdates(false)
+			if optimistic {
+				mode = AlwaysOptimistic()
+			}
+			st := openIndexed(t, 1, mode)
 			ctx := context.Background()
 			db, err := sql.Open("sqlite", DSN(st.Path(), SyncFull, 5*time.Second, true))
 			if err != nil {
