@@ -13,20 +13,21 @@ import (
 	"github.com/opengallery/opengallery/marketplace"
 )
 
-// Optimistic Update (WithOptimisticUpdates, the default). The single
-// writer is the store's bottleneck, and most of an Update's time is its
-// closure (pricing, validation, decoding what it reads, encoding what it
-// writes), not its statements. So Update runs the closure in the caller's
-// goroutine: reads come from one snapshot of committed state on a reader
-// connection (View's path, with the document cache), writes are prepared
-// (validated, encoded, indexed columns computed) and kept in a write set,
-// and only the write set goes through the writer's queue, to be applied
-// inside the member's savepoint of a group commit with the checks the
+// Optimistic Update (WithOptimisticUpdates, the default, while the writer
+// is busy). The single writer is the store's bottleneck, and much of an
+// Update's time is its closure (pricing, validation, decoding what it
+// reads, encoding what it writes), not its statements. So Update runs the
+// closure in the caller's goroutine: reads come from one snapshot of
+// committed state on a reader connection (View's path, with the document
+// cache), writes are prepared (validated, encoded, indexed columns
+// computed) and kept in a write set, and only the write set goes through
+// the writer's queue, to be applied in a group commit with the checks the
 // writer's Puts make: an UPDATE must find the row at the version the
 // closure wrote from, an INSERT must create its row, an idempotency key
 // must be new, a deleted saved item must still be there. A failed check
-// rolls the member back and Update returns *marketplace.ConflictError;
-// the group's other members commit.
+// rolls the write set back (runBatch begins the group again without it,
+// or rolls back to its savepoint) and Update returns
+// *marketplace.ConflictError; the group's other members commit.
 //
 // DueResourceTx cannot work that way: DueResources holds the rows it
 // returns by running inside the writer's transaction, which no other
@@ -134,6 +135,9 @@ func (u *utx) run(fn func(tx marketplace.Tx) error) error {
 	}
 	u.back <- loanEnd{err: err}
 	res := <-u.req.done
+	if res.panicked != nil {
+		panic(res.panicked) // the writer's side of the loan (applying the write set) panicked
+	}
 	if err != nil {
 		return err
 	}
