@@ -236,6 +236,7 @@ func (s *Store) runBatch(batch []*writeReq) []*writeReq {
 		s.sawSeq(lastSeq)
 	}
 	s.updates.Add(int64(live))
+	s.lastGroup.Store(int64(live))
 	s.answer(batch, results)
 	return batch
 }

@@ -112,6 +112,9 @@ type Store struct {
 	pending atomic.Int64 // requests queued and not yet answered
 	commits atomic.Int64 // transactions the writer committed
 	updates atomic.Int64 // closures committed in them
+	// lastGroup is how many requests the last group commit carried
+	// (writerBusy).
+	lastGroup atomic.Int64
 	// lastSeq is the highest event number this Store has seen committed
 	// (-1: not known yet), the base of AppendEvent's provisional numbers
 	// in optimistic Updates.

@@ -43,13 +43,18 @@ func (s *Store) Update(ctx context.Context, fn func(tx marketplace.Tx) error) er
 	})
 }
 
-// writerBusy reports whether writes are queued or committing, or
-// optimistic closures running. Then a closure is better run optimistically:
-// on the writer it would wait for them, and hold up what comes after it.
-// Otherwise running it on the writer costs nothing in concurrency and
-// reads through the writer's warm page cache (a reader connection starts
-// each snapshot after a commit with an empty one).
-func (s *Store) writerBusy() bool { return s.pending.Load() > 0 || len(s.fnSlots) > 0 }
+// writerBusy reports whether writes are queued or committing, optimistic
+// closures running, or the last group commit carried more than one
+// request. Then a closure is better run optimistically: on the writer it
+// would wait for the others, and hold up what comes after it (at a group's
+// end, when the writer is briefly idle under load, a closure run there
+// costs the writer twice what its write set would). Otherwise running it
+// on the writer costs nothing in concurrency and reads through the
+// writer's warm page cache (a reader connection starts each snapshot
+// after a commit with an empty one).
+func (s *Store) writerBusy() bool {
+	return s.pending.Load() > 0 || len(s.fnSlots) > 0 || s.lastGroup.Load() > 1
+}
 
 // View implements marketplace.Store: fn sees one consistent snapshot of
 // committed state through a reader connection (see view.go for the fast
