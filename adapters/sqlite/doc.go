@@ -45,43 +45,43 @@
 //
 // Isolation of Update. By default fn runs optimistically or on the writer
 // depending on the load, so code must expect only what an optimistic Update
-// gives. Optimistic (optimistic.go): fn's reads see one snapshot of
-// committed state, taken at its first read, as a View's, overlaid with fn's
-// own writes (aggregates it put, saved items it put or deleted, idempotency
-// records it put). Its writes are kept until fn returns nil and then applied
-// by the writer, which checks that every aggregate put is still stored at
-// the version its value carried at its first Put in the transaction (0: the
-// id must not exist), that every idempotency key is still new and that every
-// saved item fn deleted is still there. What fn only read is not checked:
-// reads are as of the snapshot, and two Updates that read the same rows and
-// write different ones both commit (write skew); only Puts of stale versions
-// conflict, as the store contract promises. A failed check rolls back
-// everything fn wrote and Update returns *marketplace.ConflictError (Kind,
-// ID, Want, Have) although every Put inside fn returned nil: that happens
-// whenever another Update commits a write to the same aggregate or key
-// between fn's snapshot and its commit, where a closure on the writer (which
-// sees the latest state) would not have conflicted; the marketplace services
-// retry it (the closure runs again on a new snapshot). At the Put itself
-// come the errors that need no commit: invalid input, encoding, a second Put
-// of an aggregate without the version the first gave it, an idempotency key
-// fn or its snapshot holds, deleting a saved item fn does not see
-// (*marketplace.NotFoundError). AppendEvent's e.Seq is provisional (the last
-// number this Store saw committed plus the event's position in the
-// transaction; exact unless other events commit meanwhile) until Update
-// returns nil, which sets the committed number that Events reports; numbers
-// stay gap-free and in commit order. The marketplace.DueResourceTx methods
-// need the writer's transaction (it is what holds due rows): their first
-// call applies fn's writes so far on the writer (with the checks above; a
-// failure is that call's error and Update's) and fn goes on inside the
-// writer's transaction, which the writer lends to the caller's goroutine
-// until fn returns; from then on fn reads the latest committed state and its
-// Puts are checked at once, as on the writer. On the writer (when it is
-// idle, or always with WithOptimisticUpdates(false)): fn runs inside the
-// writer's transaction, one closure at a time, so it is serializable; a Put
-// conflicts only for a version read outside fn, and says so itself. Either
-// way, if fn returns an error or panics nothing it wrote is kept, and a
-// context cancelled once the write is queued does not end the wait (the
-// write may still commit).
+// gives. Optimistic (optimistic.go, writeset.go): fn's reads see one
+// snapshot of committed state, taken at its first read, as a View's,
+// overlaid with fn's own writes (aggregates it put, saved items it put or
+// deleted, idempotency records it put). Its writes are kept until fn returns
+// nil and then applied by the writer, which checks that every aggregate put
+// is still stored at the version its value carried at its first Put in the
+// transaction (0: the id must not exist), that every idempotency key is
+// still new and that every saved item fn deleted is still there. What fn
+// only read is not checked: reads are as of the snapshot, and two Updates
+// that read the same rows and write different ones both commit (write skew);
+// only Puts of stale versions conflict, as the store contract promises. A
+// failed check rolls back everything fn wrote and Update returns
+// *marketplace.ConflictError (Kind, ID, Want, Have) although every Put
+// inside fn returned nil: that happens whenever another Update commits a
+// write to the same aggregate or key between fn's snapshot and its commit,
+// where a closure on the writer (which sees the latest state) would not have
+// conflicted; the marketplace services retry it (the closure runs again on a
+// new snapshot). At the Put itself come the errors that need no commit:
+// invalid input, encoding, a second Put of an aggregate without the version
+// the first gave it, an idempotency key fn or its snapshot holds, deleting a
+// saved item fn does not see (*marketplace.NotFoundError). AppendEvent's
+// e.Seq is provisional (the last number this Store saw committed plus the
+// event's position in the transaction; exact unless other events commit
+// meanwhile) until Update returns nil, which sets the committed number that
+// Events reports; numbers stay gap-free and in commit order. The
+// marketplace.DueResourceTx methods need the writer's transaction (it is
+// what holds due rows): their first call applies fn's writes so far on the
+// writer (with the checks above; a failure is that call's error and
+// Update's) and fn goes on inside the writer's transaction, which the writer
+// lends to the caller's goroutine until fn returns; from then on fn reads
+// the latest committed state and its Puts are checked at once, as on the
+// writer. On the writer (when it is idle, or always with
+// WithOptimisticUpdates(false)): fn runs inside the writer's transaction,
+// one closure at a time, so it is serializable; a Put conflicts only for a
+// version read outside fn, and says so itself. Either way, if fn returns an
+// error or panics nothing it wrote is kept, and a context cancelled once the
+// write is queued does not end the wait (the write may still commit).
 //
 // Storage: every aggregate is a JSON document with its optimistic version in
 // a table prefixed og_, plus the columns its queries filter and sort on.
