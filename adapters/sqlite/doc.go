@@ -110,5 +110,8 @@
 // benchmarks (`go test -run '^$' -bench . ./adapters/sqlite/`) each run
 // beside their bare-SQLite baseline; BenchmarkSearch builds a
 // 100,000-product catalog once per run (`-args -catalog=N` changes the
-// size, `-catalogdb=PATH` keeps it between runs).
+// size, `-catalogdb=PATH` keeps it between runs). BenchmarkPlacePayNow
+// also runs its closures always on the writer (place-pay-now-writer), and
+// BenchmarkRunnerExpiry its transactions optimistically first, so that
+// they move onto the writer (service-rundue-moved).
 package sqlite
