@@ -3,14 +3,18 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // writeReq is one queued write: a closure run inside the writer's current
 // transaction.
 type writeReq struct {
-	ctx  context.Context
-	fn   func(ctx context.Context, tx sqlTx) error
-	done chan writeResult // buffered: the loop never blocks on a caller
+	ctx context.Context
+	fn  func(ctx context.Context, tx sqlTx) error
+	// replay: fn may run again after a rollback and does the same (it
+	// applies a write set); runBatch then gives it no savepoint.
+	replay bool
+	done   chan writeResult // buffered: the loop never blocks on a caller
 }
 
 type writeResult struct {
@@ -24,25 +28,41 @@ type writeResult struct {
 // outcome, even if ctx is cancelled meanwhile: returning early could report
 // failure for a write that then commits.
 func (s *Store) write(ctx context.Context, fn func(ctx context.Context, tx sqlTx) error) error {
-	if err := ctx.Err(); err != nil {
+	req := &writeReq{ctx: ctx, fn: fn, done: make(chan writeResult, 1)}
+	if err := s.enqueue(req); err != nil {
 		return err
 	}
-	req := &writeReq{ctx: ctx, fn: fn, done: make(chan writeResult, 1)}
+	return req.wait()
+}
+
+// enqueue queues req for the writer goroutine; unless it fails, the caller
+// must then wait for req.done.
+//
+// Errors: ctx.Err() (req was not queued); ErrClosed.
+func (s *Store) enqueue(req *writeReq) error {
+	if err := req.ctx.Err(); err != nil {
+		return err
+	}
 	s.mu.RLock()
+	defer s.mu.RUnlock()
 	if s.closed {
-		s.mu.RUnlock()
 		return ErrClosed
 	}
 	// The loop keeps receiving until Close, which waits for this RLock, so
 	// the send cannot block forever.
+	s.pending.Add(1)
 	select {
 	case s.queue <- req:
-	case <-ctx.Done():
-		s.mu.RUnlock()
-		return ctx.Err()
+		return nil
+	case <-req.ctx.Done():
+		s.pending.Add(-1)
+		return req.ctx.Err()
 	}
-	s.mu.RUnlock()
-	res := <-req.done
+}
+
+// wait waits for req's outcome and re-raises its closure's panic.
+func (r *writeReq) wait() error {
+	res := <-r.done
 	if res.panicked != nil {
 		panic(res.panicked)
 	}
@@ -65,7 +85,7 @@ func (s *Store) writeLoop() {
 			for {
 				select {
 				case r := <-s.queue:
-					s.runBatch(append(batch[:0], r))
+					clear(s.runBatch(append(batch[:0], r)))
 				default:
 					return
 				}
@@ -81,73 +101,126 @@ func (s *Store) writeLoop() {
 				break fill
 			}
 		}
-		s.runBatch(batch)
-		clear(batch)
+		clear(s.runBatch(batch))
 	}
 }
 
-// runBatch runs the batch's closures in one IMMEDIATE transaction. With more
-// than one closure each runs inside its own SAVEPOINT: a closure that fails
-// (or panics) is rolled back to its savepoint and the others still commit.
-func (s *Store) runBatch(batch []*writeReq) {
+// runBatch runs the batch's requests in one IMMEDIATE transaction, and
+// the requests queued while it runs (up to maxBatch in all): a larger
+// group shares the pages it changes (index pages, the events table's last
+// page) and one fsync. It returns the batch with those joined.
+//
+// Replayable requests (an optimistic Update's write set: running it again
+// after a rollback does the same) run with no savepoint while the
+// transaction holds nothing else: a savepoint makes SQLite copy every page
+// a request changes into the sub-journal first, which costs as much as a
+// quarter of applying a write set. If one of them fails, the transaction
+// is rolled back and begun again without it, and the others are replayed
+// (a conflict is rare).
+//
+// Closures (fn run on the writer, ClaimDue, Migrate, an Update moved onto
+// the writer) cannot run twice. With anything else in the transaction
+// each runs inside its own SAVEPOINT, and so does every request after the
+// first closure kept: a request that fails (or panics) is rolled back to
+// its savepoint and the others still commit.
+func (s *Store) runBatch(batch []*writeReq) []*writeReq {
 	results := make([]writeResult, len(batch))
-	run := make([]bool, len(batch))
+	keep := make([]bool, len(batch)) // to run, or ran and not failed
 	live := 0
-	for i, r := range batch {
-		if err := r.ctx.Err(); err != nil {
+	admit := func(i int) {
+		if err := batch[i].ctx.Err(); err != nil {
 			results[i].err = err // cancelled while queued: never ran
-			continue
+			return
 		}
-		run[i] = true
+		keep[i] = true
 		live++
+	}
+	for i := range batch {
+		admit(i)
 	}
 	if live == 0 {
 		s.answer(batch, results)
-		return
+		return batch
 	}
 	ctx := context.Background()
 	w := s.wconn
 	if err := w.ready(ctx); err != nil {
 		s.fail(batch, results, fmt.Errorf("sqlite: writer connection: %w", err))
-		return
+		return batch
 	}
 	q := sqlTx{tx: w.conn, w: w}
+	rollback := func() { _, _ = w.exec(ctx, "ROLLBACK") }
 	if _, err := w.exec(ctx, "BEGIN IMMEDIATE"); err != nil {
 		s.fail(batch, results, fmt.Errorf("sqlite: begin: %w", err))
-		return
+		return batch
 	}
-	rollback := func() { _, _ = w.exec(ctx, "ROLLBACK") }
-	for i, r := range batch {
-		if !run[i] {
+	pure := true      // the transaction holds replayable work only
+	var lastSeq int64 // the highest event number of the requests kept
+	var j joining
+	defer j.stop()
+	for i := 0; ; i++ {
+		if i == len(batch) {
+			r := s.join(len(batch), &j)
+			if r == nil {
+				break
+			}
+			batch, results, keep = append(batch, r), append(results, writeResult{}), append(keep, false)
+			admit(i)
+		}
+		r := batch[i]
+		if !keep[i] {
 			continue
 		}
-		if live == 1 {
+		w.lastSeq = 0
+		switch {
+		case r.replay && pure:
+			if results[i] = runClosure(r, q); !results[i].failed() {
+				lastSeq = max(lastSeq, w.lastSeq)
+				continue
+			}
+			rollback()
+			keep[i] = false
+			if live--; live == 0 {
+				s.answer(batch, results)
+				return batch
+			}
+			if _, err := w.exec(ctx, "BEGIN IMMEDIATE"); err != nil {
+				s.fail(batch, results, fmt.Errorf("sqlite: begin: %w", err))
+				return batch
+			}
+			lastSeq, i = 0, -1 // replay the others
+		case live == 1:
 			// Alone: the transaction is the closure's; no savepoint needed.
 			results[i] = runClosure(r, q)
 			if results[i].failed() {
 				rollback()
 				s.answer(batch, results)
-				return
+				return batch
 			}
-			continue
-		}
-		if _, err := w.exec(ctx, "SAVEPOINT og_batch"); err != nil {
-			rollback()
-			s.fail(batch, results, fmt.Errorf("sqlite: savepoint: %w", err))
-			return
-		}
-		results[i] = runClosure(r, q)
-		if results[i].failed() {
-			if _, err := w.exec(ctx, "ROLLBACK TO og_batch"); err != nil {
+			pure, lastSeq = false, w.lastSeq
+		default:
+			if _, err := w.exec(ctx, "SAVEPOINT og_batch"); err != nil {
 				rollback()
-				s.fail(batch, results, fmt.Errorf("sqlite: rollback to savepoint: %w", err))
-				return
+				s.fail(batch, results, fmt.Errorf("sqlite: savepoint: %w", err))
+				return batch
 			}
-		}
-		if _, err := w.exec(ctx, "RELEASE og_batch"); err != nil {
-			rollback()
-			s.fail(batch, results, fmt.Errorf("sqlite: release savepoint: %w", err))
-			return
+			results[i] = runClosure(r, q)
+			if !results[i].failed() {
+				pure, lastSeq = false, max(lastSeq, w.lastSeq)
+			} else {
+				keep[i] = false
+				live--
+				if _, err := w.exec(ctx, "ROLLBACK TO og_batch"); err != nil {
+					rollback()
+					s.fail(batch, results, fmt.Errorf("sqlite: rollback to savepoint: %w", err))
+					return batch
+				}
+			}
+			if _, err := w.exec(ctx, "RELEASE og_batch"); err != nil {
+				rollback()
+				s.fail(batch, results, fmt.Errorf("sqlite: release savepoint: %w", err))
+				return batch
+			}
 		}
 	}
 	if _, err := w.exec(ctx, "COMMIT"); err != nil {
@@ -156,15 +229,66 @@ func (s *Store) runBatch(batch []*writeReq) {
 		// SQLite had already rolled back).
 		rollback()
 		s.fail(batch, results, fmt.Errorf("sqlite: commit: %w", err))
-		return
+		return batch
 	}
 	s.commits.Add(1)
-	for i := range batch {
-		if run[i] && !results[i].failed() {
-			s.updates.Add(1)
+	if lastSeq > 0 {
+		s.sawSeq(lastSeq)
+	}
+	s.updates.Add(int64(live))
+	s.lastGroup.Store(int64(live))
+	s.answer(batch, results)
+	return batch
+}
+
+// joinWait bounds how long a group commit waits for the write sets of
+// optimistic closures running when its own requests are done (join).
+// Closures should do no slow I/O, so theirs come within microseconds; a
+// slow one only delays the commit by this much.
+const joinWait = time.Millisecond
+
+// joining is a group commit's wait for joiners (join).
+type joining struct {
+	timer   *time.Timer
+	expired bool
+}
+
+func (j *joining) stop() {
+	if j.timer != nil {
+		j.timer.Stop()
+	}
+}
+
+// join returns a request to add to a batch of n: one queued meanwhile, or,
+// while optimistic closures are running, the first queued within joinWait
+// (a running closure is about to queue its write set, and committing it
+// with this group spares an fsync and shares the pages both change). It
+// returns nil when the batch is full, or nothing is queued and no closure
+// runs, or the wait is over.
+func (s *Store) join(n int, j *joining) *writeReq {
+	if n >= s.opts.maxBatch {
+		return nil
+	}
+	for {
+		select {
+		case r := <-s.queue:
+			return r
+		default:
+		}
+		if j.expired || len(s.fnSlots) == 0 {
+			return nil
+		}
+		if j.timer == nil {
+			j.timer = time.NewTimer(joinWait)
+		}
+		select {
+		case r := <-s.queue:
+			return r
+		case <-s.slotsIdle: // look again: the last closure is done
+		case <-j.timer.C:
+			j.expired = true
 		}
 	}
-	s.answer(batch, results)
 }
 
 func (r writeResult) failed() bool { return r.err != nil || r.panicked != nil }
@@ -195,6 +319,7 @@ func (s *Store) fail(batch []*writeReq, results []writeResult, err error) {
 
 func (s *Store) answer(batch []*writeReq, results []writeResult) {
 	for i, r := range batch {
+		s.pending.Add(-1) // first: the caller may look as soon as it wakes
 		r.done <- results[i]
 	}
 }

@@ -18,8 +18,10 @@ import (
 // TestGroupCommitIsolatesFailures runs many concurrent updates, every
 // other one failing after it wrote, so that they share commits: each
 // failing closure is rolled back alone and every other one commits.
-func TestGroupCommitIsolatesFailures(t *testing.T) {
-	st := openTemp(t)
+func TestGroupCommitIsolatesFailures(t *testing.T) { inModes(t, testGroupCommitIsolatesFailures) }
+
+func testGroupCommitIsolatesFailures(t *testing.T, mode sqlite.Option) {
+	st := openTemp(t, mode)
 	ctx := context.Background()
 	errBoom := errors.New("boom")
 	const n = 64
@@ -72,8 +74,10 @@ func TestGroupCommitIsolatesFailures(t *testing.T) {
 
 // TestPanicInUpdate re-raises a closure's panic in the caller, rolls its
 // writes back, and keeps the store usable.
-func TestPanicInUpdate(t *testing.T) {
-	st := openTemp(t)
+func TestPanicInUpdate(t *testing.T) { inModes(t, testPanicInUpdate) }
+
+func testPanicInUpdate(t *testing.T, mode sqlite.Option) {
+	st := openTemp(t, mode)
 	ctx := context.Background()
 	func() {
 		defer func() {

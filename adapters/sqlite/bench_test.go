@@ -85,10 +85,10 @@ func benchBareCommits(b *testing.B, clients int) {
 // benchServiceOrders places and pays orders with place (one of
 // storecheck's ServicePlacePay*) through a Service on a new store, from
 // clients goroutines, one buyer each, and reports the group-commit
-// batching.
-func benchServiceOrders(b *testing.B, clients int, place func(ctx context.Context, svc *marketplace.Service, buyer, key string) error) {
+// batching. opts configure the store.
+func benchServiceOrders(b *testing.B, clients int, place func(ctx context.Context, svc *marketplace.Service, buyer, key string) error, opts ...sqlite.Option) {
 	b.ReportAllocs()
-	st := openTemp(b)
+	st := openTemp(b, opts...)
 	buyers := make([]string, clients)
 	for i := range buyers {
 		buyers[i] = buyerID(i)

@@ -25,7 +25,7 @@ func (t *tx) PutProduct(v *marketplace.Product) error {
 	if _, err := t.q.ExecContext(t.ctx, `SAVEPOINT og_put_product`); err != nil {
 		return fmt.Errorf("sqlite: put product %q: %w", v.ID, err)
 	}
-	err := t.putProduct(v)
+	err := t.put(productRow(v))
 	if err != nil {
 		_, rerr := t.q.ExecContext(t.ctx, `ROLLBACK TO og_put_product`)
 		if rerr != nil {
@@ -38,26 +38,34 @@ func (t *tx) PutProduct(v *marketplace.Product) error {
 	return err
 }
 
-func (t *tx) putProduct(v *marketplace.Product) error {
+// productRow is PutProduct's rowSpec (prepareRow adds the search rows).
+func productRow(v *marketplace.Product) rowSpec {
 	sortR, sortT := 1, nanos(v.CreatedAt)
 	if v.ListedAt != nil {
 		sortR, sortT = 0, nanos(*v.ListedAt)
 	}
-	if err := put(t, marketplace.KindProduct, v.ID, v, &v.Version, nil,
-		v.SellerID, string(v.Status), v.Category, string(v.Delivery), v.Name, sortR, sortT); err != nil {
-		return err
-	}
-	if err := t.indexProduct(v); err != nil {
-		v.Version-- // rolled back: the caller's transaction will not commit this version
-		return err
-	}
-	return nil
+	return rowSpec{kind: marketplace.KindProduct, id: v.ID, v: v, version: &v.Version,
+		cols: []any{v.SellerID, string(v.Status), v.Category, string(v.Delivery), v.Name, sortR, sortT}}
 }
 
-func (t *tx) indexProduct(v *marketplace.Product) error {
+// searchOf is what p's full-text row and tags hold.
+func searchOf(p *marketplace.Product) *productSearch {
+	return &productSearch{name: p.Name, description: p.Description, seller: p.SellerName,
+		facets: strings.Join(productFacets(*p), " "), tags: productTags(*p)}
+}
+
+// productSearch is what a product's full-text row and tags hold.
+type productSearch struct {
+	name, description, seller, facets string
+	tags                              []string
+}
+
+// indexProduct refreshes the full-text row and the tags of the product
+// id (written just before).
+func (t *tx) indexProduct(id string, ps *productSearch) error {
 	var rid int64
-	if err := t.q.QueryRowContext(t.ctx, `SELECT rowid FROM og_products WHERE id = ?`, v.ID).Scan(&rid); err != nil {
-		return fmt.Errorf("sqlite: index product %q: %w", v.ID, err)
+	if err := t.q.QueryRowContext(t.ctx, `SELECT rowid FROM og_products WHERE id = ?`, id).Scan(&rid); err != nil {
+		return fmt.Errorf("sqlite: index product %q: %w", id, err)
 	}
 	stmts := []struct {
 		q    string
@@ -65,17 +73,17 @@ func (t *tx) indexProduct(v *marketplace.Product) error {
 	}{
 		{`DELETE FROM og_products_fts WHERE rowid = ?`, []any{rid}},
 		{`INSERT INTO og_products_fts (rowid, name, description, seller, facets) VALUES (?, ?, ?, ?, ?)`,
-			[]any{rid, v.Name, v.Description, v.SellerName, strings.Join(productFacets(*v), " ")}},
+			[]any{rid, ps.name, ps.description, ps.seller, ps.facets}},
 		{`DELETE FROM og_product_tags WHERE product_rid = ?`, []any{rid}},
 	}
 	for _, s := range stmts {
 		if _, err := t.q.ExecContext(t.ctx, s.q, s.args...); err != nil {
-			return fmt.Errorf("sqlite: index product %q: %w", v.ID, err)
+			return fmt.Errorf("sqlite: index product %q: %w", id, err)
 		}
 	}
-	for _, tag := range productTags(*v) {
+	for _, tag := range ps.tags {
 		if _, err := t.q.ExecContext(t.ctx, `INSERT OR IGNORE INTO og_product_tags (tag, product_rid) VALUES (?, ?)`, tag, rid); err != nil {
-			return fmt.Errorf("sqlite: index product %q: %w", v.ID, err)
+			return fmt.Errorf("sqlite: index product %q: %w", id, err)
 		}
 	}
 	return nil

@@ -31,3 +31,13 @@ func DocCacheBytes(s *Store) int64 {
 	_, b := s.docs.len()
 	return b
 }
+
+// QueuedWrites returns how many requests wait in s's writer queue.
+func QueuedWrites(s *Store) int { return len(s.queue) }
+
+// AlwaysOptimistic runs every Update's closure optimistically, even when
+// the writer is idle (which WithOptimisticUpdates(true) runs on it), so
+// that tests exercise the optimistic path whatever the load.
+func AlwaysOptimistic() Option {
+	return func(o *options) { o.optimistic, o.alwaysOptimistic = true, true }
+}

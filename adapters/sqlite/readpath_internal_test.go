@@ -368,45 +368,55 @@ func TestSearchIndexUnderConcurrentWrites(t *testing.T) {
 }
 
 // A PutProduct that fails after writing the product's row (here its tags)
-// leaves nothing written, even when the closure ignores the error and
-// commits.
+// leaves nothing written: on the writer, the Put fails and nothing is kept
+// even when the closure ignores the error and commits; optimistically, the
+// Put is buffered and the Update fails at commit.
 func TestFailedPutProductLeavesNothing(t *testing.T) {
-	st := openIndexed(t, 1)
-	ctx := context.Background()
-	db, err := sql.Open("sqlite", DSN(st.Path(), SyncFull, 5*time.Second, true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.ExecContext(ctx, `CREATE TRIGGER test_fail_tag BEFORE INSERT ON og_product_tags
-		WHEN new.tag = 'os:Fail' BEGIN SELECT RAISE(ABORT, 'test: tag refused'); END`); err != nil {
-		t.Fatal(err)
-	}
-	var putErr error
-	err = st.Update(ctx, func(tx marketplace.Tx) error {
-		p, err := tx.Product("p0")
-		if err != nil {
-			return err
-		}
-		p.Name, p.OperatingSystems = "renamed", []string{"Fail"}
-		putErr = tx.PutProduct(&p)
-		return nil // ignores it
-	})
-	if err != nil || putErr == nil {
-		t.Fatalf("Update = %v, PutProduct = %v; want nil and an error", err, putErr)
-	}
-	err = st.View(ctx, func(tx marketplace.ReadTx) error {
-		p, err := tx.Product("p0")
-		if err == nil && (p.Name != "firewall" || p.Version != 1) {
-			err = fmt.Errorf("stored product %q version %d, want the first one", p.Name, p.Version)
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pg, err := st.SearchProducts(ctx, marketplace.ProductQuery{Text: "renamed", Limit: 1})
-	if err != nil || pg.Total != 0 {
-		t.Fatalf("search for the refused name: total %d, %v", pg.Total, err)
+	for _, optimistic := range []bool{false, true} {
+		t.Run(fmt.Sprintf("optimistic=%v", optimistic), func(t *testing.T) {
+			mode := WithOptimisticUpdates(false)
+			if optimistic {
+				mode = AlwaysOptimistic()
+			}
+			st := openIndexed(t, 1, mode)
+			ctx := context.Background()
+			db, err := sql.Open("sqlite", DSN(st.Path(), SyncFull, 5*time.Second, true))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if _, err := db.ExecContext(ctx, `CREATE TRIGGER test_fail_tag BEFORE INSERT ON og_product_tags
+				WHEN new.tag = 'os:Fail' BEGIN SELECT RAISE(ABORT, 'test: tag refused'); END`); err != nil {
+				t.Fatal(err)
+			}
+			var putErr error
+			err = st.Update(ctx, func(tx marketplace.Tx) error {
+				p, err := tx.Product("p0")
+				if err != nil {
+					return err
+				}
+				p.Name, p.OperatingSystems = "renamed", []string{"Fail"}
+				putErr = tx.PutProduct(&p)
+				return nil // ignores it
+			})
+			if putFails := !optimistic; (putErr != nil) != putFails || (err != nil) == putFails {
+				t.Fatalf("Update = %v, PutProduct = %v; want an error from %s", err, putErr,
+					map[bool]string{false: "PutProduct", true: "Update"}[optimistic])
+			}
+			err = st.View(ctx, func(tx marketplace.ReadTx) error {
+				p, err := tx.Product("p0")
+				if err == nil && (p.Name != "firewall" || p.Version != 1) {
+					err = fmt.Errorf("stored product %q version %d, want the first one", p.Name, p.Version)
+				}
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			pg, err := st.SearchProducts(ctx, marketplace.ProductQuery{Text: "renamed", Limit: 1})
+			if err != nil || pg.Total != 0 {
+				t.Fatalf("search for the refused name: total %d, %v", pg.Total, err)
+			}
+		})
 	}
 }

@@ -29,16 +29,20 @@ func BenchmarkRunnerExpiry(b *testing.B) {
 	// service-rundue-claimdue hides that, so the runner claims them first
 	// with ClaimDue (a lease written on each), then reads and moves them,
 	// as it does with a store that cannot claim in a transaction.
+	// service-rundue-moved runs each transaction's closure optimistically
+	// first, as under load, so that DueResources moves it onto the writer.
 	for _, tc := range []struct {
 		name  string
 		store func(st *sqlite.Store) marketplace.Store
+		opts  []sqlite.Option
 	}{
-		{"service-rundue", func(st *sqlite.Store) marketplace.Store { return st }},
-		{"service-rundue-claimdue", func(st *sqlite.Store) marketplace.Store { return claimDueOnly{st} }},
+		{"service-rundue", func(st *sqlite.Store) marketplace.Store { return st }, nil},
+		{"service-rundue-moved", func(st *sqlite.Store) marketplace.Store { return st }, []sqlite.Option{sqlite.AlwaysOptimistic()}},
+		{"service-rundue-claimdue", func(st *sqlite.Store) marketplace.Store { return claimDueOnly{st} }, nil},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			b.ReportAllocs()
-			st := openTemp(b)
+			st := openTemp(b, tc.opts...)
 			expiry := storecheck.SeedSubscriptions(b, st, b.N, 1000)
 			clock := marketplace.NewSimClock(expiry.Add(time.Hour))
 			svc, err := marketplace.New(tc.store(st), marketplace.WithClock(clock), marketplace.WithRunner(batch, time.Minute, "bench"),

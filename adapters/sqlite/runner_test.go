@@ -25,8 +25,10 @@ func TestRunnersShareDueWork(t *testing.T) {
 	if raceEnabled || testing.Short() {
 		n = 2000
 	}
-	st := openTemp(t)
-	storecheck.RunnersShareDueWork(t, st, n, func(int) marketplace.Store { return st })
+	inModes(t, func(t *testing.T, mode sqlite.Option) {
+		st := openTemp(t, mode)
+		storecheck.RunnersShareDueWork(t, st, n, func(int) marketplace.Store { return st })
+	})
 }
 
 // TestExpiryFlatMemory expires subscriptions all due on one day in claimed
@@ -161,7 +163,9 @@ func maxU(a, b uint64) uint64 {
 }
 
 func TestDueResourceTx(t *testing.T) {
-	storecheck.DueResourceTx(t, func(t *testing.T) marketplace.Store { return openTemp(t) })
+	inModes(t, func(t *testing.T, mode sqlite.Option) {
+		storecheck.DueResourceTx(t, func(t *testing.T) marketplace.Store { return openTemp(t, mode) })
+	})
 }
 
 // TestRunnersShareDueResources runs three marketplace runners at once over
@@ -172,8 +176,10 @@ func TestRunnersShareDueResources(t *testing.T) {
 	if raceEnabled || testing.Short() {
 		n = 2000
 	}
-	st := openTemp(t)
-	storecheck.RunnersShareDueResources(t, st, n, func(int) marketplace.Store { return st })
+	inModes(t, func(t *testing.T, mode sqlite.Option) {
+		st := openTemp(t, mode)
+		storecheck.RunnersShareDueResources(t, st, n, func(int) marketplace.Store { return st })
+	})
 }
 
 // TestRunnerTxInFlight runs one marketplace runner with four due-resource

@@ -12,9 +12,9 @@ import (
 	"github.com/opengallery/opengallery/marketplace"
 )
 
-func openIndexed(t *testing.T, products int) *Store {
+func openIndexed(t *testing.T, products int, opts ...Option) *Store {
 	t.Helper()
-	st, err := Open(filepath.Join(t.TempDir(), "catalog.db"))
+	st, err := Open(filepath.Join(t.TempDir(), "catalog.db"), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

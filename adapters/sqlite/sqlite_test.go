@@ -34,16 +34,44 @@ func openTemp(t testing.TB, opts ...sqlite.Option) *sqlite.Store {
 	return openFile(t, filepath.Join(t.TempDir(), "gallery.db"), opts...)
 }
 
+// updateModes are the two places Update runs its closure: tests of what
+// both must do run in each. By default (WithOptimisticUpdates(true)) the
+// closure runs on the writer when the writer is idle, as in sequential
+// tests; AlwaysOptimistic makes it run optimistically anyway.
+var updateModes = []struct {
+	name string
+	opt  sqlite.Option
+}{
+	{"optimistic", sqlite.AlwaysOptimistic()},
+	{"writer", sqlite.WithOptimisticUpdates(false)},
+}
+
+// inDefaultAndModes runs test in each update mode and with the default,
+// which mixes them.
+func inDefaultAndModes(t *testing.T, test func(t *testing.T, mode sqlite.Option)) {
+	t.Run("default", func(t *testing.T) { test(t, sqlite.WithOptimisticUpdates(true)) })
+	inModes(t, test)
+}
+
+// inModes runs test once per update mode, with that mode's option.
+func inModes(t *testing.T, test func(t *testing.T, mode sqlite.Option)) {
+	for _, m := range updateModes {
+		t.Run(m.name, func(t *testing.T) { test(t, m.opt) })
+	}
+}
+
 func TestStore(t *testing.T) {
-	storetest.RunWithOptions(t,
-		func(t *testing.T) marketplace.Store { return openTemp(t) },
-		storetest.Options{Reopen: func(t *testing.T, s marketplace.Store) marketplace.Store {
-			st := s.(*sqlite.Store)
-			if err := st.Close(); err != nil {
-				t.Fatalf("Close: %v", err)
-			}
-			return openFile(t, st.Path())
-		}})
+	inDefaultAndModes(t, func(t *testing.T, mode sqlite.Option) {
+		storetest.RunWithOptions(t,
+			func(t *testing.T) marketplace.Store { return openTemp(t, mode) },
+			storetest.Options{Reopen: func(t *testing.T, s marketplace.Store) marketplace.Store {
+				st := s.(*sqlite.Store)
+				if err := st.Close(); err != nil {
+					t.Fatalf("Close: %v", err)
+				}
+				return openFile(t, st.Path(), mode)
+			}})
+	})
 }
 
 // TestWALCheckpoints places and pays orders one at a time and watches the

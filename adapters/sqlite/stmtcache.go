@@ -99,6 +99,9 @@ type writerConn struct {
 	queries map[string]*sql.Stmt // prepared on conn, for QueryContext
 	dest    [1]driver.Value      // queryDoc's row buffer
 	broken  bool                 // database/sql closed conn: take a new one
+	// lastSeq is the highest event number the running closure inserted
+	// (runBatch resets it per closure and publishes those that commit).
+	lastSeq int64
 }
 
 // writerPragmas configure the writer's connection beyond DSN's settings.

@@ -17,19 +17,43 @@ import (
 
 var _ marketplace.Store = (*Store)(nil)
 
-// Update implements marketplace.Store. fn runs on the writer goroutine
-// inside a transaction it may share with other concurrent Update calls
-// (each in its own savepoint); Update returns once that transaction has
-// committed. fn must not call the Store's methods: that would wait for the
-// writer that is running fn.
+// Update implements marketplace.Store. With WithOptimisticUpdates (the
+// default) fn runs, while the writer is busy, in the caller's goroutine,
+// reading committed state, and its buffered writes are applied with their
+// version checks in a group commit (optimistic.go; the package
+// documentation says what that isolates); a DueResourceTx method moves the
+// rest of fn onto the writer's transaction. Otherwise (the writer idle, or
+// the option off) fn runs on the writer goroutine inside a transaction it
+// may share with other concurrent Update calls (each in its own
+// savepoint). Either way Update returns once the transaction has
+// committed, and fn must not call the Store's methods (on the writer that
+// would wait for the writer that is running fn).
 //
 // Errors: whatever fn returns, unchanged; *marketplace.ConflictError
-// (marketplace.ErrConflict) from a stale Put; ErrClosed; ctx.Err(); driver
-// errors when the commit fails.
+// (marketplace.ErrConflict) from a stale Put, an existing id or
+// idempotency key (at the Put or, optimistically, at commit) or a saved
+// item deleted since fn read it (optimistically, at commit); ErrClosed;
+// ctx.Err(); driver errors when a read or the commit fails.
 func (s *Store) Update(ctx context.Context, fn func(tx marketplace.Tx) error) error {
+	if s.opts.optimistic && (s.opts.alwaysOptimistic || s.writerBusy()) {
+		return s.updateOptimistic(ctx, fn)
+	}
 	return s.write(ctx, func(ctx context.Context, q sqlTx) error {
 		return fn(&tx{ctx: ctx, q: q})
 	})
+}
+
+// writerBusy reports whether writes are queued or committing, optimistic
+// closures running, or the last group commit carried more than one
+// request. Then a closure is better run optimistically: on the writer it
+// would wait for the others, and hold up what comes after it (at a group's
+// end, when the writer is briefly idle under load, a closure run there
+// costs the writer twice what its write set would). Otherwise running it
+// on the writer costs nothing in concurrency and reads through the
+// writer's warm page cache (a reader connection starts each snapshot
+// after a commit with an empty one).
+func (s *Store) writerBusy() bool {
+	return s.pending.Load() > 0 || len(s.fnSlots) > 0 || s.lastGroup.Load() > 1
 }
 
 // View implements marketplace.Store: fn sees one consistent snapshot of

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/opengallery/opengallery/adapters/internal/doccodec"
@@ -110,46 +111,103 @@ func get[T any](t *tx, kind marketplace.Kind, id string) (T, error) {
 	return v, nil
 }
 
-// put writes v after the optimistic check: version 0 inserts, any other
-// version updates the row only if it still has that version. On success
-// *version is the new version; on failure it is unchanged.
-func put(t *tx, kind marketplace.Kind, id string, v any, version *int64, due *time.Time, cols ...any) error {
-	if id == "" {
-		return &marketplace.InputError{Field: "id", Value: id, Reason: "must not be empty"}
+// rowSpec is one aggregate Put as the Tx method received it: the value, a
+// pointer to its Version, its due time (nil for kinds without one) and its
+// indexed column values in table order.
+type rowSpec struct {
+	kind    marketplace.Kind
+	id      string
+	v       any
+	version *int64
+	due     *time.Time
+	cols    []any
+}
+
+// rowWrite is a Put ready to run: the optimistic check (the version the
+// stored row must have) and every statement argument, copied out of the
+// value so that the caller may change it afterwards.
+type rowWrite struct {
+	kind    marketplace.Kind
+	id      string
+	old     int64 // the version the stored row must have (0: must not exist)
+	version int64 // the version written
+	doc     []byte
+	cols    []any
+	due     any            // due_at (unix nanoseconds or nil), due kinds only
+	product *productSearch // products: their search rows
+}
+
+// prepareRow validates and encodes a Put and sets *rs.version to the new
+// version (old+1; it is encoded so). On failure *rs.version is unchanged.
+//
+// Errors: *marketplace.InputError for an empty id; the encoding error.
+func prepareRow(rs rowSpec) (rowWrite, error) {
+	if rs.id == "" {
+		return rowWrite{}, &marketplace.InputError{Field: "id", Value: rs.id, Reason: "must not be empty"}
 	}
-	old := *version
-	*version = old + 1
-	doc, err := doccodec.Marshal(v)
+	old := *rs.version
+	*rs.version = old + 1
+	doc, err := doccodec.Marshal(rs.v)
 	if err != nil {
-		*version = old
-		return fmt.Errorf("sqlite: encode %s %q: %w", kind, id, err)
+		*rs.version = old
+		return rowWrite{}, fmt.Errorf("sqlite: encode %s %q: %w", rs.kind, rs.id, err)
 	}
-	q := stmts[kind]
+	w := rowWrite{kind: rs.kind, id: rs.id, old: old, version: old + 1, doc: doc, cols: rs.cols, due: nanosPtr(rs.due)}
+	if p, ok := rs.v.(*marketplace.Product); ok {
+		w.product = searchOf(p)
+	}
+	return w, nil
+}
+
+// put writes a Put at once after the optimistic check: version 0 inserts,
+// any other version updates the row only if it still has that version. On
+// success *version is the new version; on failure it is unchanged.
+func (t *tx) put(rs rowSpec) error {
+	w, err := prepareRow(rs)
+	if err != nil {
+		return err
+	}
+	if err := t.execRow(&w); err != nil {
+		*rs.version = w.old
+		return err
+	}
+	return nil
+}
+
+// execRow runs w with its optimistic check. Putting an aggregate ends its
+// lease and sets its due time.
+//
+// Errors: *marketplace.ConflictError when the stored row is not at w.old
+// (or exists, for a create); driver errors.
+func (t *tx) execRow(w *rowWrite) error {
+	q := stmts[w.kind]
+	due := tables[w.kind].due
 	var res sql.Result
-	if old == 0 {
-		args := append([]any{id, int64(1), doc}, cols...)
-		if tables[kind].due {
-			args = append(args, nanosPtr(due))
+	var err error
+	if w.old == 0 {
+		args := append([]any{w.id, w.version, w.doc}, w.cols...)
+		if due {
+			args = append(args, w.due)
 		}
 		res, err = t.q.ExecContext(t.ctx, q.insert, args...)
 	} else {
-		args := append([]any{old + 1, doc}, cols...)
-		if tables[kind].due {
-			args = append(args, nanosPtr(due))
+		args := append([]any{w.version, w.doc}, w.cols...)
+		if due {
+			args = append(args, w.due)
 		}
-		args = append(args, id, old)
+		args = append(args, w.id, w.old)
 		res, err = t.q.ExecContext(t.ctx, q.update, args...)
 	}
 	if err != nil {
-		*version = old
-		return fmt.Errorf("sqlite: put %s %q: %w", kind, id, err)
+		return fmt.Errorf("sqlite: put %s %q: %w", w.kind, w.id, err)
 	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		*version = old
-		if err != nil {
-			return fmt.Errorf("sqlite: put %s %q: %w", kind, id, err)
-		}
-		return t.conflict(kind, id, old)
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("sqlite: put %s %q: %w", w.kind, w.id, err)
+	} else if n != 1 {
+		return t.conflict(w.kind, w.id, w.old)
+	}
+	if w.product != nil {
+		return t.indexProduct(w.id, w.product)
 	}
 	return nil
 }
@@ -245,62 +303,104 @@ func (t *tx) Idempotency(key string) (marketplace.IdempotencyRecord, error) {
 	return v, nil
 }
 
-// PutSeller implements marketplace.Tx.
-func (t *tx) PutSeller(v *marketplace.Seller) error {
-	return put(t, marketplace.KindSeller, v.ID, v, &v.Version, nil)
+// The Puts of each kind as rowSpecs: what the writer's tx runs at once and
+// the optimistic tx (optimistic.go) buffers.
+
+func sellerRow(v *marketplace.Seller) rowSpec {
+	return rowSpec{kind: marketplace.KindSeller, id: v.ID, v: v, version: &v.Version}
 }
+
+func orderRow(v *marketplace.Order) rowSpec {
+	return rowSpec{kind: marketplace.KindOrder, id: v.ID, v: v, version: &v.Version, due: v.NextDueAt,
+		cols: []any{v.BuyerID, v.SellerID, v.ResourceID, string(v.Status), string(v.Kind), nanos(v.CreatedAt)}}
+}
+
+func paymentRow(v *marketplace.Payment) rowSpec {
+	return rowSpec{kind: marketplace.KindPayment, id: v.ID, v: v, version: &v.Version,
+		cols: []any{v.BuyerID, v.OrderID, string(v.Method), boolInt(v.SettledAt != nil), nanos(v.CreatedAt)}}
+}
+
+func accountRow(v *marketplace.Account) rowSpec {
+	return rowSpec{kind: marketplace.KindAccount, id: v.ID, v: v, version: &v.Version}
+}
+
+func resourceRow(v *marketplace.Resource) rowSpec {
+	return rowSpec{kind: marketplace.KindResource, id: v.ID, v: v, version: &v.Version, due: v.NextDueAt,
+		cols: []any{v.BuyerID, v.SellerID, string(v.Status), boolInt(v.Visible), nanos(v.PurchasedAt)}}
+}
+
+func flowRow(v *marketplace.Flow) rowSpec {
+	return rowSpec{kind: marketplace.KindFlow, id: v.ID, v: v, version: &v.Version, due: v.NextDueAt,
+		cols: []any{v.BuyerID, v.SellerID, v.Status, nanos(v.CreatedAt)}}
+}
+
+func invoiceRow(v *marketplace.Invoice) rowSpec {
+	return rowSpec{kind: marketplace.KindInvoice, id: v.ID, v: v, version: &v.Version,
+		cols: []any{v.BuyerID, v.SellerID, v.OrderID, string(v.Status), nanos(v.RequestedAt)}}
+}
+
+func unsubscribeRow(v *marketplace.UnsubscribeRequest) rowSpec {
+	return rowSpec{kind: marketplace.KindUnsubscribe, id: v.ID, v: v, version: &v.Version, due: v.NextDueAt,
+		cols: []any{v.BuyerID, v.SellerID, v.ResourceID, string(v.Status), nanos(v.CreatedAt)}}
+}
+
+// PutSeller implements marketplace.Tx.
+func (t *tx) PutSeller(v *marketplace.Seller) error { return t.put(sellerRow(v)) }
 
 // PutOrder implements marketplace.Tx.
-func (t *tx) PutOrder(v *marketplace.Order) error {
-	return put(t, marketplace.KindOrder, v.ID, v, &v.Version, v.NextDueAt,
-		v.BuyerID, v.SellerID, v.ResourceID, string(v.Status), string(v.Kind), nanos(v.CreatedAt))
-}
+func (t *tx) PutOrder(v *marketplace.Order) error { return t.put(orderRow(v)) }
 
 // PutPayment implements marketplace.Tx.
-func (t *tx) PutPayment(v *marketplace.Payment) error {
-	return put(t, marketplace.KindPayment, v.ID, v, &v.Version, nil,
-		v.BuyerID, v.OrderID, string(v.Method), boolInt(v.SettledAt != nil), nanos(v.CreatedAt))
-}
+func (t *tx) PutPayment(v *marketplace.Payment) error { return t.put(paymentRow(v)) }
 
 // PutAccount implements marketplace.Tx.
-func (t *tx) PutAccount(v *marketplace.Account) error {
-	return put(t, marketplace.KindAccount, v.ID, v, &v.Version, nil)
-}
+func (t *tx) PutAccount(v *marketplace.Account) error { return t.put(accountRow(v)) }
 
 // PutResource implements marketplace.Tx.
-func (t *tx) PutResource(v *marketplace.Resource) error {
-	return put(t, marketplace.KindResource, v.ID, v, &v.Version, v.NextDueAt,
-		v.BuyerID, v.SellerID, string(v.Status), boolInt(v.Visible), nanos(v.PurchasedAt))
-}
+func (t *tx) PutResource(v *marketplace.Resource) error { return t.put(resourceRow(v)) }
 
 // PutFlow implements marketplace.Tx.
-func (t *tx) PutFlow(v *marketplace.Flow) error {
-	return put(t, marketplace.KindFlow, v.ID, v, &v.Version, v.NextDueAt,
-		v.BuyerID, v.SellerID, v.Status, nanos(v.CreatedAt))
-}
+func (t *tx) PutFlow(v *marketplace.Flow) error { return t.put(flowRow(v)) }
 
 // PutInvoice implements marketplace.Tx.
-func (t *tx) PutInvoice(v *marketplace.Invoice) error {
-	return put(t, marketplace.KindInvoice, v.ID, v, &v.Version, nil,
-		v.BuyerID, v.SellerID, v.OrderID, string(v.Status), nanos(v.RequestedAt))
-}
+func (t *tx) PutInvoice(v *marketplace.Invoice) error { return t.put(invoiceRow(v)) }
 
 // PutUnsubscribeRequest implements marketplace.Tx.
 func (t *tx) PutUnsubscribeRequest(v *marketplace.UnsubscribeRequest) error {
-	return put(t, marketplace.KindUnsubscribe, v.ID, v, &v.Version, v.NextDueAt,
-		v.BuyerID, v.SellerID, v.ResourceID, string(v.Status), nanos(v.CreatedAt))
+	return t.put(unsubscribeRow(v))
+}
+
+// savedKey names a saved item.
+type savedKey struct{ buyer, product, spec string }
+
+func (k savedKey) String() string { return k.buyer + "/" + k.product + "/" + k.spec }
+
+// encodeSavedItem validates and encodes a PutSavedItem.
+//
+// Errors: *marketplace.InputError for an empty buyer or product id; the
+// encoding error.
+func encodeSavedItem(v marketplace.SavedItem) ([]byte, error) {
+	if v.BuyerID == "" || v.ProductID == "" {
+		return nil, &marketplace.InputError{Field: "saved_item", Value: v, Reason: "buyer and product ids must not be empty"}
+	}
+	doc, err := doccodec.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: encode saved item: %w", err)
+	}
+	return doc, nil
 }
 
 // PutSavedItem implements marketplace.Tx.
 func (t *tx) PutSavedItem(v marketplace.SavedItem) error {
-	if v.BuyerID == "" || v.ProductID == "" {
-		return &marketplace.InputError{Field: "saved_item", Value: v, Reason: "buyer and product ids must not be empty"}
-	}
-	doc, err := doccodec.Marshal(v)
+	doc, err := encodeSavedItem(v)
 	if err != nil {
-		return fmt.Errorf("sqlite: encode saved item: %w", err)
+		return err
 	}
-	_, err = t.q.ExecContext(t.ctx, `INSERT INTO og_saved_items (buyer_id, product_id, spec_id, added_at, doc)
+	return t.upsertSavedItem(v, doc)
+}
+
+func (t *tx) upsertSavedItem(v marketplace.SavedItem, doc []byte) error {
+	_, err := t.q.ExecContext(t.ctx, `INSERT INTO og_saved_items (buyer_id, product_id, spec_id, added_at, doc)
 		VALUES (?, ?, ?, ?, ?) ON CONFLICT (buyer_id, product_id, spec_id)
 		DO UPDATE SET added_at = excluded.added_at, doc = excluded.doc`,
 		v.BuyerID, v.ProductID, v.SpecID, nanos(v.AddedAt), doc)
@@ -312,68 +412,167 @@ func (t *tx) PutSavedItem(v marketplace.SavedItem) error {
 
 // DeleteSavedItem implements marketplace.Tx.
 func (t *tx) DeleteSavedItem(buyerID, productID, specID string) error {
-	res, err := t.q.ExecContext(t.ctx, `DELETE FROM og_saved_items WHERE buyer_id = ? AND product_id = ? AND spec_id = ?`,
-		buyerID, productID, specID)
+	k := savedKey{buyerID, productID, specID}
+	deleted, err := t.deleteSavedItem(k)
 	if err != nil {
-		return fmt.Errorf("sqlite: delete saved item: %w", err)
+		return err
 	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		if err != nil {
-			return fmt.Errorf("sqlite: delete saved item: %w", err)
-		}
-		return &marketplace.NotFoundError{Kind: marketplace.KindSavedItem, ID: buyerID + "/" + productID + "/" + specID}
+	if !deleted {
+		return &marketplace.NotFoundError{Kind: marketplace.KindSavedItem, ID: k.String()}
 	}
 	return nil
+}
+
+// deleteSavedItem deletes the item k and reports whether there was one.
+func (t *tx) deleteSavedItem(k savedKey) (bool, error) {
+	res, err := t.q.ExecContext(t.ctx, `DELETE FROM og_saved_items WHERE buyer_id = ? AND product_id = ? AND spec_id = ?`,
+		k.buyer, k.product, k.spec)
+	if err != nil {
+		return false, fmt.Errorf("sqlite: delete saved item: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("sqlite: delete saved item: %w", err)
+	}
+	return n > 0, nil
+}
+
+// encodeIdempotency validates and encodes a PutIdempotency.
+//
+// Errors: *marketplace.InputError for an empty key; the encoding error.
+func encodeIdempotency(v marketplace.IdempotencyRecord) ([]byte, error) {
+	if v.Key == "" {
+		return nil, &marketplace.InputError{Field: "key", Value: v.Key, Reason: "must not be empty"}
+	}
+	doc, err := doccodec.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: encode idempotency: %w", err)
+	}
+	return doc, nil
 }
 
 // PutIdempotency implements marketplace.Tx.
 func (t *tx) PutIdempotency(v marketplace.IdempotencyRecord) error {
-	if v.Key == "" {
-		return &marketplace.InputError{Field: "key", Value: v.Key, Reason: "must not be empty"}
-	}
-	doc, err := doccodec.Marshal(v)
+	doc, err := encodeIdempotency(v)
 	if err != nil {
-		return fmt.Errorf("sqlite: encode idempotency: %w", err)
+		return err
 	}
-	res, err := t.q.ExecContext(t.ctx, `INSERT INTO og_idempotency (key, doc) VALUES (?, ?) ON CONFLICT DO NOTHING`, v.Key, doc)
+	return t.insertIdempotency(v.Key, doc)
+}
+
+// insertIdempotency stores a record under key.
+//
+// Errors: *marketplace.ConflictError when key exists; driver errors.
+func (t *tx) insertIdempotency(key string, doc []byte) error {
+	res, err := t.q.ExecContext(t.ctx, `INSERT INTO og_idempotency (key, doc) VALUES (?, ?) ON CONFLICT DO NOTHING`, key, doc)
 	if err != nil {
-		return fmt.Errorf("sqlite: put idempotency %q: %w", v.Key, err)
+		return fmt.Errorf("sqlite: put idempotency %q: %w", key, err)
 	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		if err != nil {
-			return fmt.Errorf("sqlite: put idempotency %q: %w", v.Key, err)
-		}
-		return &marketplace.ConflictError{Kind: marketplace.KindIdempotency, ID: v.Key, Have: 1}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("sqlite: put idempotency %q: %w", key, err)
+	} else if n == 0 {
+		return idempotencyConflict(key)
 	}
 	return nil
 }
 
-// AppendEvent implements marketplace.Tx. The event's row id is its
-// sequence number: the single writer makes max+1 gap-free and in commit
-// order.
-func (t *tx) AppendEvent(e *marketplace.Event) error {
+func idempotencyConflict(key string) error {
+	return &marketplace.ConflictError{Kind: marketplace.KindIdempotency, ID: key, Have: 1}
+}
+
+// eventWrite is an encoded event waiting for its row (and so its number).
+type eventWrite struct {
+	e                *marketplace.Event // the caller's, whose Seq is set at commit
+	at               int64
+	kind, aggID, typ string
+	doc              []byte
+	seq              int64 // the committed number, once inserted
+}
+
+// encodeEvent validates and encodes an AppendEvent (its document leaves
+// the number out: the row id is the number).
+//
+// Errors: *marketplace.InputError for an empty kind, aggregate id or type;
+// the encoding error.
+func encodeEvent(e *marketplace.Event) (eventWrite, error) {
 	if e.Kind == "" || e.AggregateID == "" || e.Type == "" {
-		return &marketplace.InputError{Field: "event", Value: e.Type, Reason: "kind, aggregate id and type must not be empty"}
+		return eventWrite{}, &marketplace.InputError{Field: "event", Value: e.Type, Reason: "kind, aggregate id and type must not be empty"}
 	}
 	cp := *e
 	cp.At = cp.At.UTC()
 	cp.Seq = 0
 	doc, err := doccodec.Marshal(cp)
 	if err != nil {
-		return fmt.Errorf("sqlite: encode event: %w", err)
+		return eventWrite{}, fmt.Errorf("sqlite: encode event: %w", err)
 	}
-	res, err := t.q.ExecContext(t.ctx, `INSERT INTO og_events (at, kind, aggregate_id, type, doc) VALUES (?, ?, ?, ?, ?)`,
-		nanos(cp.At), string(cp.Kind), cp.AggregateID, cp.Type, doc)
+	return eventWrite{e: e, at: nanos(cp.At), kind: string(cp.Kind), aggID: cp.AggregateID, typ: cp.Type, doc: doc}, nil
+}
+
+// AppendEvent implements marketplace.Tx. The event's row id is its
+// sequence number: the single writer makes max+1 gap-free and in commit
+// order.
+func (t *tx) AppendEvent(e *marketplace.Event) error {
+	ev, err := encodeEvent(e)
 	if err != nil {
-		return fmt.Errorf("sqlite: append event: %w", err)
+		return err
 	}
-	seq, err := res.LastInsertId()
-	if err != nil {
-		return fmt.Errorf("sqlite: append event: %w", err)
+	if err := t.insertEvent(&ev); err != nil {
+		return err
 	}
-	e.Seq = seq
+	e.Seq = ev.seq
 	return nil
 }
+
+// insertEvent inserts ev and sets ev.seq to its number, which the writer
+// also notes (writerConn.lastSeq) for the next provisional numbers.
+func (t *tx) insertEvent(ev *eventWrite) error {
+	return t.insertEvents([]eventWrite{*ev}, func(i int, seq int64) { ev.seq = seq })
+}
+
+// insertEvents inserts evs in order, eventsPerInsert rows to a statement
+// (a statement costs the writer more than a row), and numbers them
+// (numbered(i, seq)): a row's id, its number, is the largest one plus
+// one, so the rows of one statement have consecutive numbers ending at
+// the last insert id.
+func (t *tx) insertEvents(evs []eventWrite, numbered func(i int, seq int64)) error {
+	for start := 0; start < len(evs); start += eventsPerInsert {
+		chunk := evs[start:min(start+eventsPerInsert, len(evs))]
+		args := make([]any, 0, 5*len(chunk))
+		for _, ev := range chunk {
+			args = append(args, ev.at, ev.kind, ev.aggID, ev.typ, ev.doc)
+		}
+		res, err := t.q.ExecContext(t.ctx, insertEventsQuery(len(chunk)), args...)
+		if err != nil {
+			return fmt.Errorf("sqlite: append event: %w", err)
+		}
+		last, err := res.LastInsertId()
+		if err != nil {
+			return fmt.Errorf("sqlite: append event: %w", err)
+		}
+		for i := range chunk {
+			numbered(start+i, last-int64(len(chunk)-1-i))
+		}
+		if t.q.w != nil {
+			t.q.w.lastSeq = max(t.q.w.lastSeq, last)
+		}
+	}
+	return nil
+}
+
+// eventsPerInsert is the most rows one insertEventsQuery writes.
+const eventsPerInsert = 32
+
+// insertEventsQueries are the INSERTs of 1 … eventsPerInsert events.
+var insertEventsQueries = func() []string {
+	qs := make([]string, eventsPerInsert+1)
+	for n := 1; n <= eventsPerInsert; n++ {
+		qs[n] = "INSERT INTO og_events (at, kind, aggregate_id, type, doc) VALUES (?, ?, ?, ?, ?)" +
+			strings.Repeat(", (?, ?, ?, ?, ?)", n-1)
+	}
+	return qs
+}()
+
+func insertEventsQuery(n int) string { return insertEventsQueries[n] }
 
 // scanDocs decodes the single doc column of every row.
 func scanDocs[T any](rows *sql.Rows) ([]T, error) {

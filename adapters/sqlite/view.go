@@ -530,12 +530,25 @@ func (v *viewTx) SavedItems(buyerID string) ([]marketplace.SavedItem, error) {
 	return out, nil
 }
 
+// idempotencyPointQuery is idempotencyQuery as a query that yields exactly
+// one row (NULL when there is no such key), so that as a View's first read
+// (an optimistic Update's usually is: the key decides whether the request
+// was made before) it takes the snapshot without BEGIN (see queryOne).
+const idempotencyPointQuery = `SELECT t.doc FROM (SELECT ?1 AS key) AS k LEFT JOIN og_idempotency AS t ON t.key = k.key`
+
 // Idempotency implements marketplace.ReadTx.
 func (v *viewTx) Idempotency(key string) (marketplace.IdempotencyRecord, error) {
 	var rec marketplace.IdempotencyRecord
 	found := false
-	err := v.docs(idempotencyQuery, key, func(doc []byte) error {
+	err := v.queryOne(idempotencyPointQuery, []driver.NamedValue{{Ordinal: 1, Value: key}}, func(row []driver.Value) error {
+		if row[0] == nil {
+			return nil
+		}
 		found = true
+		doc, err := docBytes(row[0])
+		if err != nil {
+			return err
+		}
 		if err := doccodec.Unmarshal(doc, &rec); err != nil {
 			return fmt.Errorf("sqlite: decode idempotency %q: %w", key, err)
 		}
