@@ -155,7 +155,7 @@ func (p *BalancePayments) move(ctx context.Context, kind PaymentKind, key, accou
 		return Receipt{}, err
 	}
 	var out Receipt
-	err := retryConflicts(ctx, func() error {
+	err := retryConflicts(ctx, func(ctx context.Context) error {
 		return p.store.Update(ctx, func(tx Tx) error {
 			var err error
 			out, err = p.moveTx(tx, kind, key, account, orderID, amount)

@@ -260,7 +260,7 @@ func (s *Service) SupervisionPolicy() supervision.Policy { return s.policy }
 
 // update runs fn in a store transaction, retrying lost optimistic races.
 func (s *Service) update(ctx context.Context, fn func(tx Tx) error) error {
-	return retryConflicts(ctx, func() error { return s.store.Update(ctx, fn) })
+	return retryConflicts(ctx, func(ctx context.Context) error { return s.store.Update(ctx, fn) })
 }
 
 // emit appends an event.

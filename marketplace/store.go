@@ -27,7 +27,10 @@ type Store interface {
 	// events commit atomically; a commit that loses a race with another
 	// writer returns *ConflictError (ErrConflict). fn may be called once
 	// only; it must not call the store's other methods (use tx) and should
-	// do no slow I/O.
+	// do no slow I/O. The marketplace runs a transaction that lost a race
+	// again with a ctx for which Retrying is true: a store that runs
+	// transactions optimistically should then run it where it cannot lose
+	// again (locking what it reads, or on a single writer).
 	//
 	// Errors: whatever fn returns; ErrConflict; ctx.Err().
 	Update(ctx context.Context, fn func(tx Tx) error) error

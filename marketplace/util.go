@@ -12,11 +12,15 @@ import (
 // retryConflicts runs an optimistic transaction again when it loses a race
 // (ErrConflict from the store), a few times: the closure re-reads and
 // re-decides, so a retry is safe. State conflicts (StateError) are not
-// retried.
-func retryConflicts(ctx context.Context, fn func() error) error {
+// retried. Every attempt after the first gets a ctx for which Retrying
+// reports true, so that a store can run it where it cannot lose again.
+func retryConflicts(ctx context.Context, fn func(ctx context.Context) error) error {
 	var err error
-	for range 8 {
-		err = fn()
+	for attempt := range 8 {
+		if attempt == 1 {
+			ctx = context.WithValue(ctx, retryingKey{}, true)
+		}
+		err = fn(ctx)
 		var ce *ConflictError
 		if !errors.As(err, &ce) {
 			return err
@@ -26,6 +30,20 @@ func retryConflicts(ctx context.Context, fn func() error) error {
 		}
 	}
 	return err
+}
+
+type retryingKey struct{}
+
+// Retrying reports whether ctx is that of a Store.Update the marketplace
+// runs again because its previous attempt lost a race (*ConflictError). A
+// store that runs transactions optimistically may run such a one
+// pessimistically instead, so that a hot aggregate (a buyer's account
+// paying several orders at once) cannot make the same caller lose every
+// attempt: the SQLite store runs it on its writer, where no other
+// transaction can change what it read. Stores may ignore it.
+func Retrying(ctx context.Context) bool {
+	v, _ := ctx.Value(retryingKey{}).(bool)
+	return v
 }
 
 // fingerprint hashes a request's parts for idempotency checks.

@@ -100,7 +100,7 @@ func (s *Store) update(ctx context.Context, fn func(t *tx) error) error {
 		return wrapErr(ctx, "acquire", err)
 	}
 	c := &updConn{conn: conn}
-	t := &tx{ctx: ctx, q: c, s: &s.q, st: s, c: c, w: newWriteSet()}
+	t := &tx{ctx: ctx, q: c, s: &s.q, st: s, c: c, w: newWriteSet(), lock: marketplace.Retrying(ctx)}
 	err = runUpdateFn(conn, fn, t)
 	if err == nil {
 		err = c.failed

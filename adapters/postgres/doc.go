@@ -34,7 +34,11 @@
 // flight are committed together (a group commit: one round trip, one
 // sequencer lock, one WAL flush); members never write the same aggregate
 // or key, and a group that fails is committed again member by member, so
-// that a conflict reaches only the transaction that caused it. ClaimDue
+// that a conflict reaches only the transaction that caused it. An Update
+// that retries a lost race (marketplace.Retrying) reads aggregates with
+// SELECT … FOR UPDATE in its transaction instead and commits alone, so that
+// a hot aggregate (a buyer's account paying several orders at once) cannot
+// make one caller lose every attempt. ClaimDue
 // locks due rows with SELECT … FOR UPDATE SKIP LOCKED and leases them in
 // the same statement, so several runners (in one process or many) share
 // the due work without waiting on each other and no item is handed out

@@ -34,6 +34,12 @@ type tx struct {
 	st  *Store
 	c   *updConn  // Update's connection; nil in View
 	w   *writeSet // nil in View
+	// lock: the Update retries a lost race (marketplace.Retrying), so it
+	// reads aggregates with FOR UPDATE inside its transaction: no other
+	// transaction can change them before it commits, and a hot aggregate
+	// (a buyer's account paying several orders at once) cannot make the
+	// same caller lose every attempt.
+	lock bool
 }
 
 var _ marketplace.Tx = (*tx)(nil)
@@ -95,6 +101,8 @@ var writeOrder = []marketplace.Kind{marketplace.KindAccount, marketplace.KindFlo
 type kindSQL struct {
 	table string
 	get   string // doc by id
+	// getLocked is get with FOR UPDATE, for an Update that retries.
+	getLocked string
 	// versions reads id and version of the ids in $1, to explain a
 	// failed write.
 	versions string
@@ -180,9 +188,10 @@ func buildSQL(schema string) sqlText {
 		}
 		tbl := s.t(t.name)
 		s.kinds[k] = kindSQL{
-			table:    tbl,
-			get:      "SELECT doc FROM " + tbl + " WHERE id = $1",
-			versions: "SELECT id, version FROM " + tbl + " WHERE id = ANY($1::text[])",
+			table:     tbl,
+			get:       "SELECT doc FROM " + tbl + " WHERE id = $1",
+			getLocked: "SELECT doc FROM " + tbl + " WHERE id = $1 FOR UPDATE",
+			versions:  "SELECT id, version FROM " + tbl + " WHERE id = ANY($1::text[])",
 			insert: "INSERT INTO " + tbl + " (" + strings.Join(names, ", ") + ") SELECT " + strings.Join(vals, ", ") +
 				" FROM unnest(" + strings.Join(params, ", ") + ") AS v(" + strings.Join(names, ", ") + ")",
 			update: "WITH u AS (UPDATE " + tbl + " t SET " + strings.Join(set, ", ") +
@@ -290,7 +299,13 @@ func get[T any](t *tx, kind marketplace.Kind, id string) (T, error) {
 		}
 	}
 	if doc == nil {
-		err := t.q.QueryRow(t.ctx, t.s.kinds[kind].get, id).Scan(&doc)
+		var row pgx.Row
+		if t.lock {
+			row = t.c.queryRowTx(t.ctx, t.s.kinds[kind].getLocked, id)
+		} else {
+			row = t.q.QueryRow(t.ctx, t.s.kinds[kind].get, id)
+		}
+		err := row.Scan(&doc)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return v, &marketplace.NotFoundError{Kind: kind, ID: id}
 		}

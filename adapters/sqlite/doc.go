@@ -25,10 +25,13 @@
 // a group commit waits briefly for those running) and only its buffered
 // writes go to the writer, which applies them with their version checks; a
 // write set that fails its checks is rolled back alone (the group is begun
-// again without it) and the others commit. When the writer is idle, and
-// always with WithOptimisticUpdates(false), the closure itself runs on the
-// writer (alone that is faster: the writer's page cache is warm), inside its
-// own SAVEPOINT of the group's transaction. Reads (View, the list and search
+// again without it) and the others commit. When the writer is idle, when
+// the Update retries a lost race (marketplace.Retrying: on the writer nothing
+// can change what it reads, so a hot aggregate such as a buyer's account
+// paying several orders at once cannot make one caller lose every attempt),
+// and always with WithOptimisticUpdates(false), the closure itself runs on
+// the writer (alone that is faster: the writer's page cache is warm), inside
+// its own SAVEPOINT of the group's transaction. Reads (View, the list and search
 // queries, Events) use a pool of reader connections that WAL lets run beside
 // the writer. View skips database/sql: it runs its reads as statements
 // prepared once per reader connection; its first point read stays active

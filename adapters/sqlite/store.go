@@ -23,9 +23,11 @@ var _ marketplace.Store = (*Store)(nil)
 // version checks in a group commit (optimistic.go; the package
 // documentation says what that isolates); a DueResourceTx method moves the
 // rest of fn onto the writer's transaction. Otherwise (the writer idle, or
-// the option off) fn runs on the writer goroutine inside a transaction it
-// may share with other concurrent Update calls (each in its own
-// savepoint). Either way Update returns once the transaction has
+// the option off, or ctx is a retry after a lost race:
+// marketplace.Retrying) fn runs on the writer goroutine inside a
+// transaction it may share with other concurrent Update calls (each in its
+// own savepoint), where nothing can change what it reads, so a retry
+// cannot lose again. Either way Update returns once the transaction has
 // committed, and fn must not call the Store's methods (on the writer that
 // would wait for the writer that is running fn).
 //
@@ -35,7 +37,7 @@ var _ marketplace.Store = (*Store)(nil)
 // item deleted since fn read it (optimistically, at commit); ErrClosed;
 // ctx.Err(); driver errors when a read or the commit fails.
 func (s *Store) Update(ctx context.Context, fn func(tx marketplace.Tx) error) error {
-	if s.opts.optimistic && (s.opts.alwaysOptimistic || s.writerBusy()) {
+	if s.opts.optimistic && (s.opts.alwaysOptimistic || s.writerBusy()) && !marketplace.Retrying(ctx) {
 		return s.updateOptimistic(ctx, fn)
 	}
 	return s.write(ctx, func(ctx context.Context, q sqlTx) error {

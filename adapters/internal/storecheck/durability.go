@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -52,6 +53,10 @@ func KillMidRun(t *testing.T, bin string, args []string, want int, limit time.Du
 	select {
 	case <-enough:
 	case <-done:
+		// It closed its output: it ended (or is ending) on its own, an
+		// error, not the crash under test.
+		err := cmd.Wait()
+		t.Fatalf("storeprog ended on its own (%v) after %d acknowledgements: %s", err, len(acked), stderr.String())
 	case <-time.After(limit):
 	}
 	// Mid-run: a little later the loop is inside its next order, most
@@ -187,13 +192,19 @@ func CheckDurable(t *testing.T, st marketplace.Store, buyer string, acked []stri
 // Durability is the crash check both stores run, on a store the caller
 // has already seeded with SeedShop(..., "b1"): args are the helper
 // program's flags that select that store, and reopen opens it again after
-// the kill. The helper places and pays orders until it has acknowledged
-// 300 (or for 30s) and is killed with SIGKILL mid-run; CheckDurable then
-// checks the reopened store.
+// a kill. The helper places and pays orders until it has acknowledged 300
+// (or for 30s) and is killed with SIGKILL mid-run; CheckDurable then
+// checks the reopened store. It runs twice on the same store: with one
+// client (each transaction alone; SQLite runs it on its idle writer) and
+// then with four, whose transactions share group commits and conflict on
+// the buyer's account (SQLite's optimistic path).
 func Durability(t *testing.T, args []string, reopen func() marketplace.Store) {
 	t.Helper()
 	bin := BuildStoreprog(t)
-	args = append(args, "place-pay", "-buyer", "b1", "-product", "p1", "-spec", "sp1")
-	acked := KillMidRun(t, bin, args, 300, 30*time.Second)
-	CheckDurable(t, reopen(), "b1", acked)
+	var acked []string
+	for _, clients := range []string{"1", "4"} {
+		run := append(slices.Clone(args), "place-pay", "-buyer", "b1", "-product", "p1", "-spec", "sp1", "-clients", clients)
+		acked = append(acked, KillMidRun(t, bin, run, 300, 30*time.Second)...)
+		CheckDurable(t, reopen(), "b1", acked)
+	}
 }

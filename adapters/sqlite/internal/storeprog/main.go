@@ -3,11 +3,14 @@
 // tests of adapters/sqlite and adapters/postgres. The tests build it with
 // go build into a temporary directory; it is not a tool for hosts.
 //
-//	storeprog -sqlite FILE | -postgres DSN [-schema S] place-pay -buyer B -product P -spec S
+//	storeprog -sqlite FILE | -postgres DSN [-schema S] place-pay -buyer B -product P -spec S [-clients N]
 //	storeprog -sqlite FILE | -postgres DSN [-schema S] run-due -owner O -now RFC3339 [-batch N]
 //
-// place-pay places and pays orders as fast as it can, forever, printing
+// place-pay places and pays orders as fast as it can, forever, from N
+// goroutines (1 by default) buying for the same buyer, printing
 // "ack ORDER_ID" after each PayOrder returned: the order is acknowledged.
+// With several, their transactions share group commits and race for the
+// buyer's account (conflicts the service retries).
 // run-due runs the due-work runner at the given time until nothing is due,
 // then prints "done claimed=N failed=M".
 package main
@@ -18,7 +21,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"strconv"
+	"sync"
 	"time"
 
 	"github.com/opengallery/opengallery/adapters/postgres"
@@ -84,29 +87,46 @@ func placePay(ctx context.Context, st marketplace.Store, args []string) error {
 	buyer := fs.String("buyer", "", "buyer id")
 	product := fs.String("product", "", "product id")
 	spec := fs.String("spec", "", "specification id")
+	clients := fs.Int("clients", 1, "goroutines placing orders at once")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *clients < 1 {
+		return fmt.Errorf("-clients %d: want at least 1", *clients)
 	}
 	svc, err := marketplace.New(st, marketplace.WithLogger(slog.New(slog.NewTextHandler(os.Stderr, nil))))
 	if err != nil {
 		return err
 	}
 	actor := marketplace.BuyerActor(*buyer)
-	for i := 0; ; i++ {
-		o, err := svc.CreateOrder(ctx, actor, marketplace.CreateOrderInput{
-			QuoteInput: marketplace.QuoteInput{ProductID: *product, SpecID: *spec, Mode: billing.Monthly, Duration: 1},
-			AgreeTerms: true, IdempotencyKey: strconv.Itoa(os.Getpid()) + "-" + strconv.Itoa(i)})
-		if err != nil {
-			return fmt.Errorf("create order %d: %w", i, err)
-		}
-		if _, err := svc.PayOrder(ctx, actor, marketplace.PayInput{OrderID: o.ID}); err != nil {
-			return fmt.Errorf("pay order %s: %w", o.ID, err)
-		}
-		// Acknowledged: PayOrder returned, so the payment is committed.
-		if _, err := fmt.Fprintf(os.Stdout, "ack %s\n", o.ID); err != nil {
-			return err
-		}
+	var out sync.Mutex // one ack line at a time
+	errs := make(chan error, *clients)
+	for c := range *clients {
+		go func() {
+			for i := 0; ; i++ {
+				o, err := svc.CreateOrder(ctx, actor, marketplace.CreateOrderInput{
+					QuoteInput: marketplace.QuoteInput{ProductID: *product, SpecID: *spec, Mode: billing.Monthly, Duration: 1},
+					AgreeTerms: true, IdempotencyKey: fmt.Sprintf("%d-%d-%d", os.Getpid(), c, i)})
+				if err != nil {
+					errs <- fmt.Errorf("client %d: create order %d: %w", c, i, err)
+					return
+				}
+				if _, err := svc.PayOrder(ctx, actor, marketplace.PayInput{OrderID: o.ID}); err != nil {
+					errs <- fmt.Errorf("client %d: pay order %s: %w", c, o.ID, err)
+					return
+				}
+				// Acknowledged: PayOrder returned, so the payment is committed.
+				out.Lock()
+				_, err = fmt.Fprintf(os.Stdout, "ack %s\n", o.ID)
+				out.Unlock()
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
 	}
+	return <-errs
 }
 
 func runDue(ctx context.Context, st marketplace.Store, args []string) error {
