@@ -96,8 +96,9 @@ type duePass struct {
 // while one transaction's statements run, another's documents are
 // prepared. (Only then: a pass with little due work costs one
 // transaction.) They never claim the same resource: each holds what it
-// claimed until it ends (PostgreSQL's FOR UPDATE SKIP LOCKED; SQLite and
-// memory run one transaction at a time). A panic in one of them stops the
+// claimed until it ends (PostgreSQL's FOR UPDATE SKIP LOCKED; SQLite
+// hands its single writer's transaction to one of them at a time, while
+// the others prepare; memory runs one transaction at a time). A panic in one of them stops the
 // others from starting another batch and is raised again in the caller's
 // goroutine once they have ended.
 func (s *Service) runDueInTx(ctx context.Context, p *duePass) {

@@ -18,7 +18,7 @@ func retryConflicts(ctx context.Context, fn func(ctx context.Context) error) err
 	var err error
 	for attempt := range 8 {
 		if attempt == 1 {
-			ctx = context.WithValue(ctx, retryingKey{}, true)
+			ctx = RetryContext(ctx)
 		}
 		err = fn(ctx)
 		var ce *ConflictError
@@ -44,6 +44,13 @@ type retryingKey struct{}
 func Retrying(ctx context.Context) bool {
 	v, _ := ctx.Value(retryingKey{}).(bool)
 	return v
+}
+
+// RetryContext returns ctx marked as that of a retry (Retrying reports
+// true). The Service marks its own retries; a host that runs Store.Update
+// itself and retries a lost race can mark its retries the same way.
+func RetryContext(ctx context.Context) context.Context {
+	return context.WithValue(ctx, retryingKey{}, true)
 }
 
 // fingerprint hashes a request's parts for idempotency checks.

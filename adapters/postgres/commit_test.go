@@ -213,3 +213,65 @@ func TestStaleWriteBeforeDueResources(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestRetryLocksWhatItReads: an Update whose ctx says it retries a lost
+// race (marketplace.RetryContext) reads with FOR UPDATE, so a plain Update
+// that writes the same account after that read waits for it and then
+// loses, instead of making the retry lose again.
+func TestRetryLocksWhatItReads(t *testing.T) {
+	st := openTemp(t)
+	storecheck.SeedShop(t, st, "b1")
+	ctx := context.Background()
+	read, goOn := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	release := func() { once.Do(func() { close(goOn) }) }
+	t.Cleanup(release) // a failed test must not leave the Update waiting (Close would wait for it)
+	retried := make(chan error, 1)
+	go func() {
+		retried <- st.Update(marketplace.RetryContext(ctx), func(tx marketplace.Tx) error {
+			a, err := tx.Account("b1")
+			if err != nil {
+				return err
+			}
+			close(read)
+			<-goOn
+			a.Balance = storecheck.USD("1.00")
+			return tx.PutAccount(&a)
+		})
+	}()
+	<-read
+	plain := make(chan error, 1)
+	go func() {
+		plain <- st.Update(ctx, func(tx marketplace.Tx) error {
+			a, err := tx.Account("b1")
+			if err != nil {
+				return err
+			}
+			a.Balance = storecheck.USD("2.00")
+			return tx.PutAccount(&a)
+		})
+	}()
+	select {
+	case err := <-plain:
+		t.Fatalf("a plain Update finished (%v) while a retried Update held the account it read", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	release()
+	if err := <-retried; err != nil {
+		t.Fatalf("the retried Update: %v", err)
+	}
+	if err := <-plain; !errors.Is(err, marketplace.ErrConflict) {
+		t.Errorf("the plain Update: %v, want a conflict", err)
+	}
+	var got marketplace.Account
+	if err := st.View(ctx, func(tx marketplace.ReadTx) error {
+		var err error
+		got, err = tx.Account("b1")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !got.Balance.Equal(storecheck.USD("1.00")) {
+		t.Errorf("balance %s, want the retried Update's 1.00", got.Balance)
+	}
+}

@@ -300,7 +300,7 @@ func get[T any](t *tx, kind marketplace.Kind, id string) (T, error) {
 	}
 	if doc == nil {
 		var row pgx.Row
-		if t.lock {
+		if t.lock && t.c != nil { // t.c is nil in View, which never locks
 			row = t.c.queryRowTx(t.ctx, t.s.kinds[kind].getLocked, id)
 		} else {
 			row = t.q.QueryRow(t.ctx, t.s.kinds[kind].get, id)
@@ -310,6 +310,11 @@ func get[T any](t *tx, kind marketplace.Kind, id string) (T, error) {
 			return v, &marketplace.NotFoundError{Kind: kind, ID: id}
 		}
 		if err != nil {
+			if t.lock && isConflict(err) {
+				// A locked read that deadlocked lost a race like a stale
+				// write: the caller may retry it.
+				return v, &marketplace.ConflictError{Kind: kind, ID: id}
+			}
 			return v, wrapErr(t.ctx, fmt.Sprintf("get %s %q", kind, id), err)
 		}
 		if t.w != nil {

@@ -12,7 +12,8 @@ type writeReq struct {
 	ctx context.Context
 	fn  func(ctx context.Context, tx sqlTx) error
 	// replay: fn may run again after a rollback and does the same (it
-	// applies a write set); runBatch then gives it no savepoint.
+	// applies a write set); runBatch then gives it no savepoint while the
+	// transaction holds nothing but such requests.
 	replay bool
 	done   chan writeResult // buffered: the loop never blocks on a caller
 }

@@ -169,6 +169,12 @@ func (u *utx) move() error {
 		}
 		return end.err
 	}
+	// The write set so far is final: from here fn's work is the writer's,
+	// so the slot goes back before the request queues. Kept while waiting
+	// for the loan, slots held by Updates queued behind another loan (a
+	// runner's transactions in flight) would stop every other optimistic
+	// closure, and a group commit would wait for them (join) in vain.
+	u.releaseSlot()
 	if err := o.s.enqueue(req); err != nil {
 		u.failed = err
 		return err
@@ -176,7 +182,6 @@ func (u *utx) move() error {
 	select {
 	case t := <-loan:
 		u.Tx, u.w, u.req, u.back = t, t, req, back
-		u.releaseSlot()
 		return nil
 	case res := <-req.done:
 		if res.panicked != nil {

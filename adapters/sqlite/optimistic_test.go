@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -672,5 +673,81 @@ func TestDefaultDispatch(t *testing.T) {
 	release()
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestQueuedMovesGiveBackSlots: Updates waiting to move onto the writer
+// (a runner's transactions in flight, queued behind another one's loan)
+// hold no closure slot, so other Updates' closures still run meanwhile.
+func TestQueuedMovesGiveBackSlots(t *testing.T) {
+	st := openTemp(t)
+	release := holdWriter(t, st)
+	ctx := context.Background()
+	moves := runtime.GOMAXPROCS(0) // as many as there are slots
+	done := make(chan error, moves+1)
+	for range moves {
+		go func() {
+			done <- st.Update(ctx, func(tx marketplace.Tx) error {
+				_, err := tx.(marketplace.DueResourceTx).DueResources(t0, 1)
+				return err
+			})
+		}()
+	}
+	waitQueued(t, st, moves)
+	ran := make(chan struct{})
+	go func() {
+		done <- st.Update(ctx, func(tx marketplace.Tx) error {
+			close(ran)
+			o := benchOrder(7)
+			return tx.PutOrder(&o)
+		})
+	}()
+	select {
+	case <-ran:
+	case <-time.After(5 * time.Second):
+		t.Errorf("no closure started in 5s while %d Updates waited to move onto the writer", moves)
+	}
+	release()
+	for range moves + 1 {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// TestRetryRunsOnWriter: an Update whose ctx says it retries a lost race
+// (marketplace.RetryContext) runs on the writer even on a store that runs
+// every other Update optimistically: a stale Put fails at the Put, as on
+// the writer, instead of at commit.
+func TestRetryRunsOnWriter(t *testing.T) {
+	tests := []struct {
+		name  string
+		retry bool
+		atPut bool // the stale Put fails at once
+	}{
+		{"first attempt: optimistic, the conflict comes at commit", false, false},
+		{"retry: on the writer, the conflict comes at the Put", true, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := openTemp(t, sqlite.AlwaysOptimistic())
+			ctx := context.Background()
+			storecheck.SeedShop(t, st, "b1")
+			if tt.retry {
+				ctx = marketplace.RetryContext(ctx)
+			}
+			var putErr error
+			err := st.Update(ctx, func(tx marketplace.Tx) error {
+				a := marketplace.Account{ID: "b1", Balance: storecheck.USD("1.00"), CreditUsed: storecheck.USD("0"), UpdatedAt: t0}
+				putErr = tx.PutAccount(&a) // version 0: b1 exists
+				return putErr
+			})
+			if got := putErr != nil; got != tt.atPut {
+				t.Errorf("the Put failed at once: %v (%v), want %v", got, putErr, tt.atPut)
+			}
+			if !errors.Is(err, marketplace.ErrConflict) {
+				t.Errorf("Update: %v, want a conflict", err)
+			}
+		})
 	}
 }

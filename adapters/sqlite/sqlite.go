@@ -78,7 +78,8 @@ func WithSearchIndex(maxProducts int) Option { return func(o *options) { o.searc
 // commit); the writer spends its time on statements and commits only, so
 // concurrent Updates use every core. When the writer is idle the closure
 // runs on it, as with off, which is faster alone (its connection's page
-// cache is warm). Off: always on the writer goroutine, inside the writer's
+// cache is warm), and so does an Update that retries a lost race
+// (marketplace.Retrying), where it cannot lose again. Off: always on the writer goroutine, inside the writer's
 // transaction, one closure at a time (serializable, a Put's conflict is
 // known at the Put). The package documentation says what each isolates.
 func WithOptimisticUpdates(on bool) Option { return func(o *options) { o.optimistic = on } }

@@ -25,9 +25,9 @@ var _ marketplace.Store = (*Store)(nil)
 // rest of fn onto the writer's transaction. Otherwise (the writer idle, or
 // the option off, or ctx is a retry after a lost race:
 // marketplace.Retrying) fn runs on the writer goroutine inside a
-// transaction it may share with other concurrent Update calls (each in its
-// own savepoint), where nothing can change what it reads, so a retry
-// cannot lose again. Either way Update returns once the transaction has
+// transaction it may share with other concurrent Update calls (in a
+// savepoint of its own unless it runs alone), where nothing can change
+// what it reads, so a retry cannot lose again. Either way Update returns once the transaction has
 // committed, and fn must not call the Store's methods (on the writer that
 // would wait for the writer that is running fn).
 //

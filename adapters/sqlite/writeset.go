@@ -223,7 +223,13 @@ func (o *otx) SavedItems(buyerID string) ([]marketplace.SavedItem, error) {
 			return it.ProductID == op.key.product && it.SpecID == op.key.spec
 		})
 		if op.doc != nil {
-			items = append(items, op.item)
+			// Decoded from the document, as a stored item is read, so
+			// that it reads back alike (times as their JSON gives them).
+			var it marketplace.SavedItem
+			if err := doccodec.Unmarshal(op.doc, &it); err != nil {
+				return nil, fmt.Errorf("sqlite: decode saved item %s: %w", op.key, err)
+			}
+			items = append(items, it)
 		}
 	}
 	// The order of savedItemsQuery.
