@@ -275,3 +275,47 @@ func TestRetryLocksWhatItReads(t *testing.T) {
 		t.Errorf("balance %s, want the retried Update's 1.00", got.Balance)
 	}
 }
+
+// TestRetryDeadlockIsConflict: two retried Updates that lock two accounts
+// in opposite orders deadlock; PostgreSQL aborts one of them, which must
+// come back as *marketplace.ConflictError (so that the marketplace retries
+// it), not as a hard error, while the other commits.
+func TestRetryDeadlockIsConflict(t *testing.T) {
+	st := openTemp(t)
+	storecheck.SeedShop(t, st, "b1", "b2")
+	ctx := marketplace.RetryContext(context.Background())
+	var first sync.WaitGroup // both hold their first account
+	first.Add(2)
+	lockBoth := func(a, b string) error {
+		return st.Update(ctx, func(tx marketplace.Tx) error {
+			acc, err := tx.Account(a)
+			if err != nil {
+				return err
+			}
+			first.Done()
+			first.Wait()
+			if _, err := tx.Account(b); err != nil {
+				return err
+			}
+			acc.Balance = storecheck.USD("3.00")
+			return tx.PutAccount(&acc)
+		})
+	}
+	errs := make(chan error, 2)
+	go func() { errs <- lockBoth("b1", "b2") }()
+	go func() { errs <- lockBoth("b2", "b1") }()
+	var conflicts, committed int
+	for range 2 {
+		switch err := <-errs; {
+		case err == nil:
+			committed++
+		case errors.Is(err, marketplace.ErrConflict):
+			conflicts++
+		default:
+			t.Errorf("Update: %v, want nil or a conflict", err)
+		}
+	}
+	if conflicts != 1 || committed != 1 {
+		t.Errorf("%d committed, %d conflicts; want one of each", committed, conflicts)
+	}
+}

@@ -541,7 +541,7 @@ func (t *tx) insertEvents(evs []eventWrite, numbered func(i int, seq int64)) err
 		for _, ev := range chunk {
 			args = append(args, ev.at, ev.kind, ev.aggID, ev.typ, ev.doc)
 		}
-		res, err := t.q.ExecContext(t.ctx, insertEventsQuery(len(chunk)), args...)
+		res, err := t.q.ExecContext(t.ctx, insertEventsQueries[len(chunk)], args...)
 		if err != nil {
 			return fmt.Errorf("sqlite: append event: %w", err)
 		}
@@ -559,7 +559,7 @@ func (t *tx) insertEvents(evs []eventWrite, numbered func(i int, seq int64)) err
 	return nil
 }
 
-// eventsPerInsert is the most rows one insertEventsQuery writes.
+// eventsPerInsert is the most rows one of insertEventsQueries writes.
 const eventsPerInsert = 32
 
 // insertEventsQueries are the INSERTs of 1 … eventsPerInsert events.
@@ -571,8 +571,6 @@ var insertEventsQueries = func() []string {
 	}
 	return qs
 }()
-
-func insertEventsQuery(n int) string { return insertEventsQueries[n] }
 
 // scanDocs decodes the single doc column of every row.
 func scanDocs[T any](rows *sql.Rows) ([]T, error) {
