@@ -239,6 +239,20 @@ func (s *Service) CreateOrder(ctx context.Context, actor Actor, in CreateOrderIn
 	var out Order
 	var paidNow, payLater bool
 	err := s.update(ctx, func(tx Tx) error {
+		// A store whose reads are round trips reads what this transaction
+		// will read in one: the key's record, the product and, to pay now,
+		// the account and the new order's charge record (which is why the
+		// order's id is chosen first).
+		var oid string
+		if _, ok := tx.(Prefetcher); ok {
+			oid = s.ids.NewID(KindOrder)
+			refs := []Ref{{Kind: KindIdempotency, ID: key}, {Kind: KindProduct, ID: in.ProductID}}
+			if in.PayNow {
+				refs = append(refs, Ref{Kind: KindAccount, ID: actor.ID})
+				refs = append(refs, s.chargeRefs(oid, actor.ID)...)
+			}
+			prefetch(tx, refs...)
+		}
 		tx = &accountOnce{Tx: tx} // read to choose the method, then to charge
 		paidNow, payLater = false, false
 		o, found, err := idempotentOrder(tx, key, hash, in.IdempotencyKey)
@@ -248,7 +262,7 @@ func (s *Service) CreateOrder(ctx context.Context, actor Actor, in CreateOrderIn
 		var prod *Product // read by placeOrder in this transaction
 		if !found {
 			var p Product
-			if o, p, err = s.placeOrder(tx, actor, in, key, hash); err != nil {
+			if o, p, err = s.placeOrder(tx, actor, in, oid, key, hash); err != nil {
 				return err
 			}
 			prod = &p
@@ -302,8 +316,9 @@ func (s *Service) CreateOrder(ctx context.Context, actor Actor, in CreateOrderIn
 
 // placeOrder makes a new order awaiting payment and writes its
 // idempotency record and event; the caller writes the order. It returns
-// the product too, read in tx.
-func (s *Service) placeOrder(tx Tx, actor Actor, in CreateOrderInput, key, hash string) (Order, Product, error) {
+// the product too, read in tx. The order gets id, or a new one when id is
+// empty.
+func (s *Service) placeOrder(tx Tx, actor Actor, in CreateOrderInput, id, key, hash string) (Order, Product, error) {
 	p, sp, err := s.sellable(tx, in.ProductID, in.SpecID)
 	if err != nil {
 		return Order{}, Product{}, err
@@ -322,8 +337,11 @@ func (s *Service) placeOrder(tx Tx, actor Actor, in CreateOrderInput, key, hash 
 		return Order{}, Product{}, err
 	}
 	now := s.now()
+	if id == "" {
+		id = s.ids.NewID(KindOrder)
+	}
 	o := Order{
-		ID: s.ids.NewID(KindOrder), Number: s.ids.OrderNumber(now), Kind: OrderNew, Status: OrderPendingPayment,
+		ID: id, Number: s.ids.OrderNumber(now), Kind: OrderNew, Status: OrderPendingPayment,
 		BuyerID: actor.ID, ResellerID: actor.ResellerID, SellerID: p.SellerID, ProductID: p.ID, SpecID: sp.ID,
 		ProductName: p.Name, SpecName: sp.Name, Delivery: p.Delivery, Mode: in.Mode, Duration: in.Duration,
 		Quantity: in.quantity(), AutoRenew: in.AutoRenew, PaymentMethod: PayBalance, Image: in.Image,

@@ -113,7 +113,7 @@ func (s *Service) pay(ctx context.Context, actor Actor, in PayInput) (Order, err
 	if method == PayBalance && o.Amount.IsPositive() && s.txCharger() == nil {
 		// A port outside the store is called outside any transaction; its
 		// idempotency key makes the retry after a crash charge once.
-		receipt, err = s.payments.Charge(ctx, ChargeRequest{IdempotencyKey: "order:" + o.ID, AccountID: o.BuyerID, OrderID: o.ID, Amount: o.Amount})
+		receipt, err = s.payments.Charge(ctx, ChargeRequest{IdempotencyKey: orderChargeKey(o.ID), AccountID: o.BuyerID, OrderID: o.ID, Amount: o.Amount})
 		if err != nil {
 			return Order{}, err
 		}
@@ -152,6 +152,14 @@ var errOutOfStore = errors.New("marketplace: the payment needs work outside the 
 func (s *Service) payInStore(ctx context.Context, actor Actor, in PayInput) (o Order, done bool, err error) {
 	paid := false
 	err = s.update(ctx, func(tx Tx) error {
+		// The order, and what paying it reads (a buyer pays for their own
+		// orders): one round trip on a store whose reads are round trips.
+		refs := []Ref{{Kind: KindOrder, ID: in.OrderID}}
+		if actor.Role == RoleBuyer {
+			refs = append(refs, Ref{Kind: KindAccount, ID: actor.ID})
+			refs = append(refs, s.chargeRefs(in.OrderID, actor.ID)...)
+		}
+		prefetch(tx, refs...)
 		tx = &accountOnce{Tx: tx} // read to choose the method, then to charge
 		paid = false
 		var err error
@@ -239,11 +247,11 @@ func (s *Service) payTx(tx Tx, actor Actor, o *Order, method PaymentMethod, rece
 	now := s.now()
 	if c := s.txCharger(); c != nil && method == PayBalance && o.Amount.IsPositive() {
 		var err error
-		if receipt, err = c.ChargeTx(tx, ChargeRequest{IdempotencyKey: "order:" + o.ID, AccountID: o.BuyerID, OrderID: o.ID, Amount: o.Amount}); err != nil {
+		if receipt, err = c.ChargeTx(tx, ChargeRequest{IdempotencyKey: orderChargeKey(o.ID), AccountID: o.BuyerID, OrderID: o.ID, Amount: o.Amount}); err != nil {
 			return err
 		}
 	}
-	payID, err := s.recordCharge(tx, method, o.ID, o.BuyerID, o.Amount, "order:"+o.ID, receipt, now)
+	payID, err := s.recordCharge(tx, method, o.ID, o.BuyerID, o.Amount, orderChargeKey(o.ID), receipt, now)
 	if err != nil {
 		return err
 	}

@@ -206,10 +206,20 @@ func checkMove(key, account string, amount billing.Money) error {
 	return nil
 }
 
+// moveKey is the idempotency key under which a move of kind with the
+// caller's key is recorded.
+func moveKey(kind PaymentKind, key string) string { return "payment:" + string(kind) + ":" + key }
+
+// chargeRefs implements chargeReader: ChargeTx reads the charge's
+// idempotency record, then the account.
+func (p *BalancePayments) chargeRefs(req ChargeRequest) []Ref {
+	return []Ref{{Kind: KindIdempotency, ID: moveKey(PaymentCharge, req.IdempotencyKey)}, {Kind: KindAccount, ID: req.AccountID}}
+}
+
 // moveTx moves money within tx: the balance change, the Payment, the
 // idempotency record and the account's event.
 func (p *BalancePayments) moveTx(tx Tx, kind PaymentKind, key, account, orderID string, amount billing.Money) (Receipt, error) {
-	idemKey := "payment:" + string(kind) + ":" + key
+	idemKey := moveKey(kind, key)
 	hash := fingerprint(account, orderID, amount.String())
 	if rec, err := tx.Idempotency(idemKey); err == nil {
 		if rec.RequestHash != hash {

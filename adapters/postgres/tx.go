@@ -125,6 +125,7 @@ type sqlText struct {
 	claim        string
 	appendEvents string
 	putIdem      string
+	getIdem      string
 	idemKeys     string
 	// dueResources and leaseResources serve DueResourceTx.
 	dueResources   string
@@ -203,6 +204,7 @@ func buildSQL(schema string) sqlText {
 	s.claim = buildClaim(&s)
 	s.appendEvents = appendEventsSQL(&s)
 	s.putIdem = "INSERT INTO " + s.t("og_idempotency") + " (key, doc) SELECT v.key, v.doc::json FROM unnest($1::text[], $2::text[]) AS v(key, doc)"
+	s.getIdem = "SELECT doc FROM " + s.t("og_idempotency") + " WHERE key = $1"
 	s.idemKeys = "SELECT key FROM " + s.t("og_idempotency") + " WHERE key = ANY($1::text[])"
 	res := s.kinds[marketplace.KindResource].table
 	s.dueResources = "SELECT doc FROM " + res + ` WHERE due_at <= $1 AND (lease_until IS NULL OR lease_until <= $1)
@@ -234,9 +236,12 @@ type bufRow struct {
 // see either the earlier or a newer committed state; a write of the row is
 // checked against the version read either way).
 type writeSet struct {
-	rows     map[rowKey]*bufRow
-	byKind   map[marketplace.Kind][]*bufRow
-	reads    map[rowKey][]byte
+	rows   map[rowKey]*bufRow
+	byKind map[marketplace.Kind][]*bufRow
+	reads  map[rowKey][]byte
+	// absent are the rows (and idempotency keys, kind KindIdempotency)
+	// that Prefetch found missing: reads of them answer not found.
+	absent   map[rowKey]bool
 	idem     []idemRow
 	idemAt   map[string]int // key → index in idem
 	idemSent int            // idem[:idemSent] were sent by a flush
@@ -296,6 +301,9 @@ func get[T any](t *tx, kind marketplace.Kind, id string) (T, error) {
 			doc = r.doc
 		} else {
 			doc = t.w.reads[key]
+		}
+		if doc == nil && t.w.absent[key] {
+			return v, &marketplace.NotFoundError{Kind: kind, ID: id}
 		}
 	}
 	if doc == nil {
@@ -465,12 +473,15 @@ func (t *tx) Idempotency(key string) (marketplace.IdempotencyRecord, error) {
 	var v marketplace.IdempotencyRecord
 	var doc []byte
 	if t.w != nil {
+		k := rowKey{marketplace.KindIdempotency, key}
 		if i, ok := t.w.idemAt[key]; ok {
 			doc = t.w.idem[i].doc
+		} else if doc = t.w.reads[k]; doc == nil && t.w.absent[k] {
+			return v, &marketplace.NotFoundError{Kind: marketplace.KindIdempotency, ID: key}
 		}
 	}
 	if doc == nil {
-		err := t.q.QueryRow(t.ctx, `SELECT doc FROM `+t.s.t("og_idempotency")+` WHERE key = $1`, key).Scan(&doc)
+		err := t.q.QueryRow(t.ctx, t.s.getIdem, key).Scan(&doc)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return v, &marketplace.NotFoundError{Kind: marketplace.KindIdempotency, ID: key}
 		}

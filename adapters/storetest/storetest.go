@@ -44,6 +44,7 @@ func RunWithOptions(t *testing.T, open Opener, opts Options) {
 	t.Run("NoAliasing", s.testNoAliasing)
 	t.Run("Rollback", s.testRollback)
 	t.Run("ReadYourWrites", s.testReadYourWrites)
+	t.Run("Prefetch", s.testPrefetch)
 	t.Run("SavedItems", s.testSavedItems)
 	t.Run("Idempotency", s.testIdempotency)
 	t.Run("Events", s.testEvents)
