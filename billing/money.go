@@ -266,16 +266,69 @@ type moneyJSON struct {
 //
 // Errors: none of its own; only encoding/json's.
 func (m Money) MarshalJSON() ([]byte, error) {
-	return json.Marshal(moneyJSON{Amount: m.AmountString(), Currency: m.Currency})
+	amt := m.AmountString()
+	if !plainJSON(amt) || !plainJSON(string(m.Currency)) {
+		return json.Marshal(moneyJSON{Amount: amt, Currency: m.Currency})
+	}
+	// The bytes encoding/json writes for these strings, without its
+	// reflection: money is in every document the marketplace stores.
+	b := make([]byte, 0, len(moneyJSONPrefix)+len(amt)+len(moneyJSONMiddle)+len(m.Currency)+len(moneyJSONSuffix))
+	b = append(b, moneyJSONPrefix...)
+	b = append(b, amt...)
+	b = append(b, moneyJSONMiddle...)
+	b = append(b, m.Currency...)
+	return append(b, moneyJSONSuffix...), nil
+}
+
+// The parts of the form MarshalJSON writes around the amount and the
+// currency.
+const (
+	moneyJSONPrefix = `{"amount":"`
+	moneyJSONMiddle = `","currency":"`
+	moneyJSONSuffix = `"}`
+)
+
+// plainJSON reports whether s holds only letters, digits, '.', '+' and
+// '-': characters that a JSON string holds as themselves.
+func plainJSON[T string | []byte](s T) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || c == '.' || c == '+' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// parseMoneyJSON reads the exact form MarshalJSON writes when amount and
+// currency are plain (plainJSON); ok is false for anything else, which
+// encoding/json then reads.
+func parseMoneyJSON(b []byte) (v moneyJSON, ok bool) {
+	if len(b) < len(moneyJSONPrefix)+len(moneyJSONMiddle)+len(moneyJSONSuffix) ||
+		string(b[:len(moneyJSONPrefix)]) != moneyJSONPrefix || string(b[len(b)-len(moneyJSONSuffix):]) != moneyJSONSuffix {
+		return v, false
+	}
+	rest := b[len(moneyJSONPrefix) : len(b)-len(moneyJSONSuffix)]
+	i := strings.Index(string(rest), moneyJSONMiddle)
+	if i < 0 {
+		return v, false
+	}
+	amt, cur := rest[:i], rest[i+len(moneyJSONMiddle):]
+	if !plainJSON(amt) || !plainJSON(cur) {
+		return v, false
+	}
+	return moneyJSON{Amount: string(amt), Currency: Currency(cur)}, true
 }
 
 // UnmarshalJSON decodes the form written by MarshalJSON.
 //
 // Errors: *InputError or *CurrencyError for malformed values.
 func (m *Money) UnmarshalJSON(b []byte) error {
-	var v moneyJSON
-	if err := json.Unmarshal(b, &v); err != nil {
-		return &InputError{Field: "money", Value: string(b), Reason: fmt.Sprintf("malformed JSON: %v", err)}
+	v, ok := parseMoneyJSON(b)
+	if !ok {
+		if err := json.Unmarshal(b, &v); err != nil {
+			return &InputError{Field: "money", Value: string(b), Reason: fmt.Sprintf("malformed JSON: %v", err)}
+		}
 	}
 	if v.Currency == "" && (v.Amount == "" || v.Amount == "0") {
 		// The zero Money (an unset optional amount, such as a discount's
