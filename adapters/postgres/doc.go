@@ -14,7 +14,10 @@
 // as it goes, outside any transaction (each read in its own snapshot, as
 // every statement of a READ COMMITTED transaction is), and keeps its writes
 // in memory: reads of rows it wrote (or already read) are answered from
-// there. When fn returns, one pgx.Batch carries BEGIN, per table one UPDATE
+// there, and the marketplace's use cases announce their reads with
+// marketplace.Prefetcher, so that (say) placing and paying an order reads
+// its idempotency record, product, account and charge record in one
+// pgx.Batch. When fn returns, one pgx.Batch carries BEGIN, per table one UPDATE
 // of the rows the transaction changed and one INSERT of those it created
 // (parallel arrays, unnest), its idempotency records, its events with the
 // sequencer, and COMMIT. Statements that must run inside the transaction
