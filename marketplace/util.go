@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 )
 
@@ -60,10 +61,57 @@ func fingerprint(parts ...string) string {
 }
 
 // eventData encodes v for Event.Data; v is always one of our own values.
+// A map of plain strings (the usual event data: ids, amounts, statuses) is
+// written directly, as encoding/json would write it.
 func eventData(v any) json.RawMessage {
+	if m, ok := v.(map[string]string); ok {
+		if b, ok := plainStringMap(m); ok {
+			return b
+		}
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return nil
 	}
 	return b
+}
+
+// plainStringMap encodes m as encoding/json does (keys sorted) when no key
+// or value needs escaping (printable ASCII without '"', '\\', '<', '>'
+// and '&'); ok is false otherwise.
+func plainStringMap(m map[string]string) (b []byte, ok bool) {
+	keys := make([]string, 0, len(m))
+	n := 2
+	for k, v := range m {
+		if !plainString(k) || !plainString(v) {
+			return nil, false
+		}
+		keys = append(keys, k)
+		n += len(k) + len(v) + 6
+	}
+	slices.Sort(keys)
+	b = make([]byte, 0, n)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, k...)
+		b = append(b, `":"`...)
+		b = append(b, m[k]...)
+		b = append(b, '"')
+	}
+	return append(b, '}'), true
+}
+
+// plainString reports whether encoding/json writes s between its quotes
+// as it is.
+func plainString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
 }
