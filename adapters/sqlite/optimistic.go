@@ -48,7 +48,7 @@ func (s *Store) updateOptimistic(ctx context.Context, fn func(tx marketplace.Tx)
 	u := &utx{s: s, slot: true}
 	defer u.releaseSlot() // fn panicked
 	var fnErr error
-	err := s.view(ctx, func(vt *viewTx) error {
+	err := s.viewOn(ctx, s.ur, func(vt *viewTx) error {
 		u.o = &otx{ctx: ctx, s: s, vt: vt, seqBase: -1}
 		u.Tx = u.o
 		fnErr = u.run(fn)

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"fmt"
 	"io"
@@ -139,6 +140,11 @@ func execRaw(ctx context.Context, st driver.Stmt) error {
 // view runs fn on a reader connection in one read snapshot, through the
 // connection's cached statements.
 func (s *Store) view(ctx context.Context, fn func(vt *viewTx) error) error {
+	return s.viewOn(ctx, s.r, fn)
+}
+
+// viewOn is view on a connection of pool (s.r or s.ur).
+func (s *Store) viewOn(ctx context.Context, pool *sql.DB, fn func(vt *viewTx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -148,7 +154,7 @@ func (s *Store) view(ctx context.Context, fn func(vt *viewTx) error) error {
 	if c.closed {
 		return ErrClosed
 	}
-	conn, err := s.r.Conn(ctx)
+	conn, err := pool.Conn(ctx)
 	if err != nil {
 		if s.isClosed() {
 			return ErrClosed
