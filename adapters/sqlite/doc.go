@@ -13,11 +13,7 @@
 // Durability: the database runs in WAL mode with synchronous=FULL by
 // default, so an Update that returned nil survives power loss
 // (WithSync(SyncNormal) trades that for fewer fsyncs: a process crash still
-// loses nothing, a power cut may lose the last commits). With FULL the
-// writer appends a commit's WAL frames through a VFS that collects them in
-// memory and writes them in a few large writes just before the commit's
-// fsync, instead of two write system calls per frame (walvfs.go); readers
-// see nothing of a commit before its fsync either way.
+// loses nothing, a power cut may lose the last commits).
 //
 // Concurrency: SQLite allows one writer at a time, so the Store owns exactly
 // one writer connection driven by one goroutine, and concurrent writes are
@@ -118,8 +114,7 @@
 // beside their bare-SQLite baseline; BenchmarkSearch builds a
 // 100,000-product catalog once per run (`-args -catalog=N` changes the
 // size, `-catalogdb=PATH` keeps it between runs). BenchmarkPlacePayNow
-// also runs its closures always on the writer (place-pay-now-writer) and
-// without the WAL write buffer (place-pay-now-nowalbuf), and
+// also runs its closures always on the writer (place-pay-now-writer), and
 // BenchmarkRunnerExpiry its transactions optimistically first, so that
 // they move onto the writer (service-rundue-moved).
 package sqlite

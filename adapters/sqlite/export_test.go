@@ -41,7 +41,3 @@ func QueuedWrites(s *Store) int { return len(s.queue) }
 func AlwaysOptimistic() Option {
 	return func(o *options) { o.optimistic, o.alwaysOptimistic = true, true }
 }
-
-// WithoutWALBuffer opens the writer through SQLite's default VFS, without
-// the WAL write buffer of walvfs.go (tests and benchmarks compare both).
-func WithoutWALBuffer() Option { return func(o *options) { o.noWALBuffer = true } }

@@ -13,8 +13,7 @@ import (
 // transaction) with the bare single-row INSERT commit, both with
 // synchronous=FULL, on 1 and 16 clients; place-pay-now runs the Update
 // closures optimistically (the default), place-pay-now-writer on the
-// writer (WithOptimisticUpdates(false)); place-pay-now-nowalbuf is the
-// default without the writer's WAL write buffer (walvfs.go):
+// writer (WithOptimisticUpdates(false)):
 //
 //	go test -run '^$' -bench PlacePayNow -benchtime 1s ./adapters/sqlite/
 func BenchmarkPlacePayNow(b *testing.B) {
@@ -25,9 +24,6 @@ func BenchmarkPlacePayNow(b *testing.B) {
 		})
 		b.Run(fmt.Sprintf("place-pay-now-writer/clients=%d", clients), func(b *testing.B) {
 			benchServiceOrders(b, clients, storecheck.ServicePlacePayNow, sqlite.WithOptimisticUpdates(false))
-		})
-		b.Run(fmt.Sprintf("place-pay-now-nowalbuf/clients=%d", clients), func(b *testing.B) {
-			benchServiceOrders(b, clients, storecheck.ServicePlacePayNow, sqlite.WithoutWALBuffer())
 		})
 	}
 }

@@ -38,9 +38,6 @@ type options struct {
 	optimistic  bool  // Update runs fn in the caller (optimistic.go)
 	// alwaysOptimistic: even when the writer is idle (tests).
 	alwaysOptimistic bool
-	// noWALBuffer: the writer writes the WAL through the default VFS
-	// (tests and benchmarks; walvfs.go).
-	noWALBuffer bool
 }
 
 // Option configures Open.
@@ -172,15 +169,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 	if path == "" || path == ":memory:" {
 		return nil, fmt.Errorf("%w: path %q: a file is required (the writer and readers share it)", ErrInvalidOption, path)
 	}
-	wdsn := DSN(path, o.sync, o.busyTimeout, true)
-	if o.sync == SyncFull && !o.noWALBuffer {
-		// walvfs.go: the WAL's writes combined until the commit's sync.
-		if err := registerWALVFS(); err != nil {
-			return nil, err
-		}
-		wdsn += "&vfs=" + walVFSName
-	}
-	w, err := sql.Open("sqlite", wdsn)
+	w, err := sql.Open("sqlite", DSN(path, o.sync, o.busyTimeout, true))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open writer %s: %w", path, err)
 	}
