@@ -41,3 +41,7 @@ func QueuedWrites(s *Store) int { return len(s.queue) }
 func AlwaysOptimistic() Option {
 	return func(o *options) { o.optimistic, o.alwaysOptimistic = true, true }
 }
+
+// WriterStatements returns how many statements s's writer connection has
+// run through its prepared driver statements (BEGIN and COMMIT included).
+func WriterStatements(s *Store) int64 { return s.wconn.execs.Load() }

@@ -167,7 +167,10 @@ func (u *utx) move() error {
 		if end.panicked {
 			return errLoanPanicked
 		}
-		return end.err
+		if end.err != nil {
+			return end.err
+		}
+		return t.flush()
 	}
 	// The write set so far is final: from here fn's work is the writer's,
 	// so the slot goes back before the request queues. Kept while waiting

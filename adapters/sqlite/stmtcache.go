@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 )
 
 // stmtCache keeps one prepared statement per query text on a pool.
@@ -98,7 +99,10 @@ type writerConn struct {
 	stmts   map[string]driver.Stmt
 	queries map[string]*sql.Stmt // prepared on conn, for QueryContext
 	dest    [1]driver.Value      // queryDoc's row buffer
+	nv      []driver.NamedValue  // exec's and queryDoc's arguments, reused
 	broken  bool                 // database/sql closed conn: take a new one
+	// execs counts the statements exec ran (tests read it).
+	execs atomic.Int64
 	// lastSeq is the highest event number the running closure inserted
 	// (runBatch resets it per closure and publishes those that commit).
 	lastSeq int64
@@ -208,10 +212,12 @@ func (w *writerConn) stmt(ctx context.Context, dc driver.Conn, query string) (dr
 
 // exec runs query with args and returns its result.
 func (w *writerConn) exec(ctx context.Context, query string, args ...any) (driver.Result, error) {
-	nv, err := namedValues(args)
+	nv, err := w.args(args)
 	if err != nil {
 		return nil, err
 	}
+	defer clear(nv) // the documents they hold
+	w.execs.Add(1)
 	var res driver.Result
 	err = w.raw(func(dc driver.Conn) error {
 		st, err := w.stmt(ctx, dc, query)
@@ -231,10 +237,11 @@ func (w *writerConn) exec(ctx context.Context, query string, args ...any) (drive
 // queryDoc runs query, which selects one text or blob column, and returns
 // the first row's value; sql.ErrNoRows when there is none.
 func (w *writerConn) queryDoc(ctx context.Context, query string, args ...any) ([]byte, error) {
-	nv, err := namedValues(args)
+	nv, err := w.args(args)
 	if err != nil {
 		return nil, err
 	}
+	defer clear(nv)
 	var doc []byte
 	err = w.raw(func(dc driver.Conn) error {
 		st, err := w.stmt(ctx, dc, query)
@@ -288,10 +295,21 @@ func (w *writerConn) close() error {
 	return errors.Join(append(errs, err, w.conn.Close())...)
 }
 
-// namedValues converts a statement's arguments as database/sql would
-// (driver.DefaultParameterConverter: int to int64 and so on).
-func namedValues(args []any) ([]driver.NamedValue, error) {
-	nv := make([]driver.NamedValue, len(args))
+// args converts a statement's arguments (namedValues) in w's buffer,
+// which the next statement reuses: the driver binds them while the
+// statement runs and keeps none of them, and a statement per aggregate
+// written would otherwise allocate a slice each for the garbage collector.
+func (w *writerConn) args(args []any) ([]driver.NamedValue, error) {
+	if cap(w.nv) < len(args) {
+		w.nv = make([]driver.NamedValue, len(args))
+	}
+	return namedValues(w.nv[:len(args)], args)
+}
+
+// namedValues converts a statement's arguments into nv (len(args) long) as
+// database/sql would (driver.DefaultParameterConverter: int to int64 and
+// so on).
+func namedValues(nv []driver.NamedValue, args []any) ([]driver.NamedValue, error) {
 	for i, a := range args {
 		switch a.(type) {
 		case nil, int64, string, []byte, float64, bool:

@@ -41,7 +41,11 @@ func (s *Store) Update(ctx context.Context, fn func(tx marketplace.Tx) error) er
 		return s.updateOptimistic(ctx, fn)
 	}
 	return s.write(ctx, func(ctx context.Context, q sqlTx) error {
-		return fn(&tx{ctx: ctx, q: q})
+		t := &tx{ctx: ctx, q: q}
+		if err := fn(t); err != nil {
+			return err
+		}
+		return t.flush()
 	})
 }
 
@@ -383,12 +387,18 @@ const putDueResourceQuery = `UPDATE og_resources SET version = ?, doc = ?, statu
 func (t *tx) PutResources(vs []*marketplace.Resource) error {
 	docs := make([][]byte, len(vs))
 	encoded, stop := ahead(len(vs), func(i int) error {
-		cp := *vs[i]
-		if cp.ID == "" || cp.Version == 0 {
+		if vs[i].ID == "" || vs[i].Version == 0 {
 			return nil // PutResource's checks, or its insert
 		}
+		// A copy with the new version, from a pool: on the heap (Marshal
+		// keeps no reference but takes an interface) one per resource is
+		// as much garbage as the document itself.
+		cp := resourceCopies.Get().(*marketplace.Resource)
+		defer resourceCopies.Put(cp)
+		*cp = *vs[i]
+		defer func() { *cp = marketplace.Resource{} }()
 		cp.Version++
-		doc, err := doccodec.Marshal(&cp)
+		doc, err := doccodec.Marshal(cp)
 		if err != nil {
 			return fmt.Errorf("sqlite: encode resource %q: %w", cp.ID, err)
 		}
@@ -419,6 +429,9 @@ func (t *tx) PutResources(vs []*marketplace.Resource) error {
 	}
 	return nil
 }
+
+// resourceCopies are PutResources' scratch copies.
+var resourceCopies = sync.Pool{New: func() any { return new(marketplace.Resource) }}
 
 // ahead calls fn(0) … fn(n-1) on up to GOMAXPROCS other goroutines, in
 // order, aheadChunk calls at a time, so that the caller can use the first

@@ -24,6 +24,13 @@ type querier interface {
 type tx struct {
 	ctx context.Context
 	q   sqlTx
+	// events are appended events not yet inserted, numbered from the
+	// first one the closure inserted (nextSeq is the number the next one
+	// gets; 0 until then). A statement costs the writer more than a row,
+	// so they go in multi-row INSERTs, eventsPerInsert at a time and when
+	// the closure returns (flush).
+	events  []eventWrite
+	nextSeq int64
 }
 
 var _ marketplace.Tx = (*tx)(nil)
@@ -510,16 +517,60 @@ func encodeEvent(e *marketplace.Event) (eventWrite, error) {
 
 // AppendEvent implements marketplace.Tx. The event's row id is its
 // sequence number: the single writer makes max+1 gap-free and in commit
-// order.
+// order. The closure's first event is inserted at once, which gives its
+// number; the writer holds the write lock, so the events after it in the
+// closure take the numbers that follow, which AppendEvent sets at once
+// while it keeps the rows for one INSERT of many (flush). e.Seq is so the
+// committed number if the transaction commits, as when each row is
+// inserted by itself.
+//
+// Errors: *marketplace.InputError for an empty kind, aggregate id or
+// type; the encoding error; driver errors (inserting the first event, or
+// a full buffer).
 func (t *tx) AppendEvent(e *marketplace.Event) error {
 	ev, err := encodeEvent(e)
 	if err != nil {
 		return err
 	}
-	if err := t.insertEvent(&ev); err != nil {
-		return err
+	if t.nextSeq == 0 {
+		if err := t.insertEvent(&ev); err != nil {
+			return err
+		}
+		e.Seq, t.nextSeq = ev.seq, ev.seq+1
+		return nil
 	}
+	ev.seq = t.nextSeq
+	t.events = append(t.events, ev)
+	t.nextSeq++
 	e.Seq = ev.seq
+	if len(t.events) == eventsPerInsert {
+		return t.flush()
+	}
+	return nil
+}
+
+// flush inserts the events AppendEvent kept, with the numbers it gave
+// them; the closure's work is complete only once it has (Update's
+// writer path and a lent transaction call it when fn returns nil).
+//
+// Errors: driver errors (the closure then fails as a whole).
+func (t *tx) flush() error {
+	if len(t.events) == 0 {
+		return nil
+	}
+	args := make([]any, 0, 6*len(t.events))
+	for _, ev := range t.events {
+		args = append(args, ev.seq, ev.at, ev.kind, ev.aggID, ev.typ, ev.doc)
+	}
+	if _, err := t.q.ExecContext(t.ctx, insertNumberedEventsQueries[len(t.events)], args...); err != nil {
+		return fmt.Errorf("sqlite: append event: %w", err)
+	}
+	last := t.events[len(t.events)-1].seq
+	clear(t.events) // their documents
+	t.events = t.events[:0]
+	if t.q.w != nil {
+		t.q.w.lastSeq = max(t.q.w.lastSeq, last)
+	}
 	return nil
 }
 
@@ -568,6 +619,17 @@ var insertEventsQueries = func() []string {
 	for n := 1; n <= eventsPerInsert; n++ {
 		qs[n] = "INSERT INTO og_events (at, kind, aggregate_id, type, doc) VALUES (?, ?, ?, ?, ?)" +
 			strings.Repeat(", (?, ?, ?, ?, ?)", n-1)
+	}
+	return qs
+}()
+
+// insertNumberedEventsQueries are the INSERTs of 1 … eventsPerInsert
+// events with their numbers (flush).
+var insertNumberedEventsQueries = func() []string {
+	qs := make([]string, eventsPerInsert+1)
+	for n := 1; n <= eventsPerInsert; n++ {
+		qs[n] = "INSERT INTO og_events (seq, at, kind, aggregate_id, type, doc) VALUES (?, ?, ?, ?, ?, ?)" +
+			strings.Repeat(", (?, ?, ?, ?, ?, ?)", n-1)
 	}
 	return qs
 }()
