@@ -82,7 +82,11 @@
 // writer. On the writer (when it is idle, or always with
 // WithOptimisticUpdates(false)): fn runs inside the writer's transaction,
 // one closure at a time, so it is serializable; a Put conflicts only for a
-// version read outside fn, and says so itself. Either way, if fn returns an
+// version read outside fn, and says so itself; AppendEvent sets e.Seq to
+// the committed number at once (fn's first event is inserted, which gives
+// its number; the writer holds the write lock, so the events after it take
+// the numbers that follow, and are inserted a few dozen to a statement, the
+// last when fn returns). Either way, if fn returns an
 // error or panics nothing it wrote is kept, and a context cancelled once the
 // write is queued does not end the wait (the write may still commit).
 //

@@ -101,6 +101,12 @@ type writerConn struct {
 	dest    [1]driver.Value      // queryDoc's row buffer
 	nv      []driver.NamedValue  // exec's and queryDoc's arguments, reused
 	broken  bool                 // database/sql closed conn: take a new one
+	// dueDocs and due are DueResources' scratch buffer for the documents
+	// it reads and the resources it read, by id (dueRow), which the
+	// writer keeps from closure to closure, not to make them anew for
+	// the garbage collector each time.
+	dueDocs []byte
+	due     map[string]dueRow
 	// execs counts the statements exec ran (tests read it).
 	execs atomic.Int64
 	// lastSeq is the highest event number the running closure inserted
@@ -273,6 +279,43 @@ func (w *writerConn) queryDoc(ctx context.Context, query string, args ...any) ([
 		return errors.Join(err, rows.Close())
 	})
 	return doc, err
+}
+
+// rows runs query with args and calls each with every row's values,
+// which are valid only during the call; each must not use w.
+func (w *writerConn) rows(ctx context.Context, query string, args []any, each func(row []driver.Value) error) error {
+	nv, err := w.args(args)
+	if err != nil {
+		return err
+	}
+	defer clear(nv)
+	return w.raw(func(dc driver.Conn) error {
+		st, err := w.stmt(ctx, dc, query)
+		if err != nil {
+			return err
+		}
+		q, ok := st.(driver.StmtQueryContext)
+		if !ok {
+			return fmt.Errorf("sqlite: driver statement %T cannot query with a context", st)
+		}
+		rows, err := q.QueryContext(ctx, nv)
+		if err != nil {
+			return err
+		}
+		dest := make([]driver.Value, len(rows.Columns()))
+		for {
+			err := rows.Next(dest)
+			if errors.Is(err, io.EOF) {
+				return rows.Close()
+			}
+			if err == nil {
+				err = each(dest)
+			}
+			if err != nil {
+				return errors.Join(err, rows.Close())
+			}
+		}
+	})
 }
 
 // close finalizes the prepared statements and gives the connection back to

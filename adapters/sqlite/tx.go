@@ -31,6 +31,9 @@ type tx struct {
 	// the closure returns (flush).
 	events  []eventWrite
 	nextSeq int64
+	// readDue: DueResources ran in the closure, and writerConn.due holds
+	// what it read.
+	readDue bool
 }
 
 var _ marketplace.Tx = (*tx)(nil)
