@@ -107,6 +107,9 @@ type writerConn struct {
 	// the garbage collector each time.
 	dueDocs []byte
 	due     map[string]dueRow
+	// eventArgs are a flush's statement arguments (tx.flush), reused
+	// alike.
+	eventArgs []any
 	// execs counts the statements exec ran (tests read it).
 	execs atomic.Int64
 	// lastSeq is the highest event number the running closure inserted

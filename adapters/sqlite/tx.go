@@ -561,19 +561,20 @@ func (t *tx) flush() error {
 	if len(t.events) == 0 {
 		return nil
 	}
-	args := make([]any, 0, 6*len(t.events))
+	w := t.q.w
+	args := w.eventArgs[:0]
 	for _, ev := range t.events {
 		args = append(args, ev.seq, ev.at, ev.kind, ev.aggID, ev.typ, ev.doc)
 	}
+	w.eventArgs = args
+	defer clear(args) // their documents
 	if _, err := t.q.ExecContext(t.ctx, insertNumberedEventsQueries[len(t.events)], args...); err != nil {
 		return fmt.Errorf("sqlite: append event: %w", err)
 	}
 	last := t.events[len(t.events)-1].seq
 	clear(t.events) // their documents
 	t.events = t.events[:0]
-	if t.q.w != nil {
-		t.q.w.lastSeq = max(t.q.w.lastSeq, last)
-	}
+	w.lastSeq = max(w.lastSeq, last)
 	return nil
 }
 
