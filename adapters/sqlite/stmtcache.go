@@ -253,15 +253,7 @@ func (w *writerConn) queryDoc(ctx context.Context, query string, args ...any) ([
 	defer clear(nv)
 	var doc []byte
 	err = w.raw(func(dc driver.Conn) error {
-		st, err := w.stmt(ctx, dc, query)
-		if err != nil {
-			return err
-		}
-		q, ok := st.(driver.StmtQueryContext)
-		if !ok {
-			return fmt.Errorf("sqlite: driver statement %T cannot query with a context", st)
-		}
-		rows, err := q.QueryContext(ctx, nv)
+		rows, err := w.queryStmt(ctx, dc, query, nv)
 		if err != nil {
 			return err
 		}
@@ -284,6 +276,22 @@ func (w *writerConn) queryDoc(ctx context.Context, query string, args ...any) ([
 	return doc, err
 }
 
+// queryStmt runs the cached statement of query on dc with nv.
+//
+// Errors: the driver's, and an error for a driver statement that cannot
+// query with a context.
+func (w *writerConn) queryStmt(ctx context.Context, dc driver.Conn, query string, nv []driver.NamedValue) (driver.Rows, error) {
+	st, err := w.stmt(ctx, dc, query)
+	if err != nil {
+		return nil, err
+	}
+	q, ok := st.(driver.StmtQueryContext)
+	if !ok {
+		return nil, fmt.Errorf("sqlite: driver statement %T cannot query with a context", st)
+	}
+	return q.QueryContext(ctx, nv)
+}
+
 // rows runs query with args and calls each with every row's values,
 // which are valid only during the call; each must not use w.
 func (w *writerConn) rows(ctx context.Context, query string, args []any, each func(row []driver.Value) error) error {
@@ -293,15 +301,7 @@ func (w *writerConn) rows(ctx context.Context, query string, args []any, each fu
 	}
 	defer clear(nv)
 	return w.raw(func(dc driver.Conn) error {
-		st, err := w.stmt(ctx, dc, query)
-		if err != nil {
-			return err
-		}
-		q, ok := st.(driver.StmtQueryContext)
-		if !ok {
-			return fmt.Errorf("sqlite: driver statement %T cannot query with a context", st)
-		}
-		rows, err := q.QueryContext(ctx, nv)
+		rows, err := w.queryStmt(ctx, dc, query, nv)
 		if err != nil {
 			return err
 		}
