@@ -188,25 +188,19 @@ func Open(path string, opts ...Option) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	r, err := sql.Open("sqlite", DSN(path, o.sync, o.busyTimeout, false))
+	r, err := openReaders(DSN(path, o.sync, o.busyTimeout, false), o.readers)
 	if err != nil {
 		wconn.close()
 		w.Close()
 		return nil, fmt.Errorf("sqlite: open readers %s: %w", path, err)
 	}
-	r.SetMaxOpenConns(o.readers)
-	r.SetMaxIdleConns(o.readers)
-	r.SetConnMaxIdleTime(0)
-	ur, err := sql.Open("sqlite", dsn(path, o.sync, o.busyTimeout, false, false))
+	ur, err := openReaders(dsn(path, o.sync, o.busyTimeout, false, false), o.readers)
 	if err != nil {
 		r.Close()
 		wconn.close()
 		w.Close()
 		return nil, fmt.Errorf("sqlite: open readers %s: %w", path, err)
 	}
-	ur.SetMaxOpenConns(o.readers)
-	ur.SetMaxIdleConns(o.readers)
-	ur.SetConnMaxIdleTime(0)
 	s := &Store{
 		path:     path,
 		opts:     o,
@@ -321,4 +315,19 @@ func (s *Store) Close() error {
 		s.closeErr = errors.Join(werr, s.r.Close(), s.ur.Close(), s.w.Close())
 	})
 	return s.closeErr
+}
+
+// openReaders opens a pool of n reader connections to dsn that stay open
+// while idle.
+//
+// Errors: database/sql's, for a driver it does not know.
+func openReaders(dsn string, n int) (*sql.DB, error) {
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	db.SetConnMaxIdleTime(0)
+	return db, nil
 }
