@@ -244,14 +244,14 @@ func (s *Service) CreateOrder(ctx context.Context, actor Actor, in CreateOrderIn
 		// the account and the new order's charge record (which is why the
 		// order's id is chosen first).
 		var oid string
-		if _, ok := tx.(Prefetcher); ok {
+		if p, ok := tx.(Prefetcher); ok {
 			oid = s.ids.NewID(KindOrder)
 			refs := []Ref{{Kind: KindIdempotency, ID: key}, {Kind: KindProduct, ID: in.ProductID}}
 			if in.PayNow {
 				refs = append(refs, Ref{Kind: KindAccount, ID: actor.ID})
 				refs = append(refs, s.chargeRefs(oid, actor.ID)...)
 			}
-			prefetch(tx, refs...)
+			p.Prefetch(refs...)
 		}
 		tx = &accountOnce{Tx: tx} // read to choose the method, then to charge
 		paidNow, payLater = false, false
