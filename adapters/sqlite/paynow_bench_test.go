@@ -13,7 +13,8 @@ import (
 // transaction) with the bare single-row INSERT commit, both with
 // synchronous=FULL, on 1 and 16 clients; place-pay-now runs the Update
 // closures optimistically (the default), place-pay-now-writer on the
-// writer (WithOptimisticUpdates(false)):
+// writer (WithOptimisticUpdates(false)), place-pay-now-stock-wal writes
+// the WAL through SQLite's default VFS (WithWALBuffer(false)):
 //
 //	go test -run '^$' -bench PlacePayNow -benchtime 1s ./adapters/sqlite/
 func BenchmarkPlacePayNow(b *testing.B) {
@@ -24,6 +25,9 @@ func BenchmarkPlacePayNow(b *testing.B) {
 		})
 		b.Run(fmt.Sprintf("place-pay-now-writer/clients=%d", clients), func(b *testing.B) {
 			benchServiceOrders(b, clients, storecheck.ServicePlacePayNow, sqlite.WithOptimisticUpdates(false))
+		})
+		b.Run(fmt.Sprintf("place-pay-now-stock-wal/clients=%d", clients), func(b *testing.B) {
+			benchServiceOrders(b, clients, storecheck.ServicePlacePayNow, sqlite.WithWALBuffer(false))
 		})
 	}
 }
