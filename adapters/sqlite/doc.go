@@ -13,7 +13,12 @@
 // Durability: the database runs in WAL mode with synchronous=FULL by
 // default, so an Update that returned nil survives power loss
 // (WithSync(SyncNormal) trades that for fewer fsyncs: a process crash still
-// loses nothing, a power cut may lose the last commits).
+// loses nothing, a power cut may lose the last commits). With SyncFull the
+// writer appends a commit to the WAL through a VFS of this package that
+// wraps SQLite's default one: it gathers the commit's frames (two write
+// system calls each in SQLite) into a few writes before the commit's fsync,
+// and never lets a frame reach the file later than SQLite would have needed
+// it there (walbuf.go says why; WithWALBuffer(false) turns it off).
 //
 // Concurrency: SQLite allows one writer at a time, so the Store owns exactly
 // one writer connection driven by one goroutine, and concurrent writes are
