@@ -38,12 +38,24 @@ import (
 //     first.
 //   - Another connection or process never has its frames overwritten by
 //     stale ones. SQLite writes the WAL only while holding its write lock,
-//     and when this connection releases that lock (the shared-memory lock
-//     call on the database file, which the VFS also wraps) whatever is
-//     still buffered is dropped: those are frames of a transaction that
-//     rolled back (a commit has synced them by then), which no reader will
-//     look for, and which the next writer may reuse the space of. So the
-//     buffer is empty whenever the lock is not held.
+//     which it takes and releases through the shared-memory lock call on
+//     the database file (the VFS wraps that too). Writes are buffered only
+//     while the VFS has seen the lock taken (never in
+//     locking_mode=EXCLUSIVE, which skips those calls), and when the lock
+//     is released whatever is still buffered is dropped: those are frames
+//     of a transaction that rolled back (a commit has synced them by
+//     then), which no reader will look for, and which the next writer may
+//     reuse the space of. So the buffer is empty whenever the lock is not
+//     held.
+//   - Nothing is written after the sync. Without powersafe overwrite
+//     SQLite pads a commit to a sector boundary and writes the last
+//     padding frame's tail after syncing: the VFS does not buffer such a
+//     WAL (psow=0, or a device without the capability).
+//   - A lost run loses its transaction. A run whose write fails is gone:
+//     the failure is SQLITE_IOERR_WRITE (which makes SQLite roll back the
+//     whole transaction, where SQLITE_FULL would roll back one statement
+//     and keep earlier frames that were in the run) and every later call
+//     on the file fails the same way until the write lock is released.
 //
 // walBufVFS is the name the VFS is registered under (walBufRegister).
 const walBufVFS = "opengallery-walbuf"
@@ -63,6 +75,15 @@ type walBufFile struct {
 	bufCap int64
 	bufLen int64
 	start  int64 // the file offset of buf's first byte
+	// locked (a WAL file): the connection holds SQLite's WAL write lock,
+	// taken and released through its database file's xShmLock. Writes
+	// are buffered only then: with the lock never taken that way
+	// (locking_mode=EXCLUSIVE) they go straight to the file.
+	locked int32
+	// failed (a WAL file): a run could not be written; every method of
+	// the file fails until the write lock is released, so that the
+	// transaction whose frames were lost cannot commit (walBufFlush).
+	failed int32
 }
 
 // walBufStats counts the VFS's work in this process (tests read it).
@@ -72,8 +93,8 @@ var walBufStats struct {
 	discarded atomic.Int64 // bytes dropped at a write lock's release
 }
 
-// walBufFailFlush, when set (tests), makes a run's write fail as if the
-// disk had.
+// walBufFailFlush, when set (tests), makes a run's write fail as the
+// default VFS does when the disk is full (SQLITE_FULL).
 var walBufFailFlush atomic.Bool
 
 var walBuf struct {
@@ -199,6 +220,12 @@ func walBufOpen(tls *libc.TLS, pVfs, zName, pFile uintptr, flags int32, pOutFlag
 		if db == 0 || walBufState(db).orig == 0 || walBufState(db).peer != 0 {
 			return rc // no database file of ours to hear its lock's release: no buffer
 		}
+		if !walBufPowersafe(tls, db) {
+			// SQLite pads a commit to a sector boundary and writes the
+			// last padding frame's tail after the sync (walWriteToLog):
+			// it must reach the file at once.
+			return rc
+		}
 	default:
 		return rc
 	}
@@ -217,22 +244,43 @@ func walBufOpen(tls *libc.TLS, pVfs, zName, pFile uintptr, flags int32, pOutFlag
 	return rc
 }
 
-// walBufFlush writes the buffered run out.
+// walBufPowersafe reports whether the database file db has
+// SQLITE_IOCAP_POWERSAFE_OVERWRITE (sqlite3WalOpen reads the same).
+func walBufPowersafe(tls *libc.TLS, db uintptr) bool {
+	fn := origMethods(db).FxDeviceCharacteristics
+	if fn == 0 {
+		return false
+	}
+	dc := (*(*func(*libc.TLS, uintptr) int32)(unsafe.Pointer(&fn)))(tls, db)
+	return dc&sqlite3.SQLITE_IOCAP_POWERSAFE_OVERWRITE != 0
+}
+
+// walBufFlush writes the buffered run out. A run that cannot be written
+// is lost, and so is the transaction it belongs to: the failure is
+// reported as SQLITE_IOERR_WRITE whatever the default VFS said (an
+// SQLITE_FULL would let SQLite roll back only the statement at hand, and
+// commit frames that are not in the file), and it sticks to the file
+// (failed) until the write lock is released.
 func walBufFlush(tls *libc.TLS, pFile uintptr) int32 {
 	st := walBufState(pFile)
+	if st.failed != 0 {
+		return sqlite3.SQLITE_IOERR_WRITE
+	}
 	if st.bufLen == 0 {
 		return sqlite3.SQLITE_OK
 	}
 	n, off := st.bufLen, st.start
 	st.bufLen = 0
 	walBufStats.flushes.Add(1)
-	if walBufFailFlush.Load() {
-		return sqlite3.SQLITE_IOERR_WRITE
-	}
 	for done := int64(0); done < n; done += walBufChunk {
 		c := min(n-done, walBufChunk)
-		if rc := callWrite(tls, origMethods(pFile).FxWrite, pFile, st.buf+uintptr(done), int32(c), off+done); rc != sqlite3.SQLITE_OK {
-			return rc
+		rc := int32(sqlite3.SQLITE_FULL) // as the unix VFS says when the disk is full (tests)
+		if !walBufFailFlush.Load() {
+			rc = callWrite(tls, origMethods(pFile).FxWrite, pFile, st.buf+uintptr(done), int32(c), off+done)
+		}
+		if rc != sqlite3.SQLITE_OK {
+			st.failed = 1
+			return sqlite3.SQLITE_IOERR_WRITE
 		}
 	}
 	return sqlite3.SQLITE_OK
@@ -245,8 +293,16 @@ func walBufFlush(tls *libc.TLS, pFile uintptr) int32 {
 const walBufChunk = 0x1ffff &^ 0xfff
 
 func walBufWrite(tls *libc.TLS, pFile, zBuf uintptr, iAmt int32, iOfst int64) int32 {
-	walBufStats.writes.Add(1)
 	st := walBufState(pFile)
+	if st.locked == 0 || st.failed != 0 {
+		// Not under the write lock as the VFS knows it (or a run was
+		// lost): straight through, after the run if there is one.
+		if rc := walBufFlush(tls, pFile); rc != sqlite3.SQLITE_OK {
+			return rc
+		}
+		return callWrite(tls, origMethods(pFile).FxWrite, pFile, zBuf, iAmt, iOfst)
+	}
+	walBufStats.writes.Add(1)
 	n := int64(iAmt)
 	if st.bufLen > 0 && (iOfst < st.start || iOfst > st.start+st.bufLen || iOfst+n-st.start > walBufMax) {
 		if rc := walBufFlush(tls, pFile); rc != sqlite3.SQLITE_OK {
@@ -351,18 +407,27 @@ func walBufDBClose(tls *libc.TLS, pFile uintptr) int32 {
 // (WAL_WRITE_LOCK in wal.c).
 const walBufWriteLock = 0
 
-// walBufDBShmLock drops the WAL file's buffered run when the write lock is
-// released (see the top of this file), then does the lock call.
+// walBufDBShmLock does the lock call and tells the database file's WAL
+// file when the write lock is taken (locked: writes are buffered from then
+// on) and released (the run, if any, is dropped first: see the top of this
+// file; a lost run's failure ends with it).
 func walBufDBShmLock(tls *libc.TLS, pFile uintptr, offset, n, flags int32) int32 {
 	st := walBufState(pFile)
-	if flags&sqlite3.SQLITE_SHM_UNLOCK != 0 && offset <= walBufWriteLock && walBufWriteLock < offset+n && st.peer != 0 {
-		if w := walBufState(st.peer); w.bufLen > 0 {
+	write := offset <= walBufWriteLock && walBufWriteLock < offset+n && st.peer != 0
+	if write && flags&sqlite3.SQLITE_SHM_UNLOCK != 0 {
+		w := walBufState(st.peer)
+		if w.bufLen > 0 {
 			walBufStats.discarded.Add(w.bufLen)
 			w.bufLen = 0
 		}
+		w.locked, w.failed = 0, 0
 	}
 	fn := origMethods(pFile).FxShmLock
-	return (*(*func(*libc.TLS, uintptr, int32, int32, int32) int32)(unsafe.Pointer(&fn)))(tls, pFile, offset, n, flags)
+	rc := (*(*func(*libc.TLS, uintptr, int32, int32, int32) int32)(unsafe.Pointer(&fn)))(tls, pFile, offset, n, flags)
+	if write && rc == sqlite3.SQLITE_OK && flags&sqlite3.SQLITE_SHM_LOCK != 0 && flags&sqlite3.SQLITE_SHM_EXCLUSIVE != 0 {
+		walBufState(st.peer).locked = 1
+	}
+	return rc
 }
 
 func callOpen(tls *libc.TLS, fn, pVfs, zName, pFile uintptr, flags int32, pOutFlags uintptr) int32 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -44,9 +45,13 @@ func walBufInsert(s *Store, first, n, size int, fail error) error {
 
 // bareConn opens a connection of SQLite's own (default VFS) to s's file:
 // another writer, as another process would be.
-func bareConn(t *testing.T, s *Store) *sql.DB {
+func bareConn(t *testing.T, s *Store) *sql.DB { return openConn(t, s.Path(), "") }
+
+// openConn opens one writer connection to the file at path, with extra
+// appended to its DSN (e.g. "&vfs=" + walBufVFS).
+func openConn(t *testing.T, path, extra string) *sql.DB {
 	t.Helper()
-	db, err := sql.Open("sqlite", DSN(s.Path(), SyncFull, 5*time.Second, true))
+	db, err := sql.Open("sqlite", DSN(path, SyncFull, 5*time.Second, true)+extra)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,13 +193,7 @@ func TestWALBufferTwoWritersOneFile(t *testing.T) {
 	other := bareConn(t, s)
 	var writers []*sql.DB
 	for range 2 {
-		db, err := sql.Open("sqlite", DSN(s.Path(), SyncFull, 5*time.Second, true)+"&vfs="+walBufVFS+"&_pragma=cache_size(20)")
-		if err != nil {
-			t.Fatal(err)
-		}
-		db.SetMaxOpenConns(1)
-		t.Cleanup(func() { db.Close() })
-		writers = append(writers, db)
+		writers = append(writers, openConn(t, s.Path(), "&vfs="+walBufVFS+"&_pragma=cache_size(20)"))
 	}
 	stop := make(chan struct{})
 	checkpoints := make(chan error, 1)
@@ -214,7 +213,7 @@ func TestWALBufferTwoWritersOneFile(t *testing.T) {
 			time.Sleep(time.Millisecond)
 		}
 	}()
-	discarded := walBufStats.discarded.Load()
+	writes := walBufStats.writes.Load()
 	const rounds = 40
 	errs := make(chan error, len(writers))
 	for w, db := range writers {
@@ -258,8 +257,142 @@ func TestWALBufferTwoWritersOneFile(t *testing.T) {
 	if err := <-checkpoints; err != nil {
 		t.Fatalf("checkpoint: %v", err)
 	}
-	if walBufStats.discarded.Load() == discarded {
-		t.Fatal("no rolled-back transaction left frames in a buffer: the test did not spill")
+	if walBufStats.writes.Load() == writes {
+		t.Fatal("no WAL write was buffered")
 	}
 	checkRows(t, other, len(writers)*(rounds-rounds/3)*3)
+}
+
+// connExec runs statements on one connection, failing the test on an
+// error.
+type connExec struct {
+	t *testing.T
+	c *sql.Conn
+}
+
+func (e connExec) must(q string, args ...any) {
+	e.t.Helper()
+	if _, err := e.c.ExecContext(context.Background(), q, args...); err != nil {
+		e.t.Fatalf("%s: %v", q, err)
+	}
+}
+
+// newTable opens a connection through the VFS (plus extra) to a new file
+// with table zz holding 10 small rows.
+func newTable(t *testing.T, extra string) (connExec, string) {
+	t.Helper()
+	if err := walBufRegister(); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "walbuf.db")
+	c, err := openConn(t, path, "&vfs="+walBufVFS+extra).Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	e := connExec{t, c}
+	e.must(`CREATE TABLE zz (id INTEGER PRIMARY KEY, k INTEGER UNIQUE, v TEXT NOT NULL)`)
+	for i := range 10 {
+		e.must(`INSERT INTO zz VALUES (?, ?, ?)`, i, i, strings.Repeat("a", 100))
+	}
+	return e, path
+}
+
+// A run lost inside a statement (its write-out failed, say with the disk
+// full) must fail the whole transaction, not only the statement: SQLite
+// rolls back just the statement for SQLITE_FULL, and the frames an earlier
+// statement spilled into the lost run are in the WAL index. The failure is
+// SQLITE_IOERR_WRITE and sticks until the write lock is released.
+func TestWALBufferLostRunFailsTheTransaction(t *testing.T) {
+	e, path := newTable(t, "")
+	e.must(`PRAGMA cache_size = 10`)
+	e.must(`BEGIN IMMEDIATE`)
+	e.must(`SAVEPOINT a`)
+	for i := 1000; i < 1300; i++ { // spills into the buffer
+		e.must(`INSERT INTO zz VALUES (?, ?, ?)`, i, i, strings.Repeat("z", 2000))
+	}
+	e.must(`RELEASE a`)
+	walBufFailFlush.Store(true)
+	_, err := e.c.ExecContext(context.Background(), `INSERT INTO zz (id, k, v) SELECT id + 10000, k + 10000, 'y' FROM zz WHERE id BETWEEN 1000 AND 1002`)
+	walBufFailFlush.Store(false)
+	if err == nil {
+		t.Fatal("a statement whose read had to write out a run that failed succeeded")
+	}
+	// SQLite rolled the whole transaction back (an I/O error): nothing of
+	// it commits, the spilled rows included.
+	if _, err := e.c.ExecContext(context.Background(), `COMMIT`); err == nil {
+		t.Fatal("COMMIT after the lost run succeeded: the transaction was still open")
+	}
+	checkRows(t, openConn(t, path, ""), 10)
+	// The connection works again once the transaction is over.
+	e.must(`INSERT INTO zz VALUES (6000, 6000, 'after')`)
+	checkRows(t, openConn(t, path, ""), 11)
+}
+
+// Without powersafe overwrite SQLite pads a commit to a sector boundary
+// and writes the tail of the last padding frame after the sync: the VFS
+// must not buffer then.
+func TestWALBufferNotUsedWithoutPowersafeOverwrite(t *testing.T) {
+	e, path := newTable(t, "&psow=0")
+	writes := walBufStats.writes.Load()
+	for i := 10; i < 30; i++ {
+		e.must(`INSERT INTO zz VALUES (?, ?, ?)`, i, i, strings.Repeat("x", 300))
+	}
+	if w := walBufStats.writes.Load() - writes; w != 0 {
+		t.Fatalf("psow=0: %d WAL writes were buffered, want none", w)
+	}
+	checkRows(t, openConn(t, path, ""), 30)
+	// What recovery sees: the database and its WAL, without the index.
+	dir := t.TempDir()
+	for _, suffix := range []string{"", "-wal"} {
+		b, err := os.ReadFile(path + suffix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "copy.db"+suffix), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	checkRows(t, openConn(t, filepath.Join(dir, "copy.db"), ""), 30)
+}
+
+// With locking_mode=EXCLUSIVE SQLite takes and releases its write lock
+// without xShmLock, so the VFS never learns of the release: it must not
+// buffer then, or a rolled-back transaction's frames would reach the file
+// after another writer's (once the mode is NORMAL again).
+func TestWALBufferNotUsedInExclusiveLockingMode(t *testing.T) {
+	e, path := newTable(t, "")
+	e.must(`PRAGMA cache_size = 10`)
+	other := openConn(t, path, "")
+	var busy, log, done int
+	if err := other.QueryRow(`PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &log, &done); err != nil || busy != 0 {
+		t.Fatalf("checkpoint: busy %d, %v", busy, err)
+	}
+	if err := other.Close(); err != nil {
+		t.Fatal(err)
+	}
+	e.must(`PRAGMA locking_mode = EXCLUSIVE`)
+	e.must(`BEGIN IMMEDIATE`)
+	for i := 1000; i < 1300; i++ {
+		e.must(`INSERT INTO zz VALUES (?, ?, ?)`, i, i, strings.Repeat("z", 2000))
+	}
+	e.must(`ROLLBACK`)
+	e.must(`PRAGMA locking_mode = NORMAL`)
+	var n int
+	if err := e.c.QueryRowContext(context.Background(), `SELECT count(*) FROM zz`).Scan(&n); err != nil || n != 10 {
+		t.Fatalf("after the rollback the writer sees %d rows (%v), want 10", n, err)
+	}
+	other = openConn(t, path, "")
+	if err := other.QueryRow(`PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &log, &done); err != nil || busy != 0 {
+		t.Fatalf("checkpoint: busy %d, %v", busy, err)
+	}
+	for i := range 20 {
+		if _, err := other.Exec(`INSERT INTO zz VALUES (?, ?, ?)`, 5000+i, 5000+i, strings.Repeat("b", 3000)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.c.QueryRowContext(context.Background(), `SELECT count(*) FROM zz`).Scan(&n); err != nil || n != 30 {
+		t.Fatalf("the writer sees %d rows (%v), want 30", n, err)
+	}
+	checkRows(t, openConn(t, path, ""), 30)
 }
