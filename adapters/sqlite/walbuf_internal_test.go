@@ -88,6 +88,27 @@ func TestWALBufferGathersACommitsWrites(t *testing.T) {
 	checkRows(t, bareConn(t, s), 200)
 }
 
+// A transaction larger than the buffer's bound (walBufMax) is written out
+// in runs of at most that while it goes, and all of it commits.
+func TestWALBufferLargeTransaction(t *testing.T) {
+	s := walBufStore(t)
+	writes, flushes := walBufStats.writes.Load(), walBufStats.flushes.Load()
+	const rows, size = 5000, 2000 // ~10 MB of rows
+	if err := walBufInsert(s, 1, rows, size, nil); err != nil {
+		t.Fatal(err)
+	}
+	w, f := walBufStats.writes.Load()-writes, walBufStats.flushes.Load()-flushes
+	if w < 2*rows*size/4096 || f < rows*size/walBufMax {
+		t.Fatalf("a ~10 MB transaction: %d WAL writes buffered, written out in %d runs; want >= %d writes in >= %d runs",
+			w, f, 2*rows*size/4096, rows*size/walBufMax)
+	}
+	checkRows(t, bareConn(t, s), rows)
+	var n int
+	if err := bareConn(t, s).QueryRow(`SELECT count(*) FROM zz WHERE length(v) = ?`, size).Scan(&n); err != nil || n != rows {
+		t.Fatalf("%d rows of %d bytes (%v), want %d", n, size, err, rows)
+	}
+}
+
 func TestWALBufferOffWithSyncNormal(t *testing.T) {
 	s := walBufStore(t, WithSync(SyncNormal))
 	writes := walBufStats.writes.Load()
