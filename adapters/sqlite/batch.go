@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -155,6 +156,7 @@ func (s *Store) runBatch(batch []*writeReq) []*writeReq {
 		s.fail(batch, results, fmt.Errorf("sqlite: begin: %w", err))
 		return batch
 	}
+	w.rolledBack.Store(false)
 	pure := true      // the transaction holds replayable work only
 	var lastSeq int64 // the highest event number of the requests kept
 	var j joining
@@ -175,7 +177,7 @@ func (s *Store) runBatch(batch []*writeReq) []*writeReq {
 		w.lastSeq = 0
 		switch {
 		case r.replay && pure:
-			if results[i] = runClosure(r, q); !results[i].failed() {
+			if results[i] = s.runGuarded(r, q); !results[i].failed() {
 				lastSeq = max(lastSeq, w.lastSeq)
 				continue
 			}
@@ -189,10 +191,11 @@ func (s *Store) runBatch(batch []*writeReq) []*writeReq {
 				s.fail(batch, results, fmt.Errorf("sqlite: begin: %w", err))
 				return batch
 			}
+			w.rolledBack.Store(false)
 			lastSeq, i = 0, -1 // replay the others
 		case live == 1:
 			// Alone: the transaction is the closure's; no savepoint needed.
-			results[i] = runClosure(r, q)
+			results[i] = s.runGuarded(r, q)
 			if results[i].failed() {
 				rollback()
 				s.answer(batch, results)
@@ -205,7 +208,13 @@ func (s *Store) runBatch(batch []*writeReq) []*writeReq {
 				s.fail(batch, results, fmt.Errorf("sqlite: savepoint: %w", err))
 				return batch
 			}
-			results[i] = runClosure(r, q)
+			results[i] = s.runGuarded(r, q)
+			if w.rolledBack.Load() {
+				// The group's transaction is gone with its savepoint.
+				rollback()
+				s.fail(batch, results, errRolledBack)
+				return batch
+			}
 			if !results[i].failed() {
 				pure, lastSeq = false, max(lastSeq, w.lastSeq)
 			} else {
@@ -224,7 +233,10 @@ func (s *Store) runBatch(batch []*writeReq) []*writeReq {
 			}
 		}
 	}
-	if _, err := w.exec(ctx, "COMMIT"); err != nil {
+	w.commitOK.Store(true)
+	_, err := w.exec(ctx, "COMMIT")
+	w.commitOK.Store(false)
+	if err != nil {
 		// A failed COMMIT may leave the transaction open: end it, so that
 		// the next batch starts clean (an error here only says that
 		// SQLite had already rolled back).
@@ -293,6 +305,22 @@ func (s *Store) join(n int, j *joining) *writeReq {
 }
 
 func (r writeResult) failed() bool { return r.err != nil || r.panicked != nil }
+
+// errRolledBack is what the requests of a group get when SQLite rolled the
+// group's transaction back under one of its closures (guardCommits).
+var errRolledBack = errors.New("sqlite: SQLite rolled the group commit's transaction back after an error in one of its updates; nothing of it was written")
+
+// runGuarded runs r's closure (runClosure) and fails it if SQLite rolled
+// the transaction back meanwhile, even if the closure ignored the error
+// that did it: its statements after that were refused (the commit hook of
+// guardCommits), and the writes before it are gone.
+func (s *Store) runGuarded(r *writeReq, q sqlTx) writeResult {
+	res := runClosure(r, q)
+	if q.w.rolledBack.Load() && !res.failed() {
+		res.err = errRolledBack
+	}
+	return res
+}
 
 // runClosure runs one request's closure, turning a panic into a result so
 // that the writer goroutine survives it. Statements use a context without

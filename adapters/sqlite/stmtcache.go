@@ -9,6 +9,8 @@ import (
 	"io"
 	"sync"
 	"sync/atomic"
+
+	msqlite "modernc.org/sqlite"
 )
 
 // stmtCache keeps one prepared statement per query text on a pool.
@@ -115,6 +117,38 @@ type writerConn struct {
 	// lastSeq is the highest event number the running closure inserted
 	// (runBatch resets it per closure and publishes those that commit).
 	lastSeq int64
+	// commitOK and rolledBack are the connection's commit and rollback
+	// hooks' state (guardCommits): a write commits only while commitOK
+	// (runBatch's COMMIT), and rolledBack says that a transaction ended
+	// in a rollback since runBatch last cleared it, SQLite's own included.
+	commitOK, rolledBack atomic.Bool
+}
+
+// errStrayCommit is what a statement on the writer gets when it would
+// commit on its own: SQLite rolled the group's transaction back (an I/O
+// error, a full disk) and the connection is in autocommit mode.
+var errStrayCommit = errors.New("sqlite: the writer's transaction was rolled back by SQLite; nothing was written")
+
+// guardCommits registers the connection's commit and rollback hooks. SQLite
+// rolls a whole transaction back on some errors (I/O errors, a full disk,
+// out of memory) even inside a statement a closure may ignore; the
+// closure's next statements would then each commit on their own, outside
+// the group's transaction, while the group reports failure. The commit
+// hook refuses every commit but runBatch's, and the rollback hook tells
+// runBatch that the transaction is gone.
+func (w *writerConn) guardCommits(dc driver.Conn) error {
+	h, ok := dc.(msqlite.HookRegisterer)
+	if !ok {
+		return fmt.Errorf("sqlite: driver connection %T cannot register hooks", dc)
+	}
+	h.RegisterCommitHook(func() int32 {
+		if w.commitOK.Load() {
+			return 0
+		}
+		return 1 // SQLITE_CONSTRAINT_COMMITHOOK: rolled back
+	})
+	h.RegisterRollbackHook(func() { w.rolledBack.Store(true) })
+	return nil
 }
 
 // writerPragmas configure the writer's connection beyond DSN's settings.
@@ -162,6 +196,10 @@ func (w *writerConn) ready(ctx context.Context) error {
 			conn.Close()
 			return fmt.Errorf("%s: %w", p, err)
 		}
+	}
+	if err := conn.Raw(func(dc any) error { return w.guardCommits(dc.(driver.Conn)) }); err != nil {
+		conn.Close()
+		return err
 	}
 	for _, st := range w.queries {
 		st.Close() // prepared on the closed *sql.Conn: nothing to keep
