@@ -26,12 +26,7 @@ func TestWriterIgnoredIOErrorCommitsNothing(t *testing.T) {
 	if err := walBufInsert(s, 1, 10, 100, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.write(context.Background(), func(ctx context.Context, q sqlTx) error {
-		_, err := q.ExecContext(ctx, `PRAGMA cache_size = 10`)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	smallCache(t, s) // the next transaction spills to the WAL
 	var selectErr, insertErr error
 	err := s.write(context.Background(), func(ctx context.Context, q sqlTx) error {
 		for i := 1000; i < 1300; i++ { // spills into the WAL buffer

@@ -60,6 +60,18 @@ func openConn(t *testing.T, path, extra string) *sql.DB {
 	return db
 }
 
+// smallCache gives s's writer a page cache of 10 pages, so that a
+// transaction of more spills its pages into the WAL before it commits.
+func smallCache(t *testing.T, s *Store) {
+	t.Helper()
+	if err := s.write(context.Background(), func(ctx context.Context, q sqlTx) error {
+		_, err := q.ExecContext(ctx, `PRAGMA cache_size = 10`)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // checkRows checks, through db, that the file is intact and that zz holds
 // want rows.
 func checkRows(t *testing.T, db *sql.DB, want int) {
@@ -138,13 +150,7 @@ func TestWALBufferDropsARolledBackTransactionsFrames(t *testing.T) {
 	if err := walBufInsert(s, 1, 10, 100, nil); err != nil {
 		t.Fatal(err)
 	}
-	// A small page cache makes the next transaction spill to the WAL.
-	if err := s.write(context.Background(), func(ctx context.Context, q sqlTx) error {
-		_, err := q.ExecContext(ctx, `PRAGMA cache_size = 10`)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	smallCache(t, s) // the next transaction spills to the WAL
 	var busy, log, done int
 	if err := other.QueryRow(`PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &log, &done); err != nil || busy != 0 {
 		t.Fatalf("checkpoint: busy %d, %v", busy, err)
