@@ -44,8 +44,8 @@ func TestWriterIgnoredIOErrorCommitsNothing(t *testing.T) {
 	if selectErr == nil {
 		t.Fatal("the read whose write-out failed succeeded: the test injected nothing")
 	}
-	if insertErr == nil {
-		t.Error("an INSERT after SQLite rolled the transaction back succeeded")
+	if !errors.Is(insertErr, errStrayCommit) {
+		t.Errorf("an INSERT after SQLite rolled the transaction back: %v, want %v", insertErr, errStrayCommit)
 	}
 	if !errors.Is(err, errRolledBack) {
 		t.Errorf("write: %v, want %v", err, errRolledBack)
@@ -76,8 +76,8 @@ func TestWriterStrayCommitRefused(t *testing.T) {
 			_, insertErr = q.ExecContext(ctx, `INSERT INTO zz (id, v) VALUES (2, 'on its own')`)
 			return nil
 		})
-		if insertErr == nil {
-			t.Error("an INSERT outside the group's transaction succeeded")
+		if !errors.Is(insertErr, errStrayCommit) {
+			t.Errorf("an INSERT outside the group's transaction: %v, want %v", insertErr, errStrayCommit)
 		}
 		if !errors.Is(err, errRolledBack) {
 			t.Errorf("write: %v, want %v", err, errRolledBack)

@@ -124,9 +124,9 @@ type writerConn struct {
 	commitOK, rolledBack atomic.Bool
 }
 
-// errStrayCommit is what a statement on the writer gets when it would
-// commit on its own: SQLite rolled the group's transaction back (an I/O
-// error, a full disk) and the connection is in autocommit mode.
+// errStrayCommit is what a statement on the writer gets (exec) when SQLite
+// has rolled the group's transaction back (an I/O error, a full disk) and
+// the statement would have committed on its own: the commit hook refused.
 var errStrayCommit = errors.New("sqlite: the writer's transaction was rolled back by SQLite; nothing was written")
 
 // guardCommits registers the connection's commit and rollback hooks. SQLite
@@ -278,6 +278,9 @@ func (w *writerConn) exec(ctx context.Context, query string, args ...any) (drive
 		res, err = e.ExecContext(ctx, nv)
 		return err
 	})
+	if err != nil && w.rolledBack.Load() && !w.commitOK.Load() {
+		err = fmt.Errorf("%w (%v)", errStrayCommit, err)
+	}
 	return res, err
 }
 
