@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 // countRows counts zz's rows with id in [lo, hi] through a connection of
@@ -44,19 +45,29 @@ func TestWriterIgnoredIOErrorCommitsNothing(t *testing.T) {
 	if selectErr == nil {
 		t.Fatal("the read whose write-out failed succeeded: the test injected nothing")
 	}
+	checkNothingCommitted(t, s, insertErr, err, 1000, 99999, 10)
+}
+
+// checkNothingCommitted checks what a write whose transaction SQLite
+// rolled back under it leaves: the statement after the rollback was
+// refused (insertErr), the write failed (writeErr), no row with an id in
+// [lo, hi] is stored, and the writer goes on (before rows were there
+// already).
+func checkNothingCommitted(t *testing.T, s *Store, insertErr, writeErr error, lo, hi, before int) {
+	t.Helper()
 	if !errors.Is(insertErr, errStrayCommit) {
-		t.Errorf("an INSERT after SQLite rolled the transaction back: %v, want %v", insertErr, errStrayCommit)
+		t.Errorf("a statement after SQLite rolled the transaction back: %v, want %v", insertErr, errStrayCommit)
 	}
-	if !errors.Is(err, errRolledBack) {
-		t.Errorf("write: %v, want %v", err, errRolledBack)
+	if !errors.Is(writeErr, errRolledBack) {
+		t.Errorf("write: %v, want %v", writeErr, errRolledBack)
 	}
-	if n := countRows(t, s, 1000, 99999); n != 0 {
-		t.Fatalf("%d rows of the rolled-back closure are in the database, want 0", n)
+	if n := countRows(t, s, lo, hi); n != 0 {
+		t.Fatalf("%d rows of the rolled-back transaction are in the database, want 0", n)
 	}
-	if err := walBufInsert(s, 20, 5, 100, nil); err != nil {
+	if err := walBufInsert(s, 1<<20, 3, 10, nil); err != nil {
 		t.Fatalf("the writer after the rollback: %v", err)
 	}
-	checkRows(t, bareConn(t, s), 15)
+	checkRows(t, bareConn(t, s), before+3)
 }
 
 // The same guard without the WAL buffer: a closure that ends the
@@ -76,18 +87,55 @@ func TestWriterStrayCommitRefused(t *testing.T) {
 			_, insertErr = q.ExecContext(ctx, `INSERT INTO zz (id, v) VALUES (2, 'on its own')`)
 			return nil
 		})
-		if !errors.Is(insertErr, errStrayCommit) {
-			t.Errorf("an INSERT outside the group's transaction: %v, want %v", insertErr, errStrayCommit)
-		}
-		if !errors.Is(err, errRolledBack) {
-			t.Errorf("write: %v, want %v", err, errRolledBack)
-		}
-		if n := countRows(t, s, 1, 2); n != 0 {
-			t.Fatalf("%d rows written, want 0", n)
-		}
-		if err := walBufInsert(s, 10, 3, 10, nil); err != nil {
-			t.Fatalf("the writer after the stray rollback: %v", err)
-		}
-		checkRows(t, bareConn(t, s), 3)
+		checkNothingCommitted(t, s, insertErr, err, 1, 2, 0)
 	}
+}
+
+// In a group of several writes the closure that ends the transaction runs
+// in a savepoint; the group fails, the write before it included (their
+// transaction is gone), and a write queued after it commits in the next
+// group.
+func TestWriterStrayCommitInAGroup(t *testing.T) {
+	s := walBufStore(t)
+	release := make(chan struct{})
+	results, next := make(chan error, 2), make(chan error, 1)
+	go func() { // first in the group: holds the writer until the others queue
+		results <- s.write(context.Background(), func(ctx context.Context, q sqlTx) error {
+			<-release
+			_, err := q.ExecContext(ctx, `INSERT INTO zz (id, v) VALUES (1, 'first')`)
+			return err
+		})
+	}()
+	for s.pending.Load() < 1 || len(s.queue) > 0 { // the writer runs it
+		time.Sleep(time.Millisecond)
+	}
+	var insertErr error
+	go func() {
+		results <- s.write(context.Background(), func(ctx context.Context, q sqlTx) error {
+			if _, err := q.ExecContext(ctx, `ROLLBACK`); err != nil {
+				return err
+			}
+			_, insertErr = q.ExecContext(ctx, `INSERT INTO zz (id, v) VALUES (2, 'on its own')`)
+			return nil
+		})
+	}()
+	for len(s.queue) < 1 {
+		time.Sleep(time.Millisecond)
+	}
+	go func() {
+		next <- walBufInsert(s, 3, 1, 10, nil)
+	}()
+	for len(s.queue) < 2 { // both queued: the group takes them in
+		time.Sleep(time.Millisecond)
+	}
+	close(release)
+	for range 2 {
+		if err := <-results; !errors.Is(err, errRolledBack) {
+			t.Errorf("a write of the group: %v, want %v", err, errRolledBack)
+		}
+	}
+	if err := <-next; err != nil {
+		t.Errorf("the write queued after the group: %v", err)
+	}
+	checkNothingCommitted(t, s, insertErr, errRolledBack, 1, 2, 1)
 }

@@ -88,7 +88,7 @@ type walBufFile struct {
 
 // walBufStats counts the VFS's work in this process (tests read it).
 var walBufStats struct {
-	writes    atomic.Int64 // WAL writes SQLite asked for
+	writes    atomic.Int64 // WAL writes taken into a run (not those written straight through)
 	flushes   atomic.Int64 // writes of a buffered run to the file
 	discarded atomic.Int64 // bytes dropped at a write lock's release
 }
