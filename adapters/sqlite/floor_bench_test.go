@@ -3,9 +3,13 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -148,4 +152,125 @@ func countFrames(b *testing.B, db *sql.DB, path string, n int, commit func(i int
 		b.Fatalf("WAL of %d bytes is not a header and whole %d-byte frames", fi.Size(), walFrame)
 	}
 	return float64((fi.Size()-walHeader)/walFrame) / float64(n)
+}
+
+// BenchmarkOrderPagesByBTree shows where an order's WAL frames go: it
+// places and pays orders in rounds of `buyers` concurrent orders, one per
+// buyer (buyers=1: one order a commit; buyers=14: about one group commit
+// of BenchmarkPlacePayNow at 16 clients), on an emptied WAL, then names
+// the B-tree (table or index, from SQLite's dbstat) of every frame's page
+// and logs the frames per order and per commit of each; sqlite_schema is
+// the database header's page, rewritten when the file grows. It reports the
+// totals. The timed loop places rounds the same way:
+//
+//	go test -run '^$' -bench OrderPagesByBTree -benchtime 20x -v ./adapters/sqlite/
+func BenchmarkOrderPagesByBTree(b *testing.B) {
+	for _, buyers := range []int{1, 14} {
+		b.Run(fmt.Sprintf("buyers=%d", buyers), func(b *testing.B) { benchOrderPages(b, buyers) })
+	}
+}
+
+func benchOrderPages(b *testing.B, buyers int) {
+	st := openTemp(b)
+	ids := make([]string, buyers)
+	for i := range ids {
+		ids[i] = buyerID(i)
+	}
+	storecheck.SeedShop(b, st, ids...)
+	svc, err := marketplace.New(st)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	round := func(prefix string, r int) {
+		var wg sync.WaitGroup
+		errs := make(chan error, buyers)
+		for c := range buyers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs <- storecheck.ServicePlacePayNow(ctx, svc, buyerID(c), fmt.Sprintf("%s%d-%d", prefix, r, c))
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	// Warm-up: every table and list index past its first pages.
+	for r := range 2000 / buyers {
+		round("w", r)
+	}
+	db, err := sql.Open("sqlite", sqlite.DSN(st.Path(), sqlite.SyncFull, 5*time.Second, true))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	const rounds = 20
+	countFrames(b, db, st.Path(), rounds, func(r int) error { round("f", r); return nil })
+	wal, err := os.ReadFile(st.Path() + "-wal")
+	if err != nil {
+		b.Fatal(err)
+	}
+	names, err := pageNames(db)
+	if err != nil {
+		b.Fatal(err)
+	}
+	perTree := map[string]int{}
+	frames, commits := 0, 0
+	for off := 32; off+walFrame <= len(wal); off += walFrame {
+		page := binary.BigEndian.Uint32(wal[off:])
+		if binary.BigEndian.Uint32(wal[off+4:]) != 0 {
+			commits++
+		}
+		name, ok := names[page]
+		if !ok {
+			name = fmt.Sprintf("page %d (free now)", page)
+		}
+		perTree[name]++
+		frames++
+	}
+	orders := float64(rounds * buyers)
+	trees := make([]string, 0, len(perTree))
+	for t := range perTree {
+		trees = append(trees, t)
+	}
+	sort.Slice(trees, func(i, j int) bool { return perTree[trees[i]] > perTree[trees[j]] || perTree[trees[i]] == perTree[trees[j]] && trees[i] < trees[j] })
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "%d orders in %d commits, %d frames; per order, per commit:\n", int(orders), commits, frames)
+	for _, t := range trees {
+		fmt.Fprintf(&sb, "\t%-36s %6.2f %7.2f\n", t, float64(perTree[t])/orders, float64(perTree[t])/float64(commits))
+	}
+	b.Log(sb.String())
+	b.ResetTimer()
+	for i := range b.N {
+		round("k", i)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(frames)/orders, "frames/order")
+	b.ReportMetric(float64(frames)/float64(commits), "frames/commit")
+}
+
+// pageNames maps every page of the database behind db to the table or
+// index it belongs to (SQLite's dbstat virtual table).
+func pageNames(db *sql.DB) (map[uint32]string, error) {
+	rows, err := db.Query(`SELECT name, pageno FROM dbstat`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	names := map[uint32]string{}
+	for rows.Next() {
+		var name string
+		var page uint32
+		if err := rows.Scan(&name, &page); err != nil {
+			return nil, err
+		}
+		names[page] = name
+	}
+	return names, rows.Err()
 }
