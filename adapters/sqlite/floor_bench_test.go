@@ -19,8 +19,11 @@ import (
 )
 
 // walFrame is the size of one WAL frame at the default page size: a
-// 24-byte header and a 4,096-byte page.
-const walFrame = 24 + 4096
+// 24-byte header and a 4,096-byte page; walHeader is the WAL's own header.
+const (
+	walFrame  = 24 + 4096
+	walHeader = 32
+)
 
 // BenchmarkCommitPages measures what a synchronous=FULL commit costs as a
 // function of the pages it writes, on bare SQLite with no store code at
@@ -147,7 +150,6 @@ func countFrames(b *testing.B, db *sql.DB, path string, n int, commit func(i int
 	if err != nil {
 		b.Fatal(err)
 	}
-	const walHeader = 32
 	if fi.Size() < walHeader || (fi.Size()-walHeader)%walFrame != 0 {
 		b.Fatalf("WAL of %d bytes is not a header and whole %d-byte frames", fi.Size(), walFrame)
 	}
@@ -161,7 +163,8 @@ func countFrames(b *testing.B, db *sql.DB, path string, n int, commit func(i int
 // the B-tree (table or index, from SQLite's dbstat) of every frame's page
 // and logs the frames per order and per commit of each; sqlite_schema is
 // the database header's page, rewritten when the file grows. It reports the
-// totals. The timed loop places rounds the same way:
+// totals (-v shows the whole log). The timed loop places rounds the same
+// way:
 //
 //	go test -run '^$' -bench OrderPagesByBTree -benchtime 20x -v ./adapters/sqlite/
 func BenchmarkOrderPagesByBTree(b *testing.B) {
@@ -222,7 +225,7 @@ func benchOrderPages(b *testing.B, buyers int) {
 	}
 	perTree := map[string]int{}
 	frames, commits := 0, 0
-	for off := 32; off+walFrame <= len(wal); off += walFrame {
+	for off := walHeader; off+walFrame <= len(wal); off += walFrame {
 		page := binary.BigEndian.Uint32(wal[off:])
 		if binary.BigEndian.Uint32(wal[off+4:]) != 0 {
 			commits++
@@ -239,7 +242,9 @@ func benchOrderPages(b *testing.B, buyers int) {
 	for t := range perTree {
 		trees = append(trees, t)
 	}
-	sort.Slice(trees, func(i, j int) bool { return perTree[trees[i]] > perTree[trees[j]] || perTree[trees[i]] == perTree[trees[j]] && trees[i] < trees[j] })
+	sort.Slice(trees, func(i, j int) bool {
+		return perTree[trees[i]] > perTree[trees[j]] || perTree[trees[i]] == perTree[trees[j]] && trees[i] < trees[j]
+	})
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "%d orders in %d commits, %d frames; per order, per commit:\n", int(orders), commits, frames)
 	for _, t := range trees {
