@@ -67,6 +67,36 @@ func BenchmarkCommit(b *testing.B) {
 	}
 }
 
+// BenchmarkCommitPaired measures the 8-client place-and-pay target's ratio
+// with the two sides taking turns (storecheck.Paired): 50 bare single-row
+// INSERT commits a client (bare-insert above), then 50 placed and paid
+// orders a client (place-pay-now), and so on, each side on its own pool of
+// one connection per client. Measured one after the other, the two sides
+// see different moments of this machine's fsync latency and CPU load:
+//
+//	OPENGALLERY_TEST_POSTGRES_DSN=postgres://… go test -run '^$' -bench CommitPaired -benchtime 8000x ./adapters/postgres/
+func BenchmarkCommitPaired(b *testing.B) {
+	const clients = 8
+	pool := barePool(b, clients)
+	st := withPool(b, openTemp(b), clients)
+	buyers := make([]string, clients)
+	for i := range buyers {
+		buyers[i] = buyerID(i)
+	}
+	storecheck.SeedShop(b, st, buyers...)
+	svc, err := marketplace.New(st)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	storecheck.Paired(b, clients, 50, func(_, i int) error {
+		_, err := pool.Exec(ctx, `INSERT INTO t (id, v) VALUES ($1, $2)`, i, "order")
+		return err
+	}, func(c, i int) error {
+		return storecheck.ServicePlacePayNow(ctx, svc, buyerID(c), fmt.Sprintf("k%08d", i))
+	})
+}
+
 // benchServiceOrders places and pays orders with place (one of
 // storecheck's ServicePlacePay*) through a Service on a new store with a
 // pool of one connection per client, from clients goroutines, one buyer

@@ -69,17 +69,20 @@ func BenchmarkCommit(b *testing.B) {
 func benchBareCommits(b *testing.B, clients int) {
 	b.ReportAllocs()
 	db := bareDB(b, 1)
-	storecheck.Parallel(b, clients, func(_, i int) error {
-		tx, err := db.Begin()
-		if err != nil {
-			return err
-		}
-		if _, err := tx.Exec(`INSERT INTO t (id, v) VALUES (?, ?)`, i, "order"); err != nil {
-			tx.Rollback()
-			return err
-		}
-		return tx.Commit()
-	})
+	storecheck.Parallel(b, clients, func(_, i int) error { return bareInsert(db, i) })
+}
+
+// bareInsert commits row i of bareDB's table alone in a transaction.
+func bareInsert(db *sql.DB, i int) error {
+	tx, err := db.Begin()
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(`INSERT INTO t (id, v) VALUES (?, ?)`, i, "order"); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
 }
 
 // benchServiceOrders places and pays orders with place (one of

@@ -1,11 +1,13 @@
 package sqlite_test
 
 import (
+	"context"
 	"fmt"
 	"testing"
 
 	"github.com/opengallery/opengallery/adapters/internal/storecheck"
 	"github.com/opengallery/opengallery/adapters/sqlite"
+	"github.com/opengallery/opengallery/marketplace"
 )
 
 // BenchmarkPlacePayNow compares placing and paying one order in one call
@@ -30,4 +32,42 @@ func BenchmarkPlacePayNow(b *testing.B) {
 			benchServiceOrders(b, clients, storecheck.ServicePlacePayNow, sqlite.WithWALBuffer(false))
 		})
 	}
+}
+
+// BenchmarkPlacePayNowPaired measures the place-and-pay targets' ratios
+// with the two sides taking turns on the same disk (storecheck.Paired):
+// pairedSlice bare single-row INSERT commits a client (bare-insert above),
+// then as many placed and paid orders a client (place-pay-now), and so on.
+// The ratio of two sides measured one after the other, as in
+// BenchmarkPlacePayNow, moves with this machine's fsync latency, which
+// drifts by 2–3× within minutes:
+//
+//	go test -run '^$' -bench PlacePayNowPaired -benchtime 8000x ./adapters/sqlite/
+func BenchmarkPlacePayNowPaired(b *testing.B) {
+	for _, clients := range []int{1, 16} {
+		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) { benchPaired(b, clients) })
+	}
+}
+
+// pairedSlice is how many calls a client makes in one turn of
+// BenchmarkPlacePayNowPaired: at 16 clients a turn of the store is ~57
+// group commits, so a turn's first and last groups weigh a few percent.
+const pairedSlice = 50
+
+func benchPaired(b *testing.B, clients int) {
+	db := bareDB(b, 1)
+	st := openTemp(b)
+	buyers := make([]string, clients)
+	for i := range buyers {
+		buyers[i] = buyerID(i)
+	}
+	storecheck.SeedShop(b, st, buyers...)
+	svc, err := marketplace.New(st)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	storecheck.Paired(b, clients, pairedSlice, func(_, i int) error { return bareInsert(db, i) }, func(c, i int) error {
+		return storecheck.ServicePlacePayNow(ctx, svc, buyerID(c), fmt.Sprintf("k%08d", i))
+	})
 }

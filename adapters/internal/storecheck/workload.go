@@ -182,30 +182,72 @@ func ServicePlacePayNow(ctx context.Context, svc *marketplace.Service, buyer, ke
 // first error fails the benchmark.
 func Parallel(b *testing.B, clients int, fn func(client, i int) error) {
 	b.Helper()
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	errs := make(chan error, clients)
 	b.ResetTimer()
+	_, err := RunClients(clients, 0, b.N, fn)
+	b.StopTimer()
+	if err != nil {
+		b.Fatal(err)
+	}
+}
+
+// RunClients calls fn for i = first … first+n-1, spread over clients
+// goroutines (client numbers them from 0), and returns the wall time they
+// took. The first error stops the calls not yet started and is returned.
+func RunClients(clients, first, n int, fn func(client, i int) error) (time.Duration, error) {
+	var next atomic.Int64
+	next.Store(int64(first))
+	end := int64(first + n)
+	errs := make(chan error, clients)
+	var wg sync.WaitGroup
+	start := time.Now()
 	for c := range clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for {
-				i := int(next.Add(1)) - 1
-				if i >= b.N {
+				i := next.Add(1) - 1
+				if i >= end {
 					return
 				}
-				if err := fn(c, i); err != nil {
+				if err := fn(c, int(i)); err != nil {
 					errs <- err
+					next.Store(end)
 					return
 				}
 			}
 		}()
 	}
 	wg.Wait()
-	b.StopTimer()
+	d := time.Since(start)
 	close(errs)
-	for err := range errs {
-		b.Fatal(err)
+	return d, <-errs
+}
+
+// Paired runs a target's two sides in turns on clients goroutines: slice
+// calls of bare a client, then as many of store, and so on until b.N of
+// each, so that a drift of the machine's speed (this kind of machine's
+// fsync latency moves by 2–3× within minutes) moves both sides alike. It
+// reports each side's time per call (bare-µs/op, store-µs/op) and the
+// ratio bare ÷ store in percent (ratio-%); ns/op counts both sides.
+func Paired(b *testing.B, clients, slice int, bare, store func(client, i int) error) {
+	b.Helper()
+	var bareT, storeT time.Duration
+	b.ResetTimer()
+	for done := 0; done < b.N; {
+		n := min(slice*clients, b.N-done)
+		d, err := RunClients(clients, done, n, bare)
+		if err != nil {
+			b.Fatal(err)
+		}
+		bareT += d
+		if d, err = RunClients(clients, done, n, store); err != nil {
+			b.Fatal(err)
+		}
+		storeT += d
+		done += n
 	}
+	b.StopTimer()
+	b.ReportMetric(float64(bareT.Microseconds())/float64(b.N), "bare-µs/op")
+	b.ReportMetric(float64(storeT.Microseconds())/float64(b.N), "store-µs/op")
+	b.ReportMetric(100*bareT.Seconds()/storeT.Seconds(), "ratio-%")
 }
