@@ -79,15 +79,7 @@ func BenchmarkCommitPaired(b *testing.B) {
 	const clients = 8
 	pool := barePool(b, clients)
 	st := withPool(b, openTemp(b), clients)
-	buyers := make([]string, clients)
-	for i := range buyers {
-		buyers[i] = buyerID(i)
-	}
-	storecheck.SeedShop(b, st, buyers...)
-	svc, err := marketplace.New(st)
-	if err != nil {
-		b.Fatal(err)
-	}
+	svc := storecheck.ShopService(b, st, clients)
 	ctx := context.Background()
 	storecheck.Paired(b, clients, 50, func(_, i int) error {
 		_, err := pool.Exec(ctx, `INSERT INTO t (id, v) VALUES ($1, $2)`, i, "order")
@@ -104,15 +96,7 @@ func BenchmarkCommitPaired(b *testing.B) {
 func benchServiceOrders(b *testing.B, clients int, place func(ctx context.Context, svc *marketplace.Service, buyer, key string) error) {
 	b.ReportAllocs()
 	st := withPool(b, openTemp(b), clients) // as many connections as the bare case
-	buyers := make([]string, clients)
-	for i := range buyers {
-		buyers[i] = buyerID(i)
-	}
-	storecheck.SeedShop(b, st, buyers...)
-	svc, err := marketplace.New(st)
-	if err != nil {
-		b.Fatal(err)
-	}
+	svc := storecheck.ShopService(b, st, clients)
 	ctx := context.Background()
 	storecheck.Parallel(b, clients, func(c, i int) error {
 		return place(ctx, svc, buyerID(c), fmt.Sprintf("k%08d", i))

@@ -92,15 +92,7 @@ func bareInsert(db *sql.DB, i int) error {
 func benchServiceOrders(b *testing.B, clients int, place func(ctx context.Context, svc *marketplace.Service, buyer, key string) error, opts ...sqlite.Option) {
 	b.ReportAllocs()
 	st := openTemp(b, opts...)
-	buyers := make([]string, clients)
-	for i := range buyers {
-		buyers[i] = buyerID(i)
-	}
-	storecheck.SeedShop(b, st, buyers...)
-	svc, err := marketplace.New(st)
-	if err != nil {
-		b.Fatal(err)
-	}
+	svc := storecheck.ShopService(b, st, clients)
 	ctx := context.Background()
 	before := st.Stats()
 	storecheck.Parallel(b, clients, func(c, i int) error {

@@ -175,15 +175,7 @@ func BenchmarkOrderPagesByBTree(b *testing.B) {
 
 func benchOrderPages(b *testing.B, buyers int) {
 	st := openTemp(b)
-	ids := make([]string, buyers)
-	for i := range ids {
-		ids[i] = buyerID(i)
-	}
-	storecheck.SeedShop(b, st, ids...)
-	svc, err := marketplace.New(st)
-	if err != nil {
-		b.Fatal(err)
-	}
+	svc := storecheck.ShopService(b, st, buyers)
 	ctx := context.Background()
 	round := func(prefix string, r int) {
 		var wg sync.WaitGroup

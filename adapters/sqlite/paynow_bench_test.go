@@ -7,7 +7,6 @@ import (
 
 	"github.com/opengallery/opengallery/adapters/internal/storecheck"
 	"github.com/opengallery/opengallery/adapters/sqlite"
-	"github.com/opengallery/opengallery/marketplace"
 )
 
 // BenchmarkPlacePayNow compares placing and paying one order in one call
@@ -57,15 +56,7 @@ const pairedSlice = 50
 func benchPaired(b *testing.B, clients int) {
 	db := bareDB(b, 1)
 	st := openTemp(b)
-	buyers := make([]string, clients)
-	for i := range buyers {
-		buyers[i] = buyerID(i)
-	}
-	storecheck.SeedShop(b, st, buyers...)
-	svc, err := marketplace.New(st)
-	if err != nil {
-		b.Fatal(err)
-	}
+	svc := storecheck.ShopService(b, st, clients)
 	ctx := context.Background()
 	storecheck.Paired(b, clients, pairedSlice, func(_, i int) error { return bareInsert(db, i) }, func(c, i int) error {
 		return storecheck.ServicePlacePayNow(ctx, svc, buyerID(c), fmt.Sprintf("k%08d", i))

@@ -40,6 +40,22 @@ func BuildStoreprog(t *testing.T) string {
 	return bin
 }
 
+// ShopService seeds st with SeedShop for buyers BuyerID(0) … BuyerID(n-1)
+// and returns a Service on it: the set-up of the place-and-pay benchmarks.
+func ShopService(tb testing.TB, st marketplace.Store, n int) *marketplace.Service {
+	tb.Helper()
+	buyers := make([]string, n)
+	for i := range buyers {
+		buyers[i] = BuyerID(i)
+	}
+	SeedShop(tb, st, buyers...)
+	svc, err := marketplace.New(st)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return svc
+}
+
 // SeedShop lists a license product (no supervision, so paying completes
 // the purchase in one transaction) and funds the buyers' prepaid accounts.
 func SeedShop(tb testing.TB, st marketplace.Store, buyers ...string) {
