@@ -4,7 +4,9 @@ import (
 	"errors"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -49,5 +51,26 @@ func TestRunClients(t *testing.T) {
 				t.Errorf("calls (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// With several clients, a failure stops the others too: they start no call
+// after it (but for those already claimed).
+func TestRunClientsFailureStopsOtherClients(t *testing.T) {
+	errBoom := errors.New("boom")
+	var calls atomic.Int64
+	_, err := RunClients(2, 0, 1000, func(_, i int) error {
+		calls.Add(1)
+		if i == 0 {
+			return errBoom
+		}
+		time.Sleep(time.Millisecond) // without the stop: ~1 s of calls
+		return nil
+	})
+	if !errors.Is(err, errBoom) {
+		t.Fatalf("err = %v, want %v", err, errBoom)
+	}
+	if n := calls.Load(); n > 50 {
+		t.Errorf("%d calls after a failure at the first; want a few", n)
 	}
 }
