@@ -68,11 +68,12 @@ func BenchmarkCommit(b *testing.B) {
 }
 
 // BenchmarkCommitPaired measures the 8-client place-and-pay target's ratio
-// with the two sides taking turns (storecheck.Paired): 50 bare single-row
-// INSERT commits a client (bare-insert above), then 50 placed and paid
-// orders a client (place-pay-now), and so on, each side on its own pool of
-// one connection per client. Measured one after the other, the two sides
-// see different moments of this machine's fsync latency and CPU load:
+// with the two sides taking turns (storecheck.Paired): storecheck.PairedTurn
+// bare single-row INSERT commits a client (bare-insert above), then as many
+// placed and paid orders a client (place-pay-now), and so on, each side on
+// its own pool of one connection per client. Measured one after the other,
+// the two sides see different moments of this machine's fsync latency and
+// CPU load:
 //
 //	OPENGALLERY_TEST_POSTGRES_DSN=postgres://… go test -run '^$' -bench CommitPaired -benchtime 8000x ./adapters/postgres/
 func BenchmarkCommitPaired(b *testing.B) {
@@ -81,7 +82,7 @@ func BenchmarkCommitPaired(b *testing.B) {
 	st := withPool(b, openTemp(b), clients)
 	svc := storecheck.ShopService(b, st, clients)
 	ctx := context.Background()
-	storecheck.Paired(b, clients, 50, func(_, i int) error {
+	storecheck.Paired(b, clients, func(_, i int) error {
 		_, err := pool.Exec(ctx, `INSERT INTO t (id, v) VALUES ($1, $2)`, i, "order")
 		return err
 	}, func(c, i int) error {

@@ -35,7 +35,7 @@ func BenchmarkPlacePayNow(b *testing.B) {
 
 // BenchmarkPlacePayNowPaired measures the place-and-pay targets' ratios
 // with the two sides taking turns on the same disk (storecheck.Paired):
-// pairedSlice bare single-row INSERT commits a client (bare-insert above),
+// storecheck.PairedTurn bare single-row INSERT commits a client (bare-insert above),
 // then as many placed and paid orders a client (place-pay-now), and so on.
 // The ratio of two sides measured one after the other, as in
 // BenchmarkPlacePayNow, moves with this machine's fsync latency, which
@@ -48,17 +48,12 @@ func BenchmarkPlacePayNowPaired(b *testing.B) {
 	}
 }
 
-// pairedSlice is how many calls a client makes in one turn of
-// BenchmarkPlacePayNowPaired: at 16 clients a turn of the store is ~57
-// group commits, so a turn's first and last groups weigh a few percent.
-const pairedSlice = 50
-
 func benchPaired(b *testing.B, clients int) {
 	db := bareDB(b, 1)
 	st := openTemp(b)
 	svc := storecheck.ShopService(b, st, clients)
 	ctx := context.Background()
-	storecheck.Paired(b, clients, pairedSlice, func(_, i int) error { return bareInsert(db, i) }, func(c, i int) error {
+	storecheck.Paired(b, clients, func(_, i int) error { return bareInsert(db, i) }, func(c, i int) error {
 		return storecheck.ServicePlacePayNow(ctx, svc, buyerID(c), fmt.Sprintf("k%08d", i))
 	})
 }
