@@ -162,6 +162,15 @@ const searchAttempts = 3
 // yet, being changed, far behind, the catalog too large): SQL answers then.
 func (s *Store) searchIndexed(ctx context.Context, q marketplace.ProductQuery, terms []string, after *cursor) (marketplace.Page[marketplace.Product], bool, error) {
 	x := s.search
+	if x.mu.TryRLock() {
+		unbuilt := x.version < 0 && !x.off
+		x.mu.RUnlock()
+		if unbuilt {
+			// Before anything that ctx can stop: a query that ends
+			// before it reaches the index still starts the first build.
+			s.wakeSearch()
+		}
+	}
 	// The index version seen ahead of a snapshot: every snapshot taken
 	// after that has at least that version, unless the file went back in
 	// time (a backup restored under a running process).

@@ -229,21 +229,40 @@ func TestSearchIndexBuildOutlivesTheRequest(t *testing.T) {
 	if err == nil && pg.Total != n {
 		t.Fatalf("search: total %d, want %d", pg.Total, n)
 	}
+	waitSearchBuilt(t, st)
+	pg, err = st.SearchProducts(context.Background(), marketplace.ProductQuery{Text: "fire", Limit: 1})
+	if err != nil || pg.Total != n {
+		t.Fatalf("search: total %d, %v; want %d", pg.Total, err, n)
+	}
+}
+
+// A text query whose context has ended before it reads anything still
+// starts the index's first build (the query fails with ctx's error).
+func TestSearchIndexBuildStartsWithAQueryCancelledEarly(t *testing.T) {
+	st := openIndexed(t, 100)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := st.SearchProducts(ctx, marketplace.ProductQuery{Text: "fire", Limit: 1}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("search: %v, want %v", err, context.Canceled)
+	}
+	waitSearchBuilt(t, st)
+}
+
+// waitSearchBuilt waits (30 s at most) until st's search index has been
+// built.
+func waitSearchBuilt(t *testing.T, st *Store) {
+	t.Helper()
 	x := st.search
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
 		x.mu.RLock()
 		v := x.version
 		x.mu.RUnlock()
 		if v >= 0 {
-			break
+			return
 		}
 		if time.Now().After(deadline) {
 			t.Fatal("the index was never built")
 		}
-	}
-	pg, err = st.SearchProducts(context.Background(), marketplace.ProductQuery{Text: "fire", Limit: 1})
-	if err != nil || pg.Total != n {
-		t.Fatalf("search: total %d, %v; want %d", pg.Total, err, n)
 	}
 }
 
