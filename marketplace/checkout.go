@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/opengallery/opengallery/billing"
+	"github.com/opengallery/opengallery/provisioning"
 )
 
 // ImageChoice is the cloud-server part of an image purchase: where and on
@@ -22,9 +23,12 @@ type QuoteInput struct {
 	// Duration is the number of months or years (yearly/monthly); 0 for
 	// pay-per-use and one-time.
 	Duration int `json:"duration"`
-	// Quantity of the specification's quantity dimension; 0 means 1.
+	// Quantity of the specification's quantity dimension; 0 means 1. For
+	// an image it is the number of servers deployed (Image.Quantity in
+	// customized mode, 1 in quick mode): leave it 0, or set it to that
+	// number; any other value is an *InputError.
 	Quantity int `json:"quantity"`
-	// Image is required for image products.
+	// Image is required for image products, and refused for others.
 	Image *ImageChoice `json:"image,omitempty"`
 }
 
@@ -55,22 +59,28 @@ func (in QuoteInput) Validate() error {
 		if err := checkID("image.region", in.Image.Region); err != nil {
 			return err
 		}
+		if in.Image.Quantity < 0 || in.Image.Quantity > provisioning.MaxQuantity {
+			return inputErr("image.quantity", in.Image.Quantity, fmt.Sprintf("must be 0..%d", provisioning.MaxQuantity))
+		}
+		if in.Image.Mode == "quick" && in.Image.Quantity > 1 {
+			return inputErr("image.quantity", in.Image.Quantity, "a quick deployment is one server: leave image.quantity out or use customized mode")
+		}
 		// Every server runs the image, so the software and the VM are
-		// both priced per server: the two quantities must agree.
-		if in.Image.Quantity > 1 && in.Quantity > 1 && in.Image.Quantity != in.Quantity {
-			return inputErr("quantity", in.Quantity, fmt.Sprintf("an image is priced per server: must equal image.quantity (%d) or be left out", in.Image.Quantity))
+		// both priced per server: the quantity is the number of servers.
+		if n := in.Image.servers(); in.Quantity != 0 && in.Quantity != n {
+			return inputErr("quantity", in.Quantity, fmt.Sprintf("an image is priced per server: must equal the servers deployed (%d) or be left out", n))
 		}
 	}
 	return nil
 }
 
 // quantity is the priced quantity: the specification's quantity, or for
-// images the number of servers.
+// images the number of servers deployed.
 func (in QuoteInput) quantity() int {
+	if in.Image != nil {
+		return in.Image.servers()
+	}
 	if in.Quantity == 0 {
-		if in.Image != nil && in.Image.Quantity > 1 {
-			return in.Image.Quantity
-		}
 		return 1
 	}
 	return in.Quantity

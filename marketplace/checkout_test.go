@@ -291,28 +291,43 @@ func imageQuote(e *env) marketplace.QuoteInput {
 }
 
 // TestImageQuantityIsServers: an image is priced per server, so the quoted
-// quantity follows image.quantity and a different explicit quantity is
-// refused before anything is written.
+// quantity is the number of servers deployed (image.quantity in customized
+// mode, one in quick mode), and an explicit quantity that differs, or an
+// image.quantity in quick mode, is refused before anything is written.
 func TestImageQuantityIsServers(t *testing.T) {
 	e := newEnv(t)
-	choice := func(n int) *marketplace.ImageChoice {
+	choice := func(mode string, n int) *marketplace.ImageChoice {
+		if mode == "quick" {
+			return &marketplace.ImageChoice{Mode: "quick", Region: fake.Region, Flavor: "s6.xlarge.2", VPC: "vpc-1", Subnet: "subnet-1",
+				SecurityGroup: "sg-open", Quantity: n}
+		}
 		return &marketplace.ImageChoice{Mode: "customized", Region: fake.Region, Flavor: "s6.xlarge.2", VPC: "vpc-1", Subnet: "subnet-1",
 			SecurityGroup: "sg-open", Name: "web", Quantity: n, SystemDisk: "SAS", SystemDiskGiB: 40}
 	}
 	for _, c := range []struct {
 		name     string
+		mode     string // image.mode
 		quantity int
-		servers  int
+		servers  int    // image.quantity
 		want     string // total, or "" for an input error
 	}{
-		{"one server", 0, 1, "90.37"},
-		{"three servers, quantity left out", 0, 3, "271.11"},
-		{"three servers, quantity equal", 3, 3, "271.11"},
-		{"quantity disagrees with servers", 2, 3, ""},
+		{"one server", "customized", 0, 1, "90.37"},
+		{"image.quantity left out is one server", "customized", 0, 0, "90.37"},
+		{"three servers, quantity left out", "customized", 0, 3, "271.11"},
+		{"three servers, quantity equal", "customized", 3, 3, "271.11"},
+		{"quantity disagrees with servers", "customized", 2, 3, ""},
+		{"quantity one, five servers", "customized", 1, 5, ""},
+		{"quantity five, image.quantity left out", "customized", 5, 0, ""},
+		{"negative image.quantity", "customized", 0, -1, ""},
+		{"quick: one server", "quick", 0, 0, "90.37"},
+		{"quick: quantity one", "quick", 1, 0, "90.37"},
+		{"quick: image.quantity one", "quick", 0, 1, "90.37"},
+		{"quick: image.quantity four", "quick", 0, 4, ""},
+		{"quick: quantity four", "quick", 4, 0, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			q, err := e.svc.Quote(ctx, buyer, marketplace.QuoteInput{ProductID: e.image.ID, SpecID: "img", Mode: billing.Monthly,
-				Duration: 1, Quantity: c.quantity, Image: choice(c.servers)})
+				Duration: 1, Quantity: c.quantity, Image: choice(c.mode, c.servers)})
 			if c.want == "" {
 				if !errors.Is(err, marketplace.ErrInvalidInput) {
 					t.Fatalf("err = %v, want ErrInvalidInput", err)
@@ -324,6 +339,51 @@ func TestImageQuantityIsServers(t *testing.T) {
 			}
 			if !q.Total.Equal(usd(c.want)) {
 				t.Errorf("total = %s, want %s", q.Total, c.want)
+			}
+		})
+	}
+}
+
+// TestImageOrderPaysForServersDeployed: an image order is priced for, and
+// renews, exactly the servers it deploys; a mismatched checkout is refused
+// and leaves no order behind.
+func TestImageOrderPaysForServersDeployed(t *testing.T) {
+	type got struct {
+		Quantity, Servers, Renewal int
+		Amount                     string
+	}
+	custom := &marketplace.ImageChoice{Mode: "customized", Region: fake.Region, Flavor: "s6.xlarge.2", VPC: "vpc-1", Subnet: "subnet-1",
+		SecurityGroup: "sg-open", Name: "web", Quantity: 5, SystemDisk: "SAS", SystemDiskGiB: 40}
+	quick := &marketplace.ImageChoice{Mode: "quick", Region: fake.Region, Flavor: "s6.xlarge.2", VPC: "vpc-1", Subnet: "subnet-1", SecurityGroup: "sg-open"}
+	for _, c := range []struct {
+		name     string
+		quantity int
+		image    *marketplace.ImageChoice
+		want     *got // nil: refused with ErrInvalidInput
+	}{
+		{"customized, five servers", 0, custom, &got{Quantity: 5, Servers: 5, Renewal: 5, Amount: "451.85"}},
+		{"customized, quantity one for five servers", 1, custom, nil},
+		{"quick, one server", 0, quick, &got{Quantity: 1, Servers: 1, Renewal: 1, Amount: "90.37"}},
+		{"quick, image.quantity four", 0, func() *marketplace.ImageChoice { q := *quick; q.Quantity = 4; return &q }(), nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t)
+			in := marketplace.CreateOrderInput{QuoteInput: marketplace.QuoteInput{ProductID: e.image.ID, SpecID: "img", Mode: billing.Monthly,
+				Duration: 1, Quantity: c.quantity, Image: c.image}, AgreeTerms: true, IdempotencyKey: "k"}
+			if c.want == nil {
+				_, err := e.svc.CreateOrder(ctx, buyer, in)
+				wantErr(t, err, marketplace.ErrInvalidInput)
+				if pg := must(e.svc.ListOrders(ctx, buyer, marketplace.ListOrdersInput{}))(t); len(pg.Items) != 0 {
+					t.Errorf("a refused checkout left %d orders", len(pg.Items))
+				}
+				return
+			}
+			o := e.buy(buyer, in, &pw)
+			r := e.resource(o.ResourceID)
+			ro := must(e.svc.Renew(ctx, buyer, marketplace.RenewInput{ResourceID: r.ID, Duration: 1, IdempotencyKey: "renew"}))(t)
+			g := got{Quantity: o.Quantity, Servers: len(r.App.Servers), Renewal: ro.Quantity, Amount: o.Amount.Amount.StringFixed(2)}
+			if diff := cmp.Diff(*c.want, g); diff != "" {
+				t.Errorf("order (-want +got):\n%s", diff)
 			}
 		})
 	}

@@ -69,12 +69,26 @@ type ImageDeployment struct {
 	Subnet  string `json:"subnet"`
 	// SecurityGroup is an existing security group's id.
 	SecurityGroup string `json:"security_group"`
-	// Customized mode only.
-	Name          string `json:"name,omitempty"`
+	// Name, SystemDisk, SystemDiskGiB and EIPMbps are for customized
+	// mode only.
+	Name string `json:"name,omitempty"`
+	// Quantity is the number of servers a customized deployment creates
+	// (0 means 1, at most provisioning.MaxQuantity), and so the quantity
+	// the order is priced and renewed for. A quick deployment is one
+	// server: Quantity must be 0 or 1 there.
 	Quantity      int    `json:"quantity,omitempty"`
 	SystemDisk    string `json:"system_disk,omitempty"` // disk type id
 	SystemDiskGiB int    `json:"system_disk_gib,omitempty"`
 	EIPMbps       int    `json:"eip_mbps,omitempty"` // 0: no elastic IP
+}
+
+// servers is the number of servers the deployment creates, which is the
+// quantity an image order is priced for.
+func (d ImageDeployment) servers() int {
+	if d.Mode == "quick" {
+		return 1
+	}
+	return max(d.Quantity, 1)
 }
 
 // ProvisioningPhase is where an order's delivery by a provisioner stands.

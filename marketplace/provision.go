@@ -69,7 +69,7 @@ func (s *Service) planImage(ctx context.Context, o Order, p Product, login *Imag
 			SystemDisk:     provisioning.Disk{Type: im.SystemDisk, SizeGiB: im.SystemDiskGiB},
 			Network:        provisioning.Network{VPC: im.VPC, Subnet: im.Subnet},
 			SecurityGroups: []provisioning.SecurityGroupChoice{{ID: im.SecurityGroup}},
-			Name:           im.Name, Quantity: max(im.Quantity, 1), TermsAgreed: true,
+			Name:           im.Name, Quantity: im.servers(), TermsAgreed: true,
 			Login: provisioning.Login{Password: login.Password, ConfirmPassword: login.ConfirmPassword, KeyPair: login.KeyPair},
 		}
 		if login.KeyPair != "" {
