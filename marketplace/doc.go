@@ -130,5 +130,7 @@
 // "usage:<resource>:<hour>". A declined charge puts the resource in
 // arrears, and billing's grace → retention → release lifecycle runs from
 // that date; a later successful charge clears it and unfreezes. The buyer
-// ends one with EndPayPerUse (the hours used are settled first).
+// ends one with EndPayPerUse (the hours used are settled first). A
+// reseller's customer's pay-per-use resource has no Usage (the reseller
+// bills its customer) and is ended with EndPayPerUse without a charge.
 package marketplace

@@ -235,7 +235,9 @@ func (s *Service) usedHours(r Resource, now time.Time, final bool) int {
 // charged (the hour under way as a whole hour), then the resource is
 // unsubscribed and released at the seller. Usage must be settled to end:
 // if the final charge is declined the resource stays (in arrears) and the
-// error is returned. Pay-per-use purchases get no refund.
+// error is returned. Pay-per-use purchases get no refund. A reseller's
+// customer's purchase is not metered here (it has no Usage: the reseller
+// bills its customer), so it is ended without charging.
 //
 // Errors: *InputError; *NotAllowedError for anyone but a buyer;
 // *NotFoundError; *StateError for a resource that is not pay-per-use or
@@ -253,7 +255,7 @@ func (s *Service) EndPayPerUse(ctx context.Context, actor Actor, resourceID stri
 		if !actor.IsBuyer(r.BuyerID) {
 			return notFound(KindResource, resourceID)
 		}
-		if r.Usage == nil || !live(r.Status) {
+		if r.Mode != billing.PayPerUse || !live(r.Status) {
 			return &StateError{Kind: KindResource, ID: r.ID, State: string(r.Status), Action: "end", Reason: "only a running pay-per-use purchase is ended this way"}
 		}
 		return nil
@@ -280,7 +282,7 @@ func (s *Service) endPayPerUse(ctx context.Context, actor Actor, resourceID stri
 		if err := check(r); err != nil {
 			return Resource{}, err
 		}
-		if s.usedHours(r, s.now(), true) <= r.Usage.Hours {
+		if r.Usage == nil || s.usedHours(r, s.now(), true) <= r.Usage.Hours {
 			break
 		}
 		if err := s.chargeUsage(ctx, r, true); err != nil {
@@ -297,7 +299,7 @@ func (s *Service) endPayPerUse(ctx context.Context, actor Actor, resourceID stri
 			return err
 		}
 		now := s.now()
-		if s.usedHours(r, now, true) > r.Usage.Hours {
+		if r.Usage != nil && s.usedHours(r, now, true) > r.Usage.Hours {
 			return errUnsettled
 		}
 		from := r.Status
@@ -308,8 +310,11 @@ func (s *Service) endPayPerUse(ctx context.Context, actor Actor, resourceID stri
 			return err
 		}
 		out = r
-		return emit(tx, now, actor, KindResource, r.ID, "resource.unsubscribed", string(from), string(r.Status),
-			map[string]any{"hours": r.Usage.Hours, "charged": r.Usage.Charged.String()})
+		data := map[string]any{"reseller_id": r.ResellerID} // not metered here
+		if r.Usage != nil {
+			data = map[string]any{"hours": r.Usage.Hours, "charged": r.Usage.Charged.String()}
+		}
+		return emit(tx, now, actor, KindResource, r.ID, "resource.unsubscribed", string(from), string(r.Status), data)
 	})
 	if err != nil {
 		return Resource{}, err

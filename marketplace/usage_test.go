@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/opengallery/opengallery/billing"
 	"github.com/opengallery/opengallery/marketplace"
 	"github.com/opengallery/opengallery/provisioning"
@@ -293,4 +295,75 @@ func TestEndPayPerUse(t *testing.T) {
 	if g := e.resource(d.ResourceID); g.Status != marketplace.ResourceGrace {
 		t.Fatalf("dave's resource %s", g.Status)
 	}
+}
+
+// TestEndPayPerUseResellerCustomer: a reseller's customer's pay-per-use
+// purchase is not metered here (the reseller bills its customer), and it
+// is ended like any other: unsubscribed, released at the seller or the
+// cloud, with the same event, and nothing charged.
+func TestEndPayPerUseResellerCustomer(t *testing.T) {
+	dave := marketplace.ResellerCustomer("dave", "reseller1")
+	quick := &marketplace.ImageChoice{Mode: "quick", Region: fake.Region, Flavor: "s3.small.1", VPC: "vpc-1", Subnet: "subnet-1", SecurityGroup: "sg-open"}
+	type got struct {
+		Status          marketplace.ResourceStatus
+		Released        bool // ReleasedAt set
+		Event           bool // resource.unsubscribed
+		Servers         int
+		ReleasedServers int
+		Instance        fake.InstanceState
+		Charges         int // usage charged and payments recorded after the purchase
+	}
+	for _, c := range []struct {
+		name string
+		buy  func(e *env) marketplace.Order
+		want got
+	}{
+		{"SaaS", func(e *env) marketplace.Order {
+			p := e.metered("Metered API", "0.10")
+			return e.buy(dave, marketplace.CreateOrderInput{QuoteInput: marketplace.QuoteInput{ProductID: p.ID, SpecID: "meter", Mode: billing.PayPerUse}}, nil)
+		}, got{Status: marketplace.ResourceUnsubscribed, Released: true, Event: true, Instance: fake.InstanceReleased}},
+		{"image", func(e *env) marketplace.Order {
+			return e.buy(dave, marketplace.CreateOrderInput{QuoteInput: marketplace.QuoteInput{ProductID: e.image.ID, SpecID: "img", Mode: billing.PayPerUse, Image: quick}}, &pw)
+		}, got{Status: marketplace.ResourceUnsubscribed, Released: true, Event: true, ReleasedServers: 1}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t)
+			o := c.buy(e)
+			if r := e.resource(o.ResourceID); r.Status != marketplace.ResourceActive || r.Usage != nil {
+				t.Fatalf("bought: %s, usage %+v", r.Status, r.Usage)
+			}
+			payments := func() int {
+				return must(e.store.ListPayments(ctx, marketplace.PaymentQuery{BuyerID: "dave", Limit: 100}))(t).Total
+			}
+			bought := payments() // the reference order's
+			e.advance(30*time.Hour + 10*time.Minute)
+			_, err := e.svc.EndPayPerUse(ctx, marketplace.ResellerCustomer("erin", "reseller1"), o.ResourceID)
+			wantErr(t, err, marketplace.ErrNotFound)
+			must(e.svc.EndPayPerUse(ctx, dave, o.ResourceID))(t)
+			e.advance(48 * time.Hour)
+			r := e.resource(o.ResourceID)
+			g := got{Status: r.Status, Released: r.ReleasedAt != nil, Event: e.hasEvent(r.ID, "resource.unsubscribed"),
+				Servers: len(r.App.Servers), ReleasedServers: len(r.App.ReleasedServers)}
+			if r.App.InstanceID != "" {
+				in, _ := e.saas.Instance(r.App.InstanceID)
+				g.Instance = in.State
+			}
+			for _, ev := range e.events() {
+				if ev.AggregateID == r.ID && ev.Type == "resource.usage_charged" {
+					g.Charges++
+				}
+			}
+			g.Charges += payments() - bought
+			if diff := cmp.Diff(c.want, g); diff != "" {
+				t.Errorf("ended (-want +got):\n%s", diff)
+			}
+			_, err = e.svc.EndPayPerUse(ctx, dave, o.ResourceID)
+			wantErr(t, err, marketplace.ErrConflict)
+		})
+	}
+	// A reseller's customer's monthly purchase is still not ended this way.
+	e := newEnv(t)
+	m := e.buy(dave, marketplace.CreateOrderInput{QuoteInput: marketplace.QuoteInput{ProductID: e.saasPlain.ID, SpecID: "basic", Mode: billing.Monthly, Duration: 1}}, nil)
+	_, err := e.svc.EndPayPerUse(ctx, dave, m.ResourceID)
+	wantErr(t, err, marketplace.ErrConflict)
 }
