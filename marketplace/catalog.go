@@ -172,6 +172,9 @@ func (in ProductInput) Validate(cfg billing.Config) error {
 	} else if in.FlowTemplate != "" || in.ReviewDelivery {
 		return inputErr("flow_template", in.FlowTemplate, "only supervised products have a flow")
 	}
+	if in.Restriction.Restricted {
+		return inputErr("restriction.restricted", true, "is set by the marketplace on a withheld whitelist: give the whitelist")
+	}
 	if len(in.Specs) == 0 {
 		return inputErr("specs", 0, "a product needs at least one specification")
 	}
@@ -431,7 +434,9 @@ func (s *Service) DiscontinueSpec(ctx context.Context, actor Actor, productID, s
 }
 
 // GetProduct returns a product: buyers see listed products only, sellers
-// their own in any status, operators everything.
+// their own in any status, operators everything. Only the product's seller
+// and operators read its whitelist; anyone else reads it withheld (see
+// Restriction).
 //
 // Errors: *InputError; *NotFoundError; store errors.
 func (s *Service) GetProduct(ctx context.Context, actor Actor, id string) (Product, error) {
@@ -447,7 +452,7 @@ func (s *Service) GetProduct(ctx context.Context, actor Actor, id string) (Produ
 		if !canSeeProduct(actor, p) {
 			return notFound(KindProduct, id)
 		}
-		out = p
+		out = p.view(actor)
 		return nil
 	})
 	return out, err

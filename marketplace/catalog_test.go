@@ -2,6 +2,7 @@ package marketplace_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -212,4 +213,95 @@ func TestSearchAndSavedList(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantErr(t, e.svc.RemoveSavedItem(ctx, buyer, marketplace.SavedInput{ProductID: e.saasPlain.ID}), marketplace.ErrNotFound)
+}
+
+// TestWhitelistWithheld: a restricted product's whitelist names buyers, so
+// only its seller and operators read it. Everyone else reads it withheld
+// through every read path: Restricted set, and the whitelist holding only
+// the reading buyer's own id when that buyer is on it, so that Allows
+// answers for the reader. The stored product keeps its whitelist.
+func TestWhitelistWithheld(t *testing.T) {
+	e := newEnv(t)
+	in := licenseInput("Private License", billing.Yearly, "10.00")
+	in.Restriction = marketplace.Restriction{Whitelist: []string{"alice", "carol-at-bigbank"}}
+	p := e.publish(seller, in)
+	full := marketplace.Restriction{Whitelist: []string{"alice", "carol-at-bigbank"}}
+	// Each read path, as the actor reads the product through it.
+	paths := map[string]func(a marketplace.Actor) (marketplace.Product, error){
+		"GetProduct": func(a marketplace.Actor) (marketplace.Product, error) { return e.svc.GetProduct(ctx, a, p.ID) },
+		"Search": func(a marketplace.Actor) (marketplace.Product, error) {
+			pg, err := e.svc.Search(ctx, a, marketplace.SearchInput{Text: "Private"})
+			if err != nil || len(pg.Items) != 1 {
+				return marketplace.Product{}, fmt.Errorf("search: %d items, %v", len(pg.Items), err)
+			}
+			return pg.Items[0], nil
+		},
+		"SellerProducts": func(a marketplace.Actor) (marketplace.Product, error) {
+			pg, err := e.svc.SellerProducts(ctx, a, "isv1", nil, "", 100)
+			for _, q := range pg.Items {
+				if q.ID == p.ID {
+					return q, nil
+				}
+			}
+			return marketplace.Product{}, fmt.Errorf("seller products: not listed, %v", err)
+		},
+		"SavedList": func(a marketplace.Actor) (marketplace.Product, error) {
+			must(e.svc.SaveItem(ctx, a, marketplace.SavedInput{ProductID: p.ID}))(t)
+			l, err := e.svc.SavedList(ctx, a)
+			if err != nil || len(l) != 1 || l[0].Product == nil {
+				return marketplace.Product{}, fmt.Errorf("saved list: %+v, %v", l, err)
+			}
+			return *l[0].Product, nil
+		},
+	}
+	tests := []struct {
+		name  string
+		actor marketplace.Actor
+		paths []string
+		want  marketplace.Restriction
+		allow bool // the view's Allows(actor.ID)
+	}{
+		{"owning seller", seller, []string{"GetProduct", "Search", "SellerProducts"}, full, false},
+		{"operator", operator, []string{"GetProduct", "Search", "SellerProducts"}, full, false},
+		{"buyer on the whitelist", buyer, []string{"GetProduct", "Search", "SavedList"},
+			marketplace.Restriction{Whitelist: []string{"alice"}, Restricted: true}, true},
+		{"buyer off the whitelist", other, []string{"GetProduct", "Search", "SavedList"}, marketplace.Restriction{Restricted: true}, false},
+		{"reseller's customer off the whitelist", marketplace.ResellerCustomer("dave", "reseller1"), []string{"GetProduct", "Search", "SavedList"},
+			marketplace.Restriction{Restricted: true}, false},
+		{"another seller", seller2, []string{"GetProduct", "Search"}, marketplace.Restriction{Restricted: true}, false},
+	}
+	for _, tc := range tests {
+		for _, path := range tc.paths {
+			t.Run(tc.name+"/"+path, func(t *testing.T) {
+				got := must(paths[path](tc.actor))(t)
+				if d := cmp.Diff(tc.want, got.Restriction); d != "" {
+					t.Errorf("restriction (-want +got):\n%s", d)
+				}
+				if tc.actor.Role == marketplace.RoleBuyer && got.Restriction.Allows(tc.actor.ID) != tc.allow {
+					t.Errorf("Allows(%s) = %v, want %v", tc.actor.ID, !tc.allow, tc.allow)
+				}
+			})
+		}
+	}
+	// Withholding it changed nothing stored: the seller reads it whole and
+	// the purchase check still uses it.
+	if got := must(e.svc.GetProduct(ctx, seller, p.ID))(t); !cmp.Equal(full, got.Restriction) {
+		t.Errorf("stored restriction now %+v", got.Restriction)
+	}
+	if pg := must(e.svc.Search(ctx, operator, marketplace.SearchInput{Text: "Private"}))(t); len(pg.Items) != 1 || !cmp.Equal(full, pg.Items[0].Restriction) {
+		t.Errorf("stored restriction found by search now %+v", pg.Items)
+	}
+	order := func(as marketplace.Actor) error {
+		_, err := e.svc.CreateOrder(ctx, as, marketplace.CreateOrderInput{QuoteInput: marketplace.QuoteInput{ProductID: p.ID, SpecID: "std", Mode: billing.Yearly, Duration: 1},
+			AgreeTerms: true, IdempotencyKey: "w-" + as.ID})
+		return err
+	}
+	wantErr(t, order(other), marketplace.ErrNotAllowed)
+	if err := order(buyer); err != nil {
+		t.Errorf("alice, on the whitelist: %v", err)
+	}
+	// Restricted is the marketplace's to set, not a seller's.
+	in.Restriction = marketplace.Restriction{Restricted: true}
+	_, err := e.svc.CreateProduct(ctx, seller, in)
+	wantErr(t, err, marketplace.ErrInvalidInput)
 }

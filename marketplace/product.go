@@ -93,13 +93,59 @@ type ImageInfo struct {
 
 // Restriction limits who may buy a product. An empty Whitelist means
 // everyone may.
+//
+// The whitelist names buyers, so only the product's seller and operators
+// read it. Anyone else reads a restricted product's restriction withheld:
+// Restricted is set and Whitelist holds at most the reader's own id (a
+// buyer on the whitelist), so that Allows still answers for the reader.
 type Restriction struct {
 	Whitelist []string `json:"whitelist,omitempty"` // buyer ids
+	// Restricted marks a withheld restriction: the product is sold to a
+	// whitelist of buyers that is not shown. The marketplace sets it on
+	// what it returns; a ProductInput setting it is an *InputError.
+	Restricted bool `json:"restricted,omitempty"`
 }
 
 // Allows reports whether buyerID may purchase.
 func (r Restriction) Allows(buyerID string) bool {
-	return len(r.Whitelist) == 0 || slices.Contains(r.Whitelist, buyerID)
+	return len(r.Whitelist) == 0 && !r.Restricted || slices.Contains(r.Whitelist, buyerID)
+}
+
+// withheldFrom reports whether p's whitelist is withheld from actor:
+// anyone but its seller and operators reads a restricted product's
+// restriction withheld (see Restriction).
+func (p Product) withheldFrom(actor Actor) bool {
+	return len(p.Restriction.Whitelist) > 0 && !actor.IsOperator() && !actor.IsSystem() && !actor.IsSeller(p.SellerID)
+}
+
+// view returns p as actor may read it. p's whitelist is never written to:
+// a store may share it with its cache.
+func (p Product) view(actor Actor) Product {
+	if !p.withheldFrom(actor) {
+		return p
+	}
+	r := Restriction{Restricted: true}
+	if actor.Role == RoleBuyer && slices.Contains(p.Restriction.Whitelist, actor.ID) {
+		r.Whitelist = []string{actor.ID}
+	}
+	p.Restriction = r
+	return p
+}
+
+// viewPage returns pg as actor may read it (see Product.view), with a new
+// items slice when anything is withheld: the store's is not written to.
+func viewPage(actor Actor, pg Page[Product]) Page[Product] {
+	for i := range pg.Items {
+		if pg.Items[i].withheldFrom(actor) {
+			items := slices.Clone(pg.Items)
+			for j := i; j < len(items); j++ {
+				items[j] = items[j].view(actor)
+			}
+			pg.Items = items
+			break
+		}
+	}
+	return pg
 }
 
 // Product is a catalog entry.

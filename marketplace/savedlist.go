@@ -91,7 +91,7 @@ func (s *Service) RemoveSavedItem(ctx context.Context, actor Actor, in SavedInpu
 }
 
 // SavedEntry is a saved item with the product as it is now (nil when the
-// product is no longer listed).
+// product is no longer listed), its whitelist withheld (see Restriction).
 type SavedEntry struct {
 	SavedItem
 	Product *Product `json:"product,omitempty"`
@@ -115,7 +115,8 @@ func (s *Service) SavedList(ctx context.Context, actor Actor) ([]SavedEntry, err
 		for _, it := range items {
 			e := SavedEntry{SavedItem: it}
 			if p, err := tx.Product(it.ProductID); err == nil && p.Status == ProductListed {
-				e.Product = &p
+				v := p.view(actor)
+				e.Product = &v
 			}
 			out = append(out, e)
 		}

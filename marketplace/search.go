@@ -89,7 +89,8 @@ func (in SearchInput) Validate() error {
 // seller; filters by category, operating system, delivery method, billing
 // mode and seller; a stable sort; cursor pagination; the total count. Every
 // actor sees only listed products here (sellers manage their own through
-// SellerProducts).
+// SellerProducts). Only a product's seller and operators read its
+// whitelist; anyone else reads it withheld (see Restriction).
 //
 // Errors: *InputError (including a cursor from elsewhere); store errors.
 func (s *Service) Search(ctx context.Context, actor Actor, in SearchInput) (Page[Product], error) {
@@ -103,10 +104,14 @@ func (s *Service) Search(ctx context.Context, actor Actor, in SearchInput) (Page
 	if limit == 0 {
 		limit = 20
 	}
-	return s.store.SearchProducts(ctx, ProductQuery{
+	pg, err := s.store.SearchProducts(ctx, ProductQuery{
 		Text: in.Text, Category: in.Category, OS: in.OS, Delivery: in.Delivery, Mode: in.Mode, SellerID: in.SellerID,
 		Statuses: []ProductStatus{ProductListed}, Sort: in.Sort, Cursor: in.Cursor, Limit: limit,
 	})
+	if err != nil {
+		return Page[Product]{}, err
+	}
+	return viewPage(actor, pg), nil
 }
 
 // SellerProducts lists a seller's own products in every status (an

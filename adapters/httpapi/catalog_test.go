@@ -187,3 +187,45 @@ func TestCatalogOverHTTP(t *testing.T) {
 		}
 	})
 }
+
+// TestWhitelistWithheldOverHTTP: a restricted product's whitelist reaches
+// only its seller and operators; other buyers and sellers get it withheld
+// from the product, search and saved-list endpoints (a buyer on it sees
+// their own id), and reading it that way leaves the stored whitelist
+// whole (the SQLite store caches decoded products).
+func TestWhitelistWithheldOverHTTP(t *testing.T) {
+	eachStore(t, func(t *testing.T, e *env) {
+		e.registerSellers()
+		body := licenseProduct()
+		body["restriction"] = map[string]any{"whitelist": []string{"buyer-1", "buyer-2"}}
+		id := e.listProduct(tokSeller, body)
+		full := `"restriction":{"whitelist":["buyer-1","buyer-2"]}`
+		withheld := `"restriction":{"restricted":true}`
+		for _, tok := range []string{tokCustomer, tokBuyer} {
+			e.Must(http.StatusCreated, "POST", "/v1/saved", tok, map[string]string{"product_id": id})
+		}
+		for _, c := range []struct {
+			token string
+			paths []string
+			want  string
+		}{
+			{tokSeller2, []string{"/v1/products/" + id, "/v1/products?text=office"}, withheld},
+			{tokCustomer, []string{"/v1/products/" + id, "/v1/products?text=office", "/v1/saved"}, withheld},
+			{tokBuyer, []string{"/v1/products/" + id, "/v1/products?text=office", "/v1/saved"}, `"restriction":{"whitelist":["buyer-1"],"restricted":true}`},
+			{tokSeller, []string{"/v1/products/" + id, "/v1/products?text=office", "/v1/seller/products"}, full},
+			{tokOperator, []string{"/v1/products/" + id, "/v1/products?text=office", "/v1/seller/products?seller_id=seller-1"}, full},
+		} {
+			for _, path := range c.paths {
+				got := string(e.Must(http.StatusOK, "GET", path, c.token, nil).Body)
+				if !strings.Contains(got, c.want) || c.want != full && strings.Contains(got, "buyer-2") {
+					t.Errorf("%s as %s: %s\nwant it to contain %s and no other buyer", path, c.token, got, c.want)
+				}
+			}
+		}
+		// A seller cannot post the marker in place of a whitelist.
+		body["restriction"] = map[string]any{"restricted": true}
+		if got := e.Do("POST", "/v1/seller/products", tokSeller, body); got.Status != 400 || got.Code() != "invalid_input" {
+			t.Errorf("restricted without a whitelist: %s", got)
+		}
+	})
+}
