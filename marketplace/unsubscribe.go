@@ -368,7 +368,10 @@ func (s *Service) unsubscribeResource(tx Tx, actor Actor, r *Resource, o Order, 
 }
 
 // endResource unsubscribes a resource for its unsubscription order and
-// owes the seller the release.
+// owes the seller the release. A supervised purchase unsubscribed before
+// acceptance is over too: its flow ends and its order is closed, so that
+// no later acceptance starts the refunded resource again and no
+// termination with refund pays it back twice.
 func (s *Service) endResource(tx Tx, actor Actor, r *Resource, orderID string, now time.Time) error {
 	from := r.Status
 	r.Status, r.UpdatedAt = ResourceUnsubscribed, now
@@ -381,7 +384,34 @@ func (s *Service) endResource(tx Tx, actor Actor, r *Resource, orderID string, n
 	if err := tx.PutResource(r); err != nil {
 		return err
 	}
-	return emit(tx, now, actor, KindResource, r.ID, "resource.unsubscribed", string(from), string(r.Status), map[string]string{"order_id": orderID})
+	if err := emit(tx, now, actor, KindResource, r.ID, "resource.unsubscribed", string(from), string(r.Status), map[string]string{"order_id": orderID}); err != nil {
+		return err
+	}
+	return s.closePurchase(tx, *r, orderID, now)
+}
+
+// closePurchase ends the supervision flow of an unsubscribed resource and
+// completes its original order if still processing (as a termination
+// without refund does): the unsubscription order carries the refund.
+func (s *Service) closePurchase(tx Tx, r Resource, orderID string, now time.Time) error {
+	reason := "unsubscribed by order " + orderID
+	if r.FlowID != "" {
+		if err := s.terminateFlow(tx, r.FlowID, reason, now); err != nil {
+			return err
+		}
+	}
+	o, err := tx.Order(r.OrderID)
+	if err != nil {
+		return err
+	}
+	if o.Status != OrderProcessing {
+		return nil
+	}
+	s.complete(&o, now)
+	if err := tx.PutOrder(&o); err != nil {
+		return err
+	}
+	return emit(tx, now, SystemActor(), KindOrder, o.ID, "order.completed", string(OrderProcessing), string(OrderCompleted), map[string]string{"reason": reason})
 }
 
 // ProposeInput is a buyer's negotiated unsubscription.

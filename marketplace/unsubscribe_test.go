@@ -1,12 +1,14 @@
 package marketplace_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
 	"github.com/opengallery/opengallery/billing"
 	"github.com/opengallery/opengallery/marketplace"
 	"github.com/opengallery/opengallery/provisioning/fake"
+	"github.com/opengallery/opengallery/supervision"
 )
 
 // TestUnsubscribeIdempotent: an image unsubscription under an idempotency
@@ -41,5 +43,86 @@ func TestUnsubscribeIdempotent(t *testing.T) {
 	wantErr(t, err, marketplace.ErrNotFound)
 	if got := e.resource(o2.ResourceID).Status; got != marketplace.ResourceActive {
 		t.Fatalf("second resource %s", got)
+	}
+}
+
+// TestNegotiatedRefundEndsSupervision: a negotiated unsubscription the
+// seller agrees to ends the supervision flow and closes the original
+// order in the same transaction: the buyer can no longer accept the
+// delivery (which would make the refunded resource active again), and an
+// operator can no longer terminate the flow with a second refund.
+func TestNegotiatedRefundEndsSupervision(t *testing.T) {
+	e := newEnv(t)
+	o := e.buy(buyer, licenseOrder(e, e.license, billing.Yearly), nil) // 900.00
+	e.act(seller, o.FlowID, supervision.Deliver, func(in *marketplace.FlowActionInput) { in.Result = "key" })
+	u := must(e.svc.ProposeUnsubscribe(ctx, buyer, marketplace.ProposeInput{ResourceID: o.ResourceID, Amount: usd("900.00"), Reason: "changed my mind"}))(t)
+	u = must(e.svc.DecideUnsubscribe(ctx, seller, marketplace.DecideInput{RequestID: u.ID, Agree: true, Comment: "ok"}))(t)
+	if got := e.balance("alice"); !got.Equal(usd("10000.00")) {
+		t.Fatalf("balance after a full negotiated refund: %s", got)
+	}
+	f := must(e.svc.GetFlow(ctx, operator, o.FlowID))(t)
+	if f.Status != string(supervision.Terminated) || len(f.Available) != 0 {
+		t.Fatalf("flow after the agreement: %s, actions %v", f.Status, f.Available)
+	}
+	if last := f.Records[len(f.Records)-1]; last.Action != supervision.Terminate || last.Actor.Role != supervision.System || last.Reason == "" {
+		t.Fatalf("last record %+v", last)
+	}
+	if got := e.order(o.ID); got.Status != marketplace.OrderCompleted || got.NextDueAt != nil || got.RefundAmount != nil {
+		t.Fatalf("original order after the agreement: %s due %v refund %v", got.Status, got.NextDueAt, got.RefundAmount)
+	}
+	// The request's refund order, the flow's end and the original order's
+	// closing share one transaction: their events are consecutive.
+	var seqs []int64
+	for _, ev := range e.events() {
+		if (ev.AggregateID == u.RefundOrderID && ev.Type == "order.created") || (ev.AggregateID == o.FlowID && ev.Type == "flow.terminate") ||
+			(ev.AggregateID == o.ID && ev.Type == "order.completed") {
+			seqs = append(seqs, ev.Seq)
+		}
+	}
+	if len(seqs) != 3 || seqs[2]-seqs[0] > 5 {
+		t.Fatalf("events %v", seqs)
+	}
+
+	_, err := e.svc.Act(ctx, buyer, marketplace.FlowActionInput{FlowID: o.FlowID, Action: supervision.Accept})
+	wantErr(t, err, marketplace.ErrNotAllowed)
+	_, err = e.svc.Act(ctx, operator, marketplace.FlowActionInput{FlowID: o.FlowID, Action: supervision.Terminate, Reason: "x", Refund: true})
+	wantErr(t, err, marketplace.ErrNotAllowed)
+	e.advance(30 * 24 * time.Hour)
+	if r := e.resource(o.ResourceID); r.Status != marketplace.ResourceUnsubscribed || r.Term != nil {
+		t.Fatalf("resource after a refused acceptance: %s term %v", r.Status, r.Term)
+	}
+	if got := e.balance("alice"); !got.Equal(usd("10000.00")) {
+		t.Fatalf("balance after a refused termination: %s", got)
+	}
+}
+
+// TestAcceptRefusedUnlessPending: a flow left open on a resource that has
+// ended (stored before negotiated refunds ended their flows) cannot be
+// accepted: acceptance starts only a pending resource.
+func TestAcceptRefusedUnlessPending(t *testing.T) {
+	e := newEnv(t)
+	o := e.buy(buyer, licenseOrder(e, e.license, billing.Yearly), nil)
+	e.act(seller, o.FlowID, supervision.Deliver, func(in *marketplace.FlowActionInput) { in.Result = "key" })
+	if err := e.store.Update(ctx, func(tx marketplace.Tx) error {
+		r, err := tx.Resource(o.ResourceID)
+		if err != nil {
+			return err
+		}
+		r.Status = marketplace.ResourceUnsubscribed
+		return tx.PutResource(&r)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	before := must(e.svc.GetFlow(ctx, operator, o.FlowID))(t)
+	_, err := e.svc.Act(ctx, buyer, marketplace.FlowActionInput{FlowID: o.FlowID, Action: supervision.Accept})
+	var se *marketplace.StateError
+	if !errors.As(err, &se) || se.Kind != marketplace.KindResource || se.ID != o.ResourceID {
+		t.Fatalf("accept on an unsubscribed resource: %v, want a *StateError", err)
+	}
+	if r := e.resource(o.ResourceID); r.Status != marketplace.ResourceUnsubscribed || r.Term != nil {
+		t.Fatalf("resource %s term %v", r.Status, r.Term)
+	}
+	if f := must(e.svc.GetFlow(ctx, operator, o.FlowID))(t); f.Version != before.Version || f.Status != before.Status {
+		t.Fatalf("flow written by a refused acceptance: %s v%d, was %s v%d", f.Status, f.Version, before.Status, before.Version)
 	}
 }
