@@ -94,9 +94,13 @@ func (s *Service) factsFor(ctx context.Context, resourceID string) (unsubscribeF
 }
 
 func (s *Service) unsubscribeInput(facts unsubscribeFacts, tx ReadTx, r Resource, now time.Time) (billing.UnsubscribeInput, error) {
+	// A failed resource has ended: its order was cancelled and refunded.
+	// An unsupervised resource still pending waits for its provisioner (an
+	// image's deployment): its purchase is a transaction in progress.
 	in := billing.UnsubscribeInput{Delivery: r.Delivery, Supervised: r.Supervised, Mode: r.Mode, Trial: r.Trial, Paid: r.Paid,
-		Unsubscribed: r.Status == ResourceUnsubscribed || r.Status == ResourceReleased, Frozen: r.Status == ResourceRetention,
-		InProgress: r.PendingOrderID != "", Now: now}
+		Unsubscribed: r.Status == ResourceUnsubscribed || r.Status == ResourceReleased || r.Status == ResourceFailed,
+		Frozen:       r.Status == ResourceRetention,
+		InProgress:   r.PendingOrderID != "" || (r.Status == ResourcePending && !r.Supervised), Now: now}
 	if r.Term != nil {
 		in.Expiry = r.Term.Expiry
 		if r.Term.Start.After(now) {
@@ -128,7 +132,8 @@ func (s *Service) unsubscribeInput(facts unsubscribeFacts, tx ReadTx, r Resource
 // formula; supervised SaaS, licenses and professional services by
 // negotiation until accepted; never for SaaS without supervision, trials,
 // one-time or pay-per-use purchases, an issued invoice not returned, another
-// open transaction, a frozen or expired resource).
+// open transaction (an image still deploying, an open request), a frozen or
+// expired resource, one that ended or failed).
 //
 // Errors: *InputError; *NotAllowedError for anyone but a buyer;
 // *NotFoundError; store errors.
@@ -171,6 +176,25 @@ func (s *Service) eligibility(facts unsubscribeFacts, tx ReadTx, r Resource) (Un
 	return UnsubscribeCheck{Allowed: true, Kind: kind}, nil
 }
 
+// notRefundable is billing's refusal to unsubscribe r, as a state
+// conflict that keeps billing's *NotRefundableError in the chain.
+func notRefundable(r Resource, reason billing.Reason) error {
+	return &ruleError{StateError: StateError{Kind: KindResource, ID: r.ID, State: string(r.Status), Action: "unsubscribe", Reason: string(reason)},
+		err: &billing.NotRefundableError{Reason: reason}}
+}
+
+// negotiable checks that r may be unsubscribed by a negotiated request
+// now.
+func negotiable(r Resource, chk UnsubscribeCheck) error {
+	if !chk.Allowed {
+		return notRefundable(r, chk.Reason)
+	}
+	if chk.Kind != billing.Negotiated {
+		return &StateError{Kind: KindResource, ID: r.ID, State: string(r.Status), Action: "negotiate an unsubscription", Reason: "this product is refunded by formula"}
+	}
+	return nil
+}
+
 // refundByFormula computes an image's refund.
 func (s *Service) refundByFormula(facts unsubscribeFacts, tx ReadTx, r Resource, now time.Time) (billing.Refund, error) {
 	chk, err := s.eligibility(facts, tx, r)
@@ -178,11 +202,13 @@ func (s *Service) refundByFormula(facts unsubscribeFacts, tx ReadTx, r Resource,
 		return billing.Refund{}, err
 	}
 	if !chk.Allowed {
-		return billing.Refund{}, &ruleError{StateError: StateError{Kind: KindResource, ID: r.ID, State: string(r.Status), Action: "unsubscribe", Reason: string(chk.Reason)},
-			err: &billing.NotRefundableError{Reason: chk.Reason}}
+		return billing.Refund{}, notRefundable(r, chk.Reason)
 	}
 	if chk.Kind == billing.Negotiated {
 		return billing.Refund{}, &StateError{Kind: KindResource, ID: r.ID, State: string(r.Status), Action: "unsubscribe by formula", Reason: "this product is unsubscribed by a negotiated request"}
+	}
+	if r.Term == nil {
+		return billing.Refund{}, &StateError{Kind: KindResource, ID: r.ID, State: string(r.Status), Action: "unsubscribe by formula", Reason: "the resource has no term"}
 	}
 	in := billing.RefundInput{Mode: r.Mode, Count: r.Duration, Paid: r.Paid, EffectiveAt: r.Term.Start, Expiry: r.Term.Expiry, At: now}
 	ref, err := billing.InUseRefund(s.cfg, in)
@@ -467,12 +493,8 @@ func (s *Service) ProposeUnsubscribe(ctx context.Context, actor Actor, in Propos
 		if err != nil {
 			return err
 		}
-		if !chk.Allowed {
-			return &ruleError{StateError: StateError{Kind: KindResource, ID: r.ID, State: string(r.Status), Action: "unsubscribe", Reason: string(chk.Reason)},
-				err: &billing.NotRefundableError{Reason: chk.Reason}}
-		}
-		if chk.Kind != billing.Negotiated {
-			return &StateError{Kind: KindResource, ID: r.ID, State: string(r.Status), Action: "negotiate an unsubscription", Reason: "this product is refunded by formula"}
+		if err := negotiable(r, chk); err != nil {
+			return err
 		}
 		if _, err := billing.NegotiatedRefund(s.cfg, r.Paid, in.Amount); err != nil {
 			return wrapBilling(KindResource, r.ID, "unsubscribe", err)
@@ -524,13 +546,32 @@ func (in DecideInput) Validate() error {
 // Errors: *InputError; *NotAllowedError for anyone but a seller;
 // *NotFoundError (not the seller's request); *ConflictError (ErrConflict,
 // Want and Have set) when in.Version is set and the request is no longer
-// at it; *StateError unless proposed; store errors.
+// at it; *StateError unless proposed; errors wrapping ErrConflict and
+// billing's *NotRefundableError when agreeing although the resource may no
+// longer be unsubscribed (it ended, failed and was refunded, was accepted
+// or invoiced since the request: the request stays proposed, and the seller
+// may reject it); store errors.
 func (s *Service) DecideUnsubscribe(ctx context.Context, actor Actor, in DecideInput) (UnsubscribeRequest, error) {
 	if err := checkActor(actor, "answer an unsubscription", RoleSeller); err != nil {
 		return UnsubscribeRequest{}, err
 	}
 	if err := in.Validate(); err != nil {
 		return UnsubscribeRequest{}, err
+	}
+	// An agreement re-checks the resource's eligibility: it may have ended
+	// (failed and refunded, unsubscribed, released) or been accepted or
+	// invoiced since the request was proposed.
+	var facts unsubscribeFacts
+	if in.Agree {
+		var u UnsubscribeRequest
+		if err := s.store.View(ctx, func(tx ReadTx) error { var err error; u, err = tx.UnsubscribeRequest(in.RequestID); return err }); err != nil {
+			return UnsubscribeRequest{}, err
+		}
+		var err error
+		if facts, err = s.factsFor(ctx, u.ResourceID); err != nil {
+			return UnsubscribeRequest{}, err
+		}
+		facts.openRequest = false // the request being decided
 	}
 	var out UnsubscribeRequest
 	var r Resource
@@ -555,6 +596,13 @@ func (s *Service) DecideUnsubscribe(ctx context.Context, actor Actor, in DecideI
 			u.Status = UnsubscribeRejected
 		} else {
 			if r, err = tx.Resource(u.ResourceID); err != nil {
+				return err
+			}
+			chk, err := s.eligibility(facts, tx, r)
+			if err != nil {
+				return err
+			}
+			if err := negotiable(r, chk); err != nil {
 				return err
 			}
 			u.Status = UnsubscribeAgreed

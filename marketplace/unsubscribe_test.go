@@ -2,11 +2,15 @@ package marketplace_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/opengallery/opengallery/billing"
 	"github.com/opengallery/opengallery/marketplace"
+	"github.com/opengallery/opengallery/provisioning"
 	"github.com/opengallery/opengallery/provisioning/fake"
 	"github.com/opengallery/opengallery/supervision"
 )
@@ -125,4 +129,130 @@ func TestAcceptRefusedUnlessPending(t *testing.T) {
 	if f := must(e.svc.GetFlow(ctx, operator, o.FlowID))(t); f.Version != before.Version || f.Status != before.Status {
 		t.Fatalf("flow written by a refused acceptance: %s v%d, was %s v%d", f.Status, f.Version, before.Status, before.Version)
 	}
+}
+
+// noPanic runs f, failing the test instead of crashing it on a panic.
+func noPanic(t *testing.T, name string, f func() error) (err error) {
+	t.Helper()
+	defer func() {
+		if p := recover(); p != nil {
+			t.Errorf("%s panicked: %v", name, p)
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	return f()
+}
+
+// TestUnsubscribeUndeliveredImage: an image whose deployment is still
+// running has another transaction in progress, and one whose deployment
+// failed (order cancelled and refunded) has ended: neither may be
+// unsubscribed, and asking never panics on the missing term.
+func TestUnsubscribeUndeliveredImage(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		setup func(e *env)
+		want  marketplace.UnsubscribeCheck
+	}{
+		{"deploying", func(e *env) { e.dep.Processing(fake.OpDeploy, 1) }, marketplace.UnsubscribeCheck{Reason: billing.ReasonInProgress}},
+		{"deploy failed", func(e *env) { e.dep.Fail(fake.OpDeploy, provisioning.CodeInternal.Err("down"), 1) }, marketplace.UnsubscribeCheck{Reason: billing.ReasonUnsubscribed}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t)
+			c.setup(e)
+			quick := &marketplace.ImageChoice{Mode: "quick", Region: fake.Region, Flavor: "s6.xlarge.2", VPC: "vpc-1", Subnet: "subnet-1", SecurityGroup: "sg-open"}
+			o := e.buy(buyer, marketplace.CreateOrderInput{QuoteInput: marketplace.QuoteInput{ProductID: e.image.ID, SpecID: "img", Mode: billing.Monthly, Duration: 1, Image: quick}}, &pw)
+			if r := e.resource(o.ResourceID); r.Term != nil {
+				t.Fatalf("resource %s has a term", r.Status)
+			}
+			chk := must(e.svc.UnsubscribeEligibility(ctx, buyer, o.ResourceID))(t)
+			if diff := cmp.Diff(c.want, chk); diff != "" {
+				t.Errorf("eligibility (-want +got):\n%s", diff)
+			}
+			before := e.balance("alice")
+			err := noPanic(t, "QuoteUnsubscribe", func() error { _, err := e.svc.QuoteUnsubscribe(ctx, buyer, o.ResourceID); return err })
+			wantErr(t, err, billing.ErrNotRefundable)
+			err = noPanic(t, "Unsubscribe", func() error { _, err := e.svc.Unsubscribe(ctx, buyer, o.ResourceID); return err })
+			wantErr(t, err, billing.ErrNotRefundable)
+			if got := e.balance("alice"); !got.Equal(before) {
+				t.Errorf("balance %s, was %s", got, before)
+			}
+		})
+	}
+}
+
+// TestFormulaRefundWithoutTerm: a formula refund of a resource without a
+// term (stored that way by an older version or another writer) is a
+// *StateError, not a panic.
+func TestFormulaRefundWithoutTerm(t *testing.T) {
+	e := newEnv(t)
+	quick := &marketplace.ImageChoice{Mode: "quick", Region: fake.Region, Flavor: "s6.xlarge.2", VPC: "vpc-1", Subnet: "subnet-1", SecurityGroup: "sg-open"}
+	o := e.buy(buyer, marketplace.CreateOrderInput{QuoteInput: marketplace.QuoteInput{ProductID: e.image.ID, SpecID: "img", Mode: billing.Monthly, Duration: 1, Image: quick}}, &pw)
+	if err := e.store.Update(ctx, func(tx marketplace.Tx) error {
+		r, err := tx.Resource(o.ResourceID)
+		if err != nil {
+			return err
+		}
+		r.Term = nil
+		return tx.PutResource(&r)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		call func() error
+	}{
+		{"QuoteUnsubscribe", func() error { _, err := e.svc.QuoteUnsubscribe(ctx, buyer, o.ResourceID); return err }},
+		{"Unsubscribe", func() error { _, err := e.svc.Unsubscribe(ctx, buyer, o.ResourceID); return err }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			err := noPanic(t, c.name, c.call)
+			var se *marketplace.StateError
+			if !errors.As(err, &se) || se.ID != o.ResourceID {
+				t.Fatalf("got %v, want a *StateError", err)
+			}
+		})
+	}
+	if r := e.resource(o.ResourceID); r.Status != marketplace.ResourceActive {
+		t.Fatalf("resource %s", r.Status)
+	}
+}
+
+// TestFailedSupervisedSaaSRefundedOnce: a supervised SaaS purchase whose
+// provisioning failed is cancelled and refunded in full; it can then be
+// neither proposed for a negotiated refund, nor refunded again through a
+// request proposed before the failure that the seller agrees to later.
+func TestFailedSupervisedSaaSRefundedOnce(t *testing.T) {
+	e := newEnv(t)
+	e.saas.Fail(provisioning.OpCreate, provisioning.CodeInternal.Err("down"), 0)
+	in := marketplace.CreateOrderInput{QuoteInput: marketplace.QuoteInput{ProductID: e.saasSup.ID, SpecID: "basic", Mode: billing.Monthly, Duration: 1}}
+	early := e.buy(buyer, in, nil)
+	u := must(e.svc.ProposeUnsubscribe(ctx, buyer, marketplace.ProposeInput{ResourceID: early.ResourceID, Amount: early.Amount, Reason: "slow"}))(t)
+	late := e.buy(buyer, in, nil)
+	for range 61 {
+		e.advance(3 * time.Minute)
+	}
+	for _, id := range []string{early.ID, late.ID} {
+		if got := e.order(id); got.Status != marketplace.OrderCancelled || got.RefundedAt == nil {
+			t.Fatalf("order %s: %s refunded %v", id, got.Status, got.RefundedAt)
+		}
+	}
+	if got := e.balance("alice"); !got.Equal(usd("10000.00")) {
+		t.Fatalf("balance after the automatic refunds %s", got)
+	}
+	chk := must(e.svc.UnsubscribeEligibility(ctx, buyer, late.ResourceID))(t)
+	if diff := cmp.Diff(marketplace.UnsubscribeCheck{Reason: billing.ReasonUnsubscribed}, chk); diff != "" {
+		t.Errorf("eligibility of the failed purchase (-want +got):\n%s", diff)
+	}
+	_, err := e.svc.ProposeUnsubscribe(ctx, buyer, marketplace.ProposeInput{ResourceID: late.ResourceID, Amount: late.Amount, Reason: "never delivered"})
+	wantErr(t, err, billing.ErrNotRefundable)
+	_, err = e.svc.DecideUnsubscribe(ctx, seller, marketplace.DecideInput{RequestID: u.ID, Agree: true, Comment: "sorry"})
+	wantErr(t, err, billing.ErrNotRefundable)
+	if got := must(e.svc.GetUnsubscribeRequest(ctx, seller, u.ID))(t); got.Status != marketplace.UnsubscribeProposed || got.RefundOrderID != "" {
+		t.Fatalf("request after a refused agreement: %+v", got)
+	}
+	if got := e.balance("alice"); !got.Equal(usd("10000.00")) {
+		t.Errorf("paid twice %s, refunded more: balance %s", early.Amount, got)
+	}
+	// The seller may still close the request by rejecting it.
+	must(e.svc.DecideUnsubscribe(ctx, seller, marketplace.DecideInput{RequestID: u.ID, Comment: "the order was refunded already"}))(t)
 }
