@@ -100,7 +100,7 @@ func (s *Service) unsubscribeInput(facts unsubscribeFacts, tx ReadTx, r Resource
 	in := billing.UnsubscribeInput{Delivery: r.Delivery, Supervised: r.Supervised, Mode: r.Mode, Trial: r.Trial, Paid: r.Paid,
 		Unsubscribed: r.Status == ResourceUnsubscribed || r.Status == ResourceReleased || r.Status == ResourceFailed,
 		Frozen:       r.Status == ResourceRetention,
-		InProgress:   r.PendingOrderID != "" || (r.Status == ResourcePending && !r.Supervised), Now: now}
+		InProgress:   r.PendingOrderID != "" || (r.Status == ResourcePending && !r.Supervised) || openRequest(tx, r) != "", Now: now}
 	if r.Term != nil {
 		in.Expiry = r.Term.Expiry
 		if r.Term.Start.After(now) {
@@ -174,6 +174,17 @@ func (s *Service) eligibility(facts unsubscribeFacts, tx ReadTx, r Resource) (Un
 		return UnsubscribeCheck{}, wrapBilling(KindResource, r.ID, "unsubscribe", err)
 	}
 	return UnsubscribeCheck{Allowed: true, Kind: kind}, nil
+}
+
+// openRequest is the id of the negotiated request open on r, or "".
+func openRequest(tx ReadTx, r Resource) string {
+	if r.UnsubscribeRequestID == "" {
+		return ""
+	}
+	if u, err := tx.UnsubscribeRequest(r.UnsubscribeRequestID); err != nil || u.Status != UnsubscribeProposed {
+		return ""
+	}
+	return r.UnsubscribeRequestID
 }
 
 // notRefundable is billing's refusal to unsubscribe r, as a state
@@ -493,6 +504,13 @@ func (s *Service) ProposeUnsubscribe(ctx context.Context, actor Actor, in Propos
 		if err != nil {
 			return err
 		}
+		if open := openRequest(tx, r); !chk.Allowed && chk.Reason == billing.ReasonInProgress && (open != "" || facts.openRequest) {
+			reason := "an unsubscription request is already open"
+			if open != "" {
+				reason = "request " + open + " is already open"
+			}
+			return &StateError{Kind: KindResource, ID: r.ID, State: string(r.Status), Action: "propose an unsubscription of", Reason: reason}
+		}
 		if err := negotiable(r, chk); err != nil {
 			return err
 		}
@@ -503,6 +521,13 @@ func (s *Service) ProposeUnsubscribe(ctx context.Context, actor Actor, in Propos
 		u := UnsubscribeRequest{ID: s.ids.NewID(KindUnsubscribe), ResourceID: r.ID, OrderID: r.OrderID, BuyerID: r.BuyerID,
 			SellerID: r.SellerID, Amount: in.Amount, Reason: in.Reason, ShareContact: in.ShareContact, Status: UnsubscribeProposed, CreatedAt: now}
 		if err := tx.PutUnsubscribeRequest(&u); err != nil {
+			return err
+		}
+		// Recorded on the resource in the same transaction: a concurrent
+		// proposal conflicts on the resource's version, and its retry sees
+		// this one.
+		r.UnsubscribeRequestID, r.UpdatedAt = u.ID, now
+		if err := tx.PutResource(&r); err != nil {
 			return err
 		}
 		out = u
@@ -592,12 +617,21 @@ func (s *Service) DecideUnsubscribe(ctx context.Context, actor Actor, in DecideI
 		}
 		now := s.now()
 		u.SellerComment, u.DecidedAt = in.Comment, &now
+		if r, err = tx.Resource(u.ResourceID); err != nil {
+			return err
+		}
+		opened := r.UnsubscribeRequestID == u.ID
+		if opened {
+			r.UnsubscribeRequestID, r.UpdatedAt = "", now // decided: no longer open
+		}
 		if !in.Agree {
 			u.Status = UnsubscribeRejected
-		} else {
-			if r, err = tx.Resource(u.ResourceID); err != nil {
-				return err
+			if opened {
+				if err := tx.PutResource(&r); err != nil {
+					return err
+				}
 			}
+		} else {
 			chk, err := s.eligibility(facts, tx, r)
 			if err != nil {
 				return err

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/opengallery/opengallery/adapters/memory"
 	"github.com/opengallery/opengallery/billing"
 	"github.com/opengallery/opengallery/marketplace"
 	"github.com/opengallery/opengallery/provisioning"
@@ -255,4 +256,93 @@ func TestFailedSupervisedSaaSRefundedOnce(t *testing.T) {
 	}
 	// The seller may still close the request by rejecting it.
 	must(e.svc.DecideUnsubscribe(ctx, seller, marketplace.DecideInput{RequestID: u.ID, Comment: "the order was refunded already"}))(t)
+}
+
+// TestConcurrentProposalsConflict: two proposals on one resource racing
+// (the second commits after the first read its facts) do not both open:
+// the loser is a *StateError, and only one refund can be agreed.
+func TestConcurrentProposalsConflict(t *testing.T) {
+	hs := &hookStore{Store: memory.New()}
+	e := newEnvWithStore(t, hs)
+	o := e.buy(buyer, licenseOrder(e, e.license, billing.Yearly), nil) // 900.00
+	propose := func(reason string) (marketplace.UnsubscribeRequest, error) {
+		return e.svc.ProposeUnsubscribe(ctx, buyer, marketplace.ProposeInput{ResourceID: o.ResourceID, Amount: usd("900.00"), Reason: reason})
+	}
+	var second marketplace.UnsubscribeRequest
+	var secondErr error
+	hs.interleave("ListUnsubscribeRequests", func() { second, secondErr = propose("tab 2") })
+	first, firstErr := propose("tab 1")
+	if (firstErr == nil) == (secondErr == nil) {
+		t.Fatalf("proposals: first %v, second %v; want exactly one refused", firstErr, secondErr)
+	}
+	won, lost := first, firstErr
+	if firstErr == nil {
+		lost = secondErr
+	} else {
+		won = second
+	}
+	var se *marketplace.StateError
+	if !errors.As(lost, &se) || se.Kind != marketplace.KindResource || se.ID != o.ResourceID {
+		t.Fatalf("refused proposal: %v, want a *StateError", lost)
+	}
+	wantErr(t, lost, marketplace.ErrConflict)
+	if pg := must(e.svc.ListUnsubscribeRequests(ctx, seller, marketplace.UnsubscribeProposed, "", 0))(t); pg.Total != 1 || pg.Items[0].ID != won.ID {
+		t.Fatalf("open requests %+v", pg.Items)
+	}
+	must(e.svc.DecideUnsubscribe(ctx, seller, marketplace.DecideInput{RequestID: won.ID, Agree: true}))(t)
+	if got := e.balance("alice"); !got.Equal(usd("10000.00")) {
+		t.Fatalf("balance %s after one full refund", got)
+	}
+	// Once decided, the buyer may not propose on the ended resource.
+	_, err := propose("again")
+	wantErr(t, err, billing.ErrNotRefundable)
+}
+
+// TestOneOpenProposal: a second proposal while one is open is a
+// *StateError (as ProposeUnsubscribe documents); once the seller rejects
+// the first, the buyer may propose again.
+func TestOneOpenProposal(t *testing.T) {
+	e := newEnv(t)
+	o := e.buy(buyer, licenseOrder(e, e.license, billing.Yearly), nil)
+	u := must(e.svc.ProposeUnsubscribe(ctx, buyer, marketplace.ProposeInput{ResourceID: o.ResourceID, Amount: usd("500.00"), Reason: "not needed"}))(t)
+	if r := e.resource(o.ResourceID); r.UnsubscribeRequestID != u.ID {
+		t.Fatalf("resource's open request %q, want %q", r.UnsubscribeRequestID, u.ID)
+	}
+	_, err := e.svc.ProposeUnsubscribe(ctx, buyer, marketplace.ProposeInput{ResourceID: o.ResourceID, Amount: usd("400.00"), Reason: "again"})
+	var se *marketplace.StateError
+	if !errors.As(err, &se) || se.ID != o.ResourceID {
+		t.Fatalf("second proposal: %v, want a *StateError", err)
+	}
+	if chk := must(e.svc.UnsubscribeEligibility(ctx, buyer, o.ResourceID))(t); chk.Allowed || chk.Reason != billing.ReasonInProgress {
+		t.Fatalf("eligibility with an open request: %+v", chk)
+	}
+	must(e.svc.DecideUnsubscribe(ctx, seller, marketplace.DecideInput{RequestID: u.ID, Comment: "delivered"}))(t)
+	if r := e.resource(o.ResourceID); r.UnsubscribeRequestID != "" {
+		t.Fatalf("resource's open request after rejection %q", r.UnsubscribeRequestID)
+	}
+	must(e.svc.ProposeUnsubscribe(ctx, buyer, marketplace.ProposeInput{ResourceID: o.ResourceID, Amount: usd("400.00"), Reason: "again"}))(t)
+}
+
+// TestDecideRefusesEndedResource: two requests left open on one resource
+// (stored before proposals were recorded on the resource) cannot both be
+// agreed: once the first has unsubscribed the resource, agreeing to the
+// second is refused and refunds nothing.
+func TestDecideRefusesEndedResource(t *testing.T) {
+	e := newEnv(t)
+	o := e.buy(buyer, licenseOrder(e, e.license, billing.Yearly), nil)
+	u1 := must(e.svc.ProposeUnsubscribe(ctx, buyer, marketplace.ProposeInput{ResourceID: o.ResourceID, Amount: usd("900.00"), Reason: "tab 1"}))(t)
+	u2 := u1
+	u2.ID, u2.Reason, u2.Version = "unsub-legacy", "tab 2", 0
+	if err := e.store.Update(ctx, func(tx marketplace.Tx) error { return tx.PutUnsubscribeRequest(&u2) }); err != nil {
+		t.Fatal(err)
+	}
+	must(e.svc.DecideUnsubscribe(ctx, seller, marketplace.DecideInput{RequestID: u1.ID, Agree: true}))(t)
+	_, err := e.svc.DecideUnsubscribe(ctx, seller, marketplace.DecideInput{RequestID: u2.ID, Agree: true})
+	wantErr(t, err, billing.ErrNotRefundable)
+	if got := e.balance("alice"); !got.Equal(usd("10000.00")) {
+		t.Fatalf("balance %s: refunded more than paid", got)
+	}
+	if got := must(e.svc.GetUnsubscribeRequest(ctx, seller, u2.ID))(t); got.Status != marketplace.UnsubscribeProposed {
+		t.Fatalf("refused request %s", got.Status)
+	}
 }
