@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
@@ -62,6 +63,8 @@ func newEnvWithStore(t testing.TB, st marketplace.Store, opts ...marketplace.Opt
 		st = mem
 	} else if f, ok := st.(*flakyStore); ok {
 		mem = f.Store
+	} else if h, ok := st.(*hookStore); ok {
+		mem = h.Store
 	}
 	e := &env{t: t, store: mem, clock: marketplace.NewSimClock(start), saas: fake.NewSaaS(),
 		dep: fake.NewDeployer(fake.WithSecurityGroups(fake.OpenSecurityGroup()))}
@@ -230,3 +233,45 @@ func wantErr(t testing.TB, err, target error) {
 }
 
 var _ = provisioning.Secret{}
+
+// hookStore runs a hook once, the next time the Service calls one of the
+// queries it makes before a transaction (ListUnsubscribeRequests,
+// ListInvoices), just after that query read: a deterministic interleaving
+// in which another request commits after this one read what it queried.
+type hookStore struct {
+	*memory.Store
+	mu    sync.Mutex
+	hooks map[string]func()
+}
+
+// interleave sets the hook the next call of the query named runs.
+func (h *hookStore) interleave(query string, f func()) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.hooks == nil {
+		h.hooks = map[string]func(){}
+	}
+	h.hooks[query] = f
+}
+
+func (h *hookStore) runHook(query string) {
+	h.mu.Lock()
+	f := h.hooks[query]
+	delete(h.hooks, query)
+	h.mu.Unlock()
+	if f != nil {
+		f()
+	}
+}
+
+func (h *hookStore) ListUnsubscribeRequests(ctx context.Context, q marketplace.UnsubscribeQuery) (marketplace.Page[marketplace.UnsubscribeRequest], error) {
+	pg, err := h.Store.ListUnsubscribeRequests(ctx, q)
+	h.runHook("ListUnsubscribeRequests")
+	return pg, err
+}
+
+func (h *hookStore) ListInvoices(ctx context.Context, q marketplace.InvoiceQuery) (marketplace.Page[marketplace.Invoice], error) {
+	pg, err := h.Store.ListInvoices(ctx, q)
+	h.runHook("ListInvoices")
+	return pg, err
+}

@@ -69,6 +69,8 @@ func (s *Service) RequestInvoice(ctx context.Context, actor Actor, in InvoiceInp
 	if err := in.Validate(); err != nil {
 		return Invoice{}, err
 	}
+	// Orders invoiced before InvoiceID was kept are found by this query;
+	// the others by their InvoiceID, inside the transaction.
 	existing, err := s.store.ListInvoices(ctx, InvoiceQuery{OrderID: in.OrderID, Limit: MaxPageSize})
 	if err != nil {
 		return Invoice{}, err
@@ -90,6 +92,15 @@ func (s *Service) RequestInvoice(ctx context.Context, actor Actor, in InvoiceInp
 				return &StateError{Kind: KindOrder, ID: o.ID, State: string(o.Status), Action: "invoice", Reason: "already invoiced"}
 			}
 		}
+		if o.InvoiceID != "" {
+			last, err := tx.Invoice(o.InvoiceID)
+			if err != nil {
+				return err
+			}
+			if last.Status != InvoiceReturned {
+				return &StateError{Kind: KindOrder, ID: o.ID, State: string(o.Status), Action: "invoice", Reason: "already invoiced"}
+			}
+		}
 		now := s.now()
 		if _, err := billing.RequestInvoice(billing.InvoiceRequest{OrderID: o.ID, Paid: o.Amount, At: now}); err != nil {
 			return wrapBilling(KindOrder, o.ID, "invoice", err)
@@ -99,7 +110,7 @@ func (s *Service) RequestInvoice(ctx context.Context, actor Actor, in InvoiceInp
 		if err := tx.PutInvoice(&inv); err != nil {
 			return err
 		}
-		o.Invoiced, o.UpdatedAt = true, now
+		o.Invoiced, o.InvoiceID, o.UpdatedAt = true, inv.ID, now
 		if err := tx.PutOrder(&o); err != nil {
 			return err
 		}

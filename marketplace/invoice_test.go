@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/opengallery/opengallery/adapters/memory"
 	"github.com/opengallery/opengallery/billing"
 	"github.com/opengallery/opengallery/marketplace"
 )
@@ -120,5 +121,43 @@ func TestGetUnsubscribeRequestAndConditionalDecision(t *testing.T) {
 	got := must(e.svc.DecideUnsubscribe(ctx, seller, marketplace.DecideInput{RequestID: u.ID, Agree: false, Comment: "no", Version: u.Version}))(t)
 	if got.Status != marketplace.UnsubscribeRejected {
 		t.Errorf("decision = %+v", got)
+	}
+}
+
+// TestConcurrentInvoiceRequests: two invoice requests for one order racing
+// (the second commits after the first looked for an existing invoice) do
+// not both create an invoice: the loser is a *StateError.
+func TestConcurrentInvoiceRequests(t *testing.T) {
+	hs := &hookStore{Store: memory.New()}
+	e := newEnvWithStore(t, hs)
+	o := e.buy(buyer, licenseOrder(e, e.license, billing.Yearly), nil)
+	request := func(title string) (marketplace.Invoice, error) {
+		return e.svc.RequestInvoice(ctx, buyer, marketplace.InvoiceInput{OrderID: o.ID, Title: title})
+	}
+	var secondErr error
+	hs.interleave("ListInvoices", func() { _, secondErr = request("Alice Ltd (tab 2)") })
+	_, firstErr := request("Alice Ltd (tab 1)")
+	if (firstErr == nil) == (secondErr == nil) {
+		t.Fatalf("requests: first %v, second %v; want exactly one refused", firstErr, secondErr)
+	}
+	lost := firstErr
+	if lost == nil {
+		lost = secondErr
+	}
+	var se *marketplace.StateError
+	if !errors.As(lost, &se) || se.ID != o.ID {
+		t.Fatalf("refused request: %v, want a *StateError", lost)
+	}
+	pg := must(e.svc.ListInvoices(ctx, buyer, "", "", 0))(t)
+	if pg.Total != 1 {
+		t.Fatalf("%d invoices for one order", pg.Total)
+	}
+	// Once returned, the order may be invoiced again, once.
+	must(e.svc.IssueInvoice(ctx, operator, pg.Items[0].ID))(t)
+	must(e.svc.ReturnInvoice(ctx, buyer, pg.Items[0].ID))(t)
+	must(request("Alice Ltd"))(t)
+	_, err := request("Alice Ltd")
+	if !errors.As(err, &se) {
+		t.Fatalf("second invoice after a return: %v, want a *StateError", err)
 	}
 }

@@ -33,7 +33,9 @@ func TestNegotiatedUnsubscription(t *testing.T) {
 	u := must(e.svc.ProposeUnsubscribe(ctx, buyer, marketplace.ProposeInput{ResourceID: o.ResourceID, Amount: usd("500.00"), Reason: "not needed"}))(t)
 	// One open request at a time.
 	_, err = e.svc.ProposeUnsubscribe(ctx, buyer, marketplace.ProposeInput{ResourceID: o.ResourceID, Amount: usd("400.00"), Reason: "again"})
-	wantErr(t, err, billing.ErrNotRefundable)
+	if se := (*marketplace.StateError)(nil); !errors.As(err, &se) {
+		t.Fatalf("second proposal: %v, want a *StateError", err)
+	}
 	_, err = e.svc.DecideUnsubscribe(ctx, seller2, marketplace.DecideInput{RequestID: u.ID, Agree: true})
 	wantErr(t, err, marketplace.ErrNotFound)
 	_, err = e.svc.DecideUnsubscribe(ctx, seller, marketplace.DecideInput{RequestID: u.ID})

@@ -182,6 +182,10 @@ type Order struct {
 	FlowID       string        `json:"flow_id,omitempty"`
 	Provisioning Provisioning  `json:"provisioning"`
 	Invoiced     bool          `json:"invoiced,omitempty"`
+	// InvoiceID is the order's latest invoice. It is written with the
+	// invoice, so two requests racing conflict on the order's version and
+	// the second sees the first.
+	InvoiceID string `json:"invoice_id,omitempty"`
 	// UnsubscribeRequestID links an unsubscription order to the negotiated
 	// request it pays.
 	UnsubscribeRequestID string `json:"unsubscribe_request_id,omitempty"`

@@ -161,3 +161,33 @@ func TestHeldRefundOfCancelledOrder(t *testing.T) {
 		t.Fatalf("refunded %s, want one 8000.00", d)
 	}
 }
+
+// TestApprovedNegotiatedRefundEndsSupervision: a negotiated refund held
+// for review leaves the flow open (a rejection gives the purchase back);
+// its approval ends the flow and closes the original order with the
+// resource, in one transaction.
+func TestApprovedNegotiatedRefundEndsSupervision(t *testing.T) {
+	e := newEnv(t)
+	big := e.publish(seller, licenseInput("Enterprise License", billing.Yearly, "8000.00"))
+	o := e.buy(buyer, licenseOrder(e, big, billing.Yearly), nil)
+	u := must(e.svc.ProposeUnsubscribe(ctx, buyer, marketplace.ProposeInput{ResourceID: o.ResourceID, Amount: usd("7500.00"), Reason: "not needed"}))(t)
+	u = must(e.svc.DecideUnsubscribe(ctx, seller, marketplace.DecideInput{RequestID: u.ID, Agree: true}))(t)
+	if f := must(e.svc.GetFlow(ctx, operator, o.FlowID))(t); f.Status == string(supervision.Terminated) {
+		t.Fatal("flow ended while the refund waits for review")
+	}
+	if got := e.order(o.ID); got.Status != marketplace.OrderProcessing {
+		t.Fatalf("original order while held: %s", got.Status)
+	}
+	must(e.svc.ReviewRefund(ctx, operator, marketplace.RefundDecisionInput{OrderID: u.RefundOrderID, Approve: true}))(t)
+	if f := must(e.svc.GetFlow(ctx, operator, o.FlowID))(t); f.Status != string(supervision.Terminated) {
+		t.Fatalf("flow after approval: %s", f.Status)
+	}
+	if got := e.order(o.ID); got.Status != marketplace.OrderCompleted || got.NextDueAt != nil {
+		t.Fatalf("original order after approval: %s due %v", got.Status, got.NextDueAt)
+	}
+	_, err := e.svc.Act(ctx, buyer, marketplace.FlowActionInput{FlowID: o.FlowID, Action: supervision.Accept})
+	wantErr(t, err, marketplace.ErrNotAllowed)
+	if r := e.resource(o.ResourceID); r.Status != marketplace.ResourceUnsubscribed {
+		t.Fatalf("resource %s", r.Status)
+	}
+}

@@ -99,6 +99,11 @@ type Resource struct {
 	ReleasedAt      *time.Time `json:"released_at,omitempty"`
 	// PendingOrderID is an unpaid renewal or upgrade order blocking others.
 	PendingOrderID string `json:"pending_order_id,omitempty"`
+	// UnsubscribeRequestID is the negotiated unsubscription request open
+	// on the resource (proposed, not yet decided). It is written with the
+	// request, so two proposals racing conflict on the resource's version
+	// and the second sees the first.
+	UnsubscribeRequestID string `json:"unsubscribe_request_id,omitempty"`
 	// Usage meters a pay-per-use resource (nil otherwise, and for a
 	// reseller's customer, whose usage the reseller settles).
 	Usage *Usage `json:"usage,omitempty"`

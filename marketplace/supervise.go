@@ -168,11 +168,16 @@ func (s *Service) flowAccepted(tx Tx, f *Flow, now time.Time) error {
 			o.NextDueAt = &at
 		}
 	}
-	if err := tx.PutOrder(&o); err != nil {
-		return err
-	}
 	r, err := tx.Resource(f.ResourceID)
 	if err != nil {
+		return err
+	}
+	if r.Status != ResourcePending {
+		// Only a purchase waiting for its delivery starts: an unsubscribed
+		// (refunded) or failed resource stays ended.
+		return &StateError{Kind: KindResource, ID: r.ID, State: string(r.Status), Action: "accept the delivery of", Reason: "the resource is no longer pending"}
+	}
+	if err := tx.PutOrder(&o); err != nil {
 		return err
 	}
 	start, ok := f.Supervision.TermStart()

@@ -94,9 +94,13 @@ func (s *Service) factsFor(ctx context.Context, resourceID string) (unsubscribeF
 }
 
 func (s *Service) unsubscribeInput(facts unsubscribeFacts, tx ReadTx, r Resource, now time.Time) (billing.UnsubscribeInput, error) {
+	// A failed resource has ended: its order was cancelled and refunded.
+	// An unsupervised resource still pending waits for its provisioner (an
+	// image's deployment): its purchase is a transaction in progress.
 	in := billing.UnsubscribeInput{Delivery: r.Delivery, Supervised: r.Supervised, Mode: r.Mode, Trial: r.Trial, Paid: r.Paid,
-		Unsubscribed: r.Status == ResourceUnsubscribed || r.Status == ResourceReleased, Frozen: r.Status == ResourceRetention,
-		InProgress: r.PendingOrderID != "", Now: now}
+		Unsubscribed: r.Status == ResourceUnsubscribed || r.Status == ResourceReleased || r.Status == ResourceFailed,
+		Frozen:       r.Status == ResourceRetention,
+		InProgress:   r.PendingOrderID != "" || (r.Status == ResourcePending && !r.Supervised) || openRequest(tx, r) != "", Now: now}
 	if r.Term != nil {
 		in.Expiry = r.Term.Expiry
 		if r.Term.Start.After(now) {
@@ -128,7 +132,8 @@ func (s *Service) unsubscribeInput(facts unsubscribeFacts, tx ReadTx, r Resource
 // formula; supervised SaaS, licenses and professional services by
 // negotiation until accepted; never for SaaS without supervision, trials,
 // one-time or pay-per-use purchases, an issued invoice not returned, another
-// open transaction, a frozen or expired resource).
+// open transaction (an image still deploying, an open request), a frozen or
+// expired resource, one that ended or failed).
 //
 // Errors: *InputError; *NotAllowedError for anyone but a buyer;
 // *NotFoundError; store errors.
@@ -171,6 +176,36 @@ func (s *Service) eligibility(facts unsubscribeFacts, tx ReadTx, r Resource) (Un
 	return UnsubscribeCheck{Allowed: true, Kind: kind}, nil
 }
 
+// openRequest is the id of the negotiated request open on r, or "".
+func openRequest(tx ReadTx, r Resource) string {
+	if r.UnsubscribeRequestID == "" {
+		return ""
+	}
+	if u, err := tx.UnsubscribeRequest(r.UnsubscribeRequestID); err != nil || u.Status != UnsubscribeProposed {
+		return ""
+	}
+	return r.UnsubscribeRequestID
+}
+
+// notRefundable is billing's refusal to unsubscribe r, as a state
+// conflict that keeps billing's *NotRefundableError in the chain.
+func notRefundable(r Resource, reason billing.Reason) error {
+	return &ruleError{StateError: StateError{Kind: KindResource, ID: r.ID, State: string(r.Status), Action: "unsubscribe", Reason: string(reason)},
+		err: &billing.NotRefundableError{Reason: reason}}
+}
+
+// negotiable checks that r may be unsubscribed by a negotiated request
+// now.
+func negotiable(r Resource, chk UnsubscribeCheck) error {
+	if !chk.Allowed {
+		return notRefundable(r, chk.Reason)
+	}
+	if chk.Kind != billing.Negotiated {
+		return &StateError{Kind: KindResource, ID: r.ID, State: string(r.Status), Action: "negotiate an unsubscription", Reason: "this product is refunded by formula"}
+	}
+	return nil
+}
+
 // refundByFormula computes an image's refund.
 func (s *Service) refundByFormula(facts unsubscribeFacts, tx ReadTx, r Resource, now time.Time) (billing.Refund, error) {
 	chk, err := s.eligibility(facts, tx, r)
@@ -178,11 +213,13 @@ func (s *Service) refundByFormula(facts unsubscribeFacts, tx ReadTx, r Resource,
 		return billing.Refund{}, err
 	}
 	if !chk.Allowed {
-		return billing.Refund{}, &ruleError{StateError: StateError{Kind: KindResource, ID: r.ID, State: string(r.Status), Action: "unsubscribe", Reason: string(chk.Reason)},
-			err: &billing.NotRefundableError{Reason: chk.Reason}}
+		return billing.Refund{}, notRefundable(r, chk.Reason)
 	}
 	if chk.Kind == billing.Negotiated {
 		return billing.Refund{}, &StateError{Kind: KindResource, ID: r.ID, State: string(r.Status), Action: "unsubscribe by formula", Reason: "this product is unsubscribed by a negotiated request"}
+	}
+	if r.Term == nil {
+		return billing.Refund{}, &StateError{Kind: KindResource, ID: r.ID, State: string(r.Status), Action: "unsubscribe by formula", Reason: "the resource has no term"}
 	}
 	in := billing.RefundInput{Mode: r.Mode, Count: r.Duration, Paid: r.Paid, EffectiveAt: r.Term.Start, Expiry: r.Term.Expiry, At: now}
 	ref, err := billing.InUseRefund(s.cfg, in)
@@ -368,7 +405,10 @@ func (s *Service) unsubscribeResource(tx Tx, actor Actor, r *Resource, o Order, 
 }
 
 // endResource unsubscribes a resource for its unsubscription order and
-// owes the seller the release.
+// owes the seller the release. A supervised purchase unsubscribed before
+// acceptance is over too: its flow ends and its order is closed, so that
+// no later acceptance starts the refunded resource again and no
+// termination with refund pays it back twice.
 func (s *Service) endResource(tx Tx, actor Actor, r *Resource, orderID string, now time.Time) error {
 	from := r.Status
 	r.Status, r.UpdatedAt = ResourceUnsubscribed, now
@@ -381,7 +421,34 @@ func (s *Service) endResource(tx Tx, actor Actor, r *Resource, orderID string, n
 	if err := tx.PutResource(r); err != nil {
 		return err
 	}
-	return emit(tx, now, actor, KindResource, r.ID, "resource.unsubscribed", string(from), string(r.Status), map[string]string{"order_id": orderID})
+	if err := emit(tx, now, actor, KindResource, r.ID, "resource.unsubscribed", string(from), string(r.Status), map[string]string{"order_id": orderID}); err != nil {
+		return err
+	}
+	return s.closePurchase(tx, *r, orderID, now)
+}
+
+// closePurchase ends the supervision flow of an unsubscribed resource and
+// completes its original order if still processing (as a termination
+// without refund does): the unsubscription order carries the refund.
+func (s *Service) closePurchase(tx Tx, r Resource, orderID string, now time.Time) error {
+	reason := "unsubscribed by order " + orderID
+	if r.FlowID != "" {
+		if err := s.terminateFlow(tx, r.FlowID, reason, now); err != nil {
+			return err
+		}
+	}
+	o, err := tx.Order(r.OrderID)
+	if err != nil {
+		return err
+	}
+	if o.Status != OrderProcessing {
+		return nil
+	}
+	s.complete(&o, now)
+	if err := tx.PutOrder(&o); err != nil {
+		return err
+	}
+	return emit(tx, now, SystemActor(), KindOrder, o.ID, "order.completed", string(OrderProcessing), string(OrderCompleted), map[string]string{"reason": reason})
 }
 
 // ProposeInput is a buyer's negotiated unsubscription.
@@ -437,12 +504,15 @@ func (s *Service) ProposeUnsubscribe(ctx context.Context, actor Actor, in Propos
 		if err != nil {
 			return err
 		}
-		if !chk.Allowed {
-			return &ruleError{StateError: StateError{Kind: KindResource, ID: r.ID, State: string(r.Status), Action: "unsubscribe", Reason: string(chk.Reason)},
-				err: &billing.NotRefundableError{Reason: chk.Reason}}
+		if open := openRequest(tx, r); !chk.Allowed && chk.Reason == billing.ReasonInProgress && (open != "" || facts.openRequest) {
+			reason := "an unsubscription request is already open"
+			if open != "" {
+				reason = "request " + open + " is already open"
+			}
+			return &StateError{Kind: KindResource, ID: r.ID, State: string(r.Status), Action: "propose an unsubscription of", Reason: reason}
 		}
-		if chk.Kind != billing.Negotiated {
-			return &StateError{Kind: KindResource, ID: r.ID, State: string(r.Status), Action: "negotiate an unsubscription", Reason: "this product is refunded by formula"}
+		if err := negotiable(r, chk); err != nil {
+			return err
 		}
 		if _, err := billing.NegotiatedRefund(s.cfg, r.Paid, in.Amount); err != nil {
 			return wrapBilling(KindResource, r.ID, "unsubscribe", err)
@@ -451,6 +521,13 @@ func (s *Service) ProposeUnsubscribe(ctx context.Context, actor Actor, in Propos
 		u := UnsubscribeRequest{ID: s.ids.NewID(KindUnsubscribe), ResourceID: r.ID, OrderID: r.OrderID, BuyerID: r.BuyerID,
 			SellerID: r.SellerID, Amount: in.Amount, Reason: in.Reason, ShareContact: in.ShareContact, Status: UnsubscribeProposed, CreatedAt: now}
 		if err := tx.PutUnsubscribeRequest(&u); err != nil {
+			return err
+		}
+		// Recorded on the resource in the same transaction: a concurrent
+		// proposal conflicts on the resource's version, and its retry sees
+		// this one.
+		r.UnsubscribeRequestID, r.UpdatedAt = u.ID, now
+		if err := tx.PutResource(&r); err != nil {
 			return err
 		}
 		out = u
@@ -494,13 +571,32 @@ func (in DecideInput) Validate() error {
 // Errors: *InputError; *NotAllowedError for anyone but a seller;
 // *NotFoundError (not the seller's request); *ConflictError (ErrConflict,
 // Want and Have set) when in.Version is set and the request is no longer
-// at it; *StateError unless proposed; store errors.
+// at it; *StateError unless proposed; errors wrapping ErrConflict and
+// billing's *NotRefundableError when agreeing although the resource may no
+// longer be unsubscribed (it ended, failed and was refunded, was accepted
+// or invoiced since the request: the request stays proposed, and the seller
+// may reject it); store errors.
 func (s *Service) DecideUnsubscribe(ctx context.Context, actor Actor, in DecideInput) (UnsubscribeRequest, error) {
 	if err := checkActor(actor, "answer an unsubscription", RoleSeller); err != nil {
 		return UnsubscribeRequest{}, err
 	}
 	if err := in.Validate(); err != nil {
 		return UnsubscribeRequest{}, err
+	}
+	// An agreement re-checks the resource's eligibility: it may have ended
+	// (failed and refunded, unsubscribed, released) or been accepted or
+	// invoiced since the request was proposed.
+	var facts unsubscribeFacts
+	if in.Agree {
+		var u UnsubscribeRequest
+		if err := s.store.View(ctx, func(tx ReadTx) error { var err error; u, err = tx.UnsubscribeRequest(in.RequestID); return err }); err != nil {
+			return UnsubscribeRequest{}, err
+		}
+		var err error
+		if facts, err = s.factsFor(ctx, u.ResourceID); err != nil {
+			return UnsubscribeRequest{}, err
+		}
+		facts.openRequest = false // the request being decided
 	}
 	var out UnsubscribeRequest
 	var r Resource
@@ -521,10 +617,26 @@ func (s *Service) DecideUnsubscribe(ctx context.Context, actor Actor, in DecideI
 		}
 		now := s.now()
 		u.SellerComment, u.DecidedAt = in.Comment, &now
+		if r, err = tx.Resource(u.ResourceID); err != nil {
+			return err
+		}
+		opened := r.UnsubscribeRequestID == u.ID
+		if opened {
+			r.UnsubscribeRequestID, r.UpdatedAt = "", now // decided: no longer open
+		}
 		if !in.Agree {
 			u.Status = UnsubscribeRejected
+			if opened {
+				if err := tx.PutResource(&r); err != nil {
+					return err
+				}
+			}
 		} else {
-			if r, err = tx.Resource(u.ResourceID); err != nil {
+			chk, err := s.eligibility(facts, tx, r)
+			if err != nil {
+				return err
+			}
+			if err := negotiable(r, chk); err != nil {
 				return err
 			}
 			u.Status = UnsubscribeAgreed
