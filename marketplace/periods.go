@@ -112,3 +112,30 @@ func (s *Service) periodLabel(t billing.Term) string {
 	}
 	return t.Start.In(loc).Format(time.DateOnly) + " to " + t.Expiry.In(loc).Format(time.DateOnly)
 }
+
+// addPaidInUse adds amount (an upgrade's price) to what was paid for the
+// period in use at now: an earlier period after an early renewal, r.Term
+// (r.Paid) otherwise, as before. Upgrades are SaaS-only, refunded by
+// negotiation rather than by the formula, so the share of the price that
+// covers renewal periods queued after the one in use is not split off.
+//
+// Errors: *billing.MismatchError (ErrCurrencyMismatch) for an amount in
+// another currency; nothing changes then.
+func addPaidInUse(r *Resource, amount billing.Money, now time.Time) error {
+	for i, p := range r.EarlierPeriods {
+		if !p.ended(now) && !now.Before(p.Term.Start) {
+			paid, err := p.Paid.Add(amount)
+			if err != nil {
+				return err
+			}
+			r.EarlierPeriods[i].Paid = paid
+			return nil
+		}
+	}
+	paid, err := r.Paid.Add(amount)
+	if err != nil {
+		return err
+	}
+	r.Paid = paid
+	return nil
+}

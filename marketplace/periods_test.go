@@ -251,3 +251,26 @@ func TestRenewedResourceLifecycle(t *testing.T) {
 	_, err := e.svc.QuoteUnsubscribe(ctx, buyer, r.ID)
 	wantErr(t, err, billing.ErrNotRefundable)
 }
+
+// TestUpgradeAfterEarlyRenewal: an upgrade's price is added to the period
+// in use, not to the renewal queued after it.
+func TestUpgradeAfterEarlyRenewal(t *testing.T) {
+	e := newEnv(t)
+	o := e.buy(buyer, marketplace.CreateOrderInput{QuoteInput: marketplace.QuoteInput{ProductID: e.saasPlain.ID, SpecID: "basic", Mode: billing.Monthly, Duration: 1, Quantity: 2}}, nil)
+	e.advance(5 * 24 * time.Hour)
+	ro := must(e.svc.Renew(ctx, buyer, marketplace.RenewInput{ResourceID: o.ResourceID, Duration: 1, IdempotencyKey: "r"}))(t)
+	must(e.svc.PayOrder(ctx, buyer, marketplace.PayInput{OrderID: ro.ID}))(t)
+	uo := must(e.svc.Upgrade(ctx, buyer, marketplace.UpgradeInput{ResourceID: o.ResourceID, Quantity: 4, IdempotencyKey: "u"}))(t)
+	must(e.svc.PayOrder(ctx, buyer, marketplace.PayInput{OrderID: uo.ID}))(t)
+	r := e.resource(o.ResourceID)
+	if len(r.EarlierPeriods) != 1 {
+		t.Fatalf("earlier periods %+v", r.EarlierPeriods)
+	}
+	inUse, _ := o.Amount.Add(uo.Amount)
+	if !r.EarlierPeriods[0].Paid.Equal(inUse) || !r.Paid.Equal(ro.Amount) {
+		t.Fatalf("paid: in use %s (want %s), renewal %s (want %s)", r.EarlierPeriods[0].Paid, inUse, r.Paid, ro.Amount)
+	}
+	if r.Quantity != 4 || r.EarlierPeriods[0].OrderID != o.ID {
+		t.Fatalf("quantity %d, earlier period's order %q (want %s)", r.Quantity, r.EarlierPeriods[0].OrderID, o.ID)
+	}
+}
