@@ -42,6 +42,9 @@
 //   - upgrade.go: RemainingPeriods and UpgradeCost (never negative; a
 //     cheaper target is ErrDowngrade).
 //   - refund.go: UnsubscribeEligibility, InUseRefund, NegotiatedRefund.
+//   - periodsrefund.go: PeriodsRefund — a term renewed before it ended is
+//     refunded period by period (the one in use by the formula, renewal
+//     periods not started in full) and the refunds add up.
 //   - invoice.go: Invoice requested → issued → returned (credit memo); an
 //     issued invoice blocks unsubscription.
 //

@@ -150,6 +150,36 @@ func ExampleInUseRefund() {
 	// refund: $44.62 USD review: false
 }
 
+// A term renewed before it ended, then unsubscribed: the term in use is
+// refunded by the formula, the renewal period not yet started in full.
+func ExamplePeriodsRefund() {
+	cfg := billing.DefaultConfig()
+	loc := cfg.Location
+	paid := billing.MustMoney("90.37", billing.USD)
+	termEnd := time.Date(2026, 2, 5, 23, 59, 59, 0, loc)
+	at := time.Date(2026, 1, 10, 18, 30, 0, 0, loc) // day 5 of the term
+	r, err := billing.PeriodsRefund(cfg, []billing.RefundInput{
+		{Mode: billing.Monthly, Count: 1, Paid: paid, Label: "term to 02-05",
+			EffectiveAt: time.Date(2026, 1, 5, 18, 30, 0, 0, loc), Expiry: termEnd, At: at},
+		{Mode: billing.Monthly, Count: 1, Paid: paid, Label: "renewal to 03-05",
+			EffectiveAt: termEnd, Expiry: time.Date(2026, 3, 5, 23, 59, 59, 0, loc), At: at},
+	})
+	if err != nil {
+		panic(err)
+	}
+	for _, l := range r.Lines() {
+		fmt.Println(l)
+	}
+	fmt.Println("refund:", r.Total.Display(), r.Kind)
+	// Output:
+	// term to 02-05: paid $90.37 USD = $90.37 USD
+	// term to 02-05: consumed $90.37 USD × 120 h / 750 h = -$14.4592 USD
+	// term to 02-05: handling fee 10% of $90.37 USD = -$9.037 USD
+	// term to 02-05: rounded half-up to 2 decimal places = -$0.0038 USD
+	// renewal to 03-05: paid $90.37 USD = $90.37 USD
+	// refund: $157.24 USD in_use
+}
+
 // A pay-per-use image cannot be unsubscribed; the reason is typed.
 func ExampleUnsubscribeEligibility() {
 	cfg := billing.DefaultConfig()

@@ -267,3 +267,54 @@ func TestPropertyRenewalStartsAtOriginalExpiry(t *testing.T) {
 		t.Error("no draw fell after release: the refusal is not exercised")
 	}
 }
+
+// A renewed term's refund is its periods' own refunds added up: within
+// what was paid, explained by lines that sum to it, never more than one
+// period in use, and every period not started back in full.
+func TestPropertyPeriodsRefundSumsPeriods(t *testing.T) {
+	cfg, r := billing.DefaultConfig(), newRand()
+	for i := range propertyCases / 10 {
+		mode, count, start, exp := randTerm(t, cfg, r)
+		orders := []billing.RefundInput{{Mode: mode, Count: count, Paid: randMoney(r, 2_000_000), EffectiveAt: start, Expiry: exp}}
+		for range r.IntN(4) {
+			prev := orders[len(orders)-1]
+			rn, err := billing.Renew(cfg, billing.RenewalInput{Term: billing.Term{Mode: mode, Count: prev.Count, Start: prev.EffectiveAt, Expiry: prev.Expiry},
+				Count: count, Now: prev.EffectiveAt})
+			if err != nil {
+				t.Fatalf("case %d: %v", i, err)
+			}
+			orders = append(orders, billing.RefundInput{Mode: mode, Count: count, Paid: randMoney(r, 2_000_000), EffectiveAt: rn.Term.Start, Expiry: rn.Term.Expiry})
+		}
+		last := orders[len(orders)-1].Expiry
+		unsub := start.Add(time.Duration(r.Int64N(int64(last.Sub(start)))))
+		paid, want := decimal.Zero, decimal.Zero
+		for j := range orders {
+			orders[j].At = unsub
+			paid = paid.Add(orders[j].Paid.Amount)
+			if one, err := billing.InUseRefund(cfg, orders[j]); err == nil {
+				want = want.Add(one.Total.Amount)
+			}
+		}
+		ref, err := billing.PeriodsRefund(cfg, orders)
+		if err != nil {
+			t.Fatalf("case %d: %v", i, err)
+		}
+		if !ref.Total.Amount.Equal(want) || ref.Total.IsNegative() || ref.Total.Amount.GreaterThan(paid) {
+			t.Fatalf("case %d: refund %s, periods' own refunds %s, paid %s", i, ref.Total, want, paid)
+		}
+		if s := lineSum(t, ref.Lines(), billing.USD); !s.Equal(ref.Total) {
+			t.Fatalf("case %d: lines sum to %s, total %s", i, s, ref.Total)
+		}
+		inUse := 0
+		for _, p := range ref.Parts {
+			if p.Kind == billing.InUse {
+				inUse++
+			} else if !p.Total.Equal(p.Paid) {
+				t.Fatalf("case %d: a period not started refunds %s of %s", i, p.Total, p.Paid)
+			}
+		}
+		if inUse > 1 {
+			t.Fatalf("case %d: %d periods in use at once", i, inUse)
+		}
+	}
+}

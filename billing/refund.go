@@ -162,6 +162,9 @@ type RefundInput struct {
 	At time.Time `json:"at"`
 	// FeeWaived is true when a framework contract waives the handling fee.
 	FeeWaived bool `json:"fee_waived,omitempty"`
+	// Label names the order in the explanation of a refund of several
+	// orders (PeriodsRefund), such as its dates; InUseRefund ignores it.
+	Label string `json:"label,omitempty"`
 }
 
 // Validate checks the input.
@@ -217,15 +220,40 @@ type Refund struct {
 	Total Money
 	// NeedsReview is true above the site's large-refund threshold.
 	NeedsReview bool
+	// Label names the order this refund is part of (a part of a refund of
+	// several orders); every line of the part carries it.
+	Label string
+	// Parts are the refunds of each order a refund of several orders adds
+	// up (PeriodsRefund), oldest first; nil for one order's refund.
+	Parts []Refund
 }
 
 // Lines returns the explanation, summing exactly to Total: the amount paid,
 // minus what was consumed and the handling fee, a floor at zero, and the
-// rounding to the minor unit; or the full or negotiated refund.
+// rounding to the minor unit; or the full or negotiated refund. A refund of
+// several orders lists each part's lines in turn, labelled with its order.
 func (r Refund) Lines() []LineItem {
 	if !r.Total.Valid() {
 		return nil
 	}
+	if len(r.Parts) > 0 {
+		var lines []LineItem
+		for _, p := range r.Parts {
+			lines = append(lines, p.Lines()...)
+		}
+		return lines
+	}
+	lines := r.orderLines()
+	if r.Label != "" {
+		for i := range lines {
+			lines[i].Label = r.Label
+		}
+	}
+	return lines
+}
+
+// orderLines explains one order's refund.
+func (r Refund) orderLines() []LineItem {
 	cur := r.Total.Currency
 	switch r.Kind {
 	case FullRefund:

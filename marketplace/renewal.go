@@ -193,7 +193,9 @@ func (s *Service) placeChangeOrder(tx Tx, o *Order, r *Resource, actor Actor, no
 		map[string]string{"number": o.Number, "kind": string(o.Kind), "amount": o.Amount.String(), "resource_id": r.ID})
 }
 
-// applyRenewal extends a resource's term when its renewal order is paid.
+// applyRenewal extends a resource's term when its renewal order is paid:
+// the renewed period becomes Term, and the periods before it that have not
+// ended stay refundable on their own as EarlierPeriods.
 func (s *Service) applyRenewal(tx Tx, o *Order, now time.Time) error {
 	r, err := tx.Resource(o.ResourceID)
 	if err != nil {
@@ -210,6 +212,7 @@ func (s *Service) applyRenewal(tx Tx, o *Order, now time.Time) error {
 	}
 	from := r.Status
 	o.Unfreeze = from == ResourceRetention
+	r.EarlierPeriods = periodsBeforeRenewal(tx, r, now)
 	term := ren.Term
 	r.Term, r.ExpiresAt, r.Duration = &term, &term.Expiry, o.Duration
 	r.Status, r.Paid, r.PendingOrderID, r.AutoRenewFailedAt, r.UpdatedAt = ResourceActive, o.Amount, "", nil, now

@@ -63,22 +63,30 @@ type Resource struct {
 	// supervised SaaS product appears only once supervision completes.
 	Visible  bool         `json:"visible"`
 	Mode     billing.Mode `json:"mode"`
-	Duration int          `json:"duration"` // periods of the current term
+	Duration int          `json:"duration"` // periods of Term
 	Quantity int          `json:"quantity"`
 	// OrderID is the order that created it; OrderIDs every order since.
 	OrderID  string   `json:"order_id"`
 	OrderIDs []string `json:"order_ids"`
 	FlowID   string   `json:"flow_id,omitempty"`
-	// Paid is the total paid for the current term (refund formulas use it).
+	// Paid is the total paid for Term (refund formulas use it).
 	Paid        billing.Money `json:"paid"`
 	PurchasedAt time.Time     `json:"purchased_at"`
 	// EffectiveAt is when the usage period started (acceptance for
 	// supervised products); ExpiresAt is nil for one-time and pay-per-use.
 	EffectiveAt *time.Time `json:"effective_at,omitempty"`
 	ExpiresAt   *time.Time `json:"expires_at,omitempty"`
-	// Term is the current yearly/monthly term (nil for one-time and
-	// pay-per-use, and before a supervised purchase is accepted).
+	// Term is the latest yearly/monthly term (nil for one-time and
+	// pay-per-use, and before a supervised purchase is accepted): after a
+	// renewal, the renewed period, which may not have started yet. Its
+	// expiry is the resource's.
 	Term *billing.Term `json:"term,omitempty"`
+	// EarlierPeriods are the paid periods before Term that had not ended
+	// when Term was paid for, oldest first: the term in use at an early
+	// renewal and the renewals queued before Term. An unsubscription
+	// refunds each on its own with Term (see PaidPeriod). Nil when Term is
+	// the only one, as in documents stored before the field existed.
+	EarlierPeriods []PaidPeriod `json:"earlier_periods,omitempty"`
 	// RenewalDay is the uniform renewal day of month (1-28, or -1 for the
 	// last day); 0 for none. The next renewal ends on it.
 	RenewalDay int                 `json:"renewal_day,omitempty"`

@@ -103,8 +103,8 @@ func (s *Service) unsubscribeInput(facts unsubscribeFacts, tx ReadTx, r Resource
 		InProgress:   r.PendingOrderID != "" || (r.Status == ResourcePending && !r.Supervised) || openRequest(tx, r) != "", Now: now}
 	if r.Term != nil {
 		in.Expiry = r.Term.Expiry
-		if r.Term.Start.After(now) {
-			in.EffectiveAt = r.Term.Start
+		if start := servingStart(r, now); start.After(now) {
+			in.EffectiveAt = start
 		}
 	} else if r.Mode.Prepaid() {
 		// A supervised purchase before acceptance: its term has not
@@ -222,7 +222,7 @@ func (s *Service) refundByFormula(facts unsubscribeFacts, tx ReadTx, r Resource,
 		return billing.Refund{}, &StateError{Kind: KindResource, ID: r.ID, State: string(r.Status), Action: "unsubscribe by formula", Reason: "the resource has no term"}
 	}
 	in := billing.RefundInput{Mode: r.Mode, Count: r.Duration, Paid: r.Paid, EffectiveAt: r.Term.Start, Expiry: r.Term.Expiry, At: now}
-	ref, err := billing.InUseRefund(s.cfg, in)
+	ref, err := s.periodsRefund(r, in)
 	if err != nil {
 		return billing.Refund{}, wrapBilling(KindResource, r.ID, "unsubscribe", err)
 	}
@@ -230,7 +230,8 @@ func (s *Service) refundByFormula(facts unsubscribeFacts, tx ReadTx, r Resource,
 }
 
 // QuoteUnsubscribe computes the refund an image resource would get now:
-// paid − consumed (by whole hours) − handling fee, explained as lines.
+// paid − consumed (by whole hours) − handling fee, explained as lines, for
+// the period in use, plus renewal periods not yet started in full.
 //
 // Errors: *InputError; *NotAllowedError for anyone but a buyer;
 // *NotFoundError; errors wrapping ErrConflict and billing's

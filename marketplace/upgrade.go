@@ -191,9 +191,7 @@ func (s *Service) applyUpgrade(tx Tx, o *Order, now time.Time) error {
 	sp, _ := p.Spec(o.TargetSpecID)
 	fromSpec := r.SpecID
 	r.SpecID, r.SpecName, r.Quantity, r.PendingOrderID, r.UpdatedAt = o.TargetSpecID, sp.Name, o.TargetQuantity, "", now
-	if paid, err := r.Paid.Add(o.Amount); err == nil {
-		r.Paid = paid
-	}
+	_ = addPaidInUse(&r, o.Amount, now) // an amount in another currency is left out, as before
 	r.OrderIDs = append(r.OrderIDs, o.ID)
 	s.owe(&r, CallUpgrade, o.ID, now)
 	s.scheduleResource(&r, now)
