@@ -506,10 +506,12 @@ func (s *Service) CancelOrder(ctx context.Context, actor Actor, id string) (Orde
 }
 
 // cancelUnpaid cancels an unpaid order and frees the resource it was
-// going to change.
+// going to change. A pending external charge is to be refunded (by the
+// runner, or the caller's settleRefund after the commit).
 func (s *Service) cancelUnpaid(tx Tx, actor Actor, o Order, reason string) (Order, error) {
 	now := s.now()
 	o.Status, o.CancelledAt, o.CancelReason, o.NextDueAt, o.UpdatedAt = OrderCancelled, &now, reason, nil, now
+	refundPendingCharge(&o, now)
 	if err := tx.PutOrder(&o); err != nil {
 		return Order{}, err
 	}

@@ -77,10 +77,11 @@ func TestPayNow(t *testing.T) {
 			want{Commits: 1, Status: marketplace.OrderProcessing, Method: marketplace.PayCredit, Balance: "10000.00"}},
 		{"host port charging in the transaction", "tx", false,
 			want{Commits: 1, Status: marketplace.OrderProcessing, Method: marketplace.PayBalance, Balance: "9100.00", TxCharges: 1}},
-		// The order, then its payment (the port's charge commits in
-		// the port's own store, not counted here).
+		// The order, its pending charge (recorded before the port is
+		// called), then its payment (the port's charge commits in the
+		// port's own store, not counted here).
 		{"external port: created, then paid", "external", false,
-			want{Commits: 2, Status: marketplace.OrderProcessing, Method: marketplace.PayBalance, Balance: "9100.00", PortCharges: 1}},
+			want{Commits: 3, Status: marketplace.OrderProcessing, Method: marketplace.PayBalance, Balance: "9100.00", PortCharges: 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -105,7 +105,9 @@
 // transaction that marks the order paid: PayOrder commits once, and no
 // crash leaves a charge on an unpaid order; CreateOrder with PayNow places
 // and pays in that one transaction. Other ports are called outside any
-// transaction, under idempotency keys. RunDue applies due resources whose
+// transaction, under idempotency keys, the charge recorded on the order
+// first (Order.PendingCharge) so that it is either applied by the payment
+// or refunded when the order is cancelled unpaid. RunDue applies due resources whose
 // work stays in the store (grace, retention, release, a new due time) up
 // to WithRunnerTxBatch (64) per transaction, a few transactions at once so
 // that SQLite's writer shares commits; a batch whose transaction fails is

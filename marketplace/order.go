@@ -163,13 +163,18 @@ type Order struct {
 	TermsAgreedAt  time.Time        `json:"terms_agreed_at"`
 	CreatedAt      time.Time        `json:"created_at"`
 	// PayBy is when an unpaid order is cancelled.
-	PayBy        time.Time  `json:"pay_by"`
-	PaidAt       *time.Time `json:"paid_at,omitempty"`
-	PaymentID    string     `json:"payment_id,omitempty"`
-	AcceptedAt   *time.Time `json:"accepted_at,omitempty"`
-	CompletedAt  *time.Time `json:"completed_at,omitempty"`
-	CancelledAt  *time.Time `json:"cancelled_at,omitempty"`
-	CancelReason string     `json:"cancel_reason,omitempty"`
+	PayBy     time.Time  `json:"pay_by"`
+	PaidAt    *time.Time `json:"paid_at,omitempty"`
+	PaymentID string     `json:"payment_id,omitempty"`
+	// PendingCharge is a charge through a payment port outside the store
+	// that may have taken the buyer's money while the order is not (yet)
+	// marked paid; nil once the payment applies it, or once it is refunded
+	// or known to have been declined.
+	PendingCharge *PendingCharge `json:"pending_charge,omitempty"`
+	AcceptedAt    *time.Time     `json:"accepted_at,omitempty"`
+	CompletedAt   *time.Time     `json:"completed_at,omitempty"`
+	CancelledAt   *time.Time     `json:"cancelled_at,omitempty"`
+	CancelReason  string         `json:"cancel_reason,omitempty"`
 	// RefundAmount is set when money is to go back to the buyer (a
 	// cancelled paid order, an unsubscription); RefundID and RefundedAt once
 	// the payment port has done it.
@@ -197,6 +202,30 @@ type Order struct {
 	NextDueAt *time.Time `json:"next_due_at,omitempty"`
 	UpdatedAt time.Time  `json:"updated_at"`
 	Version   int64      `json:"version"`
+}
+
+// PendingCharge is a charge of an order through a payment port outside
+// the store (a host's gateway, called outside any transaction). It is
+// written on the order, in its own transaction, before the port is
+// called, so that no outcome of the call (a crash, a lost answer, the
+// payment window closing meanwhile, a renewal the resource can no longer
+// take, a failed commit) can leave money taken for an order that is never
+// paid: the payment's commit clears it, and cancelling the unpaid order
+// refunds it.
+type PendingCharge struct {
+	// Key is the idempotency key the port is charged with.
+	Key    string        `json:"key"`
+	Amount billing.Money `json:"amount"`
+	// Attempts counts the payment attempts that called the port;
+	// StartedAt is when the latest began. A declined attempt forgets the
+	// charge only if no other attempt started since.
+	Attempts  int       `json:"attempts"`
+	StartedAt time.Time `json:"started_at"`
+	// Reference is the port's receipt once the charge is known to have
+	// gone through; empty while its outcome is unknown (the refund then
+	// repeats the charge under Key, which moves no more money if it went
+	// through, to learn it).
+	Reference string `json:"reference,omitempty"`
 }
 
 // attempt counts one provisioning call made at now.

@@ -38,13 +38,27 @@ func (in PayInput) Validate() error { return checkID("order_id", in.OrderID) }
 // the order). A reseller's customer pays nothing (the amount is for
 // reference); a credit account is charged at the monthly settlement.
 //
+// A payment port outside the store is charged before the commit that
+// marks the order paid, the charge recorded on the order first
+// (Order.PendingCharge), so that it is never lost: if the order can no
+// longer be paid when the charge returns (its window closed or it was
+// cancelled meanwhile, the rules refuse the renewal or upgrade), the order
+// is cancelled, the charge refunded under "refund:<order>" (by the runner
+// if the port's refund fails) and the refusal returned; if the port's
+// answer is lost or the store fails after the charge, the error is
+// returned and the charge stays pending: paying again applies it without
+// charging twice, and cancelling the order (by the buyer, or by the runner
+// when the window closes) refunds it.
+//
 // Errors: *InputError (also for an image order without a valid login, or
 // a deployment the catalog or quota refuses, with provisioning's error
 // wrapped); *NotAllowedError for anyone but a buyer; *NotFoundError;
-// *StateError for a cancelled order or a closed payment window;
-// *PaymentError (ErrPaymentFailed) when the payment port declines; errors
-// wrapping ErrUnavailable when the deployer cannot be reached; store
-// errors.
+// *StateError for a cancelled order or a closed payment window, and errors
+// wrapping ErrConflict with billing's *NotRenewableError for a renewal the
+// resource can no longer take (with a port outside the store, any charge
+// made is refunded, as above); *PaymentError (ErrPaymentFailed) when the
+// payment port declines; errors wrapping ErrUnavailable when the deployer
+// or the payment port cannot be reached; store errors.
 func (s *Service) PayOrder(ctx context.Context, actor Actor, in PayInput) (Order, error) {
 	if err := checkActor(actor, "pay an order", RoleBuyer); err != nil {
 		return Order{}, err
@@ -109,13 +123,25 @@ func (s *Service) pay(ctx context.Context, actor Actor, in PayInput) (Order, err
 		plan = &pl
 	}
 	method := payMethod(o, acc)
+	if o.PendingCharge != nil {
+		// A charge begun through the port (its outcome unknown) is
+		// finished through it, even if the account has turned to credit
+		// since: paying otherwise would leave it unrefunded.
+		method = PayBalance
+	}
 	var receipt Receipt
-	if method == PayBalance && o.Amount.IsPositive() && s.txCharger() == nil {
+	external := method == PayBalance && o.Amount.IsPositive() && s.txCharger() == nil
+	if external {
 		// A port outside the store is called outside any transaction; its
-		// idempotency key makes the retry after a crash charge once.
-		receipt, err = s.payments.Charge(ctx, ChargeRequest{IdempotencyKey: orderChargeKey(o.ID), AccountID: o.BuyerID, OrderID: o.ID, Amount: o.Amount})
-		if err != nil {
+		// idempotency key makes the retry after a crash charge once, and
+		// the pending charge recorded first makes sure the money is
+		// applied or given back.
+		var paid bool
+		if receipt, paid, err = s.chargeOutside(ctx, o); err != nil {
 			return Order{}, err
+		}
+		if paid {
+			return s.reloadOrder(ctx, o.ID, o)
 		}
 	}
 	err = s.update(ctx, func(tx Tx) error {
@@ -131,6 +157,9 @@ func (s *Service) pay(ctx context.Context, actor Actor, in PayInput) (Order, err
 		}
 		return s.payTx(tx, actor, &o, method, receipt, plan != nil, nil)
 	})
+	if err != nil && external {
+		return Order{}, s.chargeNotApplied(ctx, in.OrderID, receipt, err)
+	}
 	if err != nil {
 		return Order{}, err
 	}
@@ -256,6 +285,7 @@ func (s *Service) payTx(tx Tx, actor Actor, o *Order, method PaymentMethod, rece
 		return err
 	}
 	o.PaymentMethod, o.PaymentID, o.PaidAt, o.Status, o.NextDueAt, o.UpdatedAt = method, payID, &now, OrderProcessing, nil, now
+	o.PendingCharge = nil // applied
 	if err := emit(tx, now, actor, KindOrder, o.ID, "order.paid", string(OrderPendingPayment), string(OrderProcessing),
 		map[string]string{"payment_id": payID, "method": string(method), "amount": o.Amount.String()}); err != nil {
 		return err
@@ -441,7 +471,10 @@ func (s *Service) startFlow(tx Tx, o *Order, p Product, resourceID string, now t
 	return f, emit(tx, now, SystemActor(), KindFlow, f.ID, "flow.started", "", f.Status, map[string]string{"order_id": o.ID, "template": f.Template})
 }
 
-// settleRefund pays a pending refund through the payment port, once.
+// settleRefund pays a pending refund through the payment port, once. The
+// refund of a pending external charge of an order never paid (see
+// PendingCharge) first learns what the port took; a charge the port
+// declines leaves nothing to refund.
 func (s *Service) settleRefund(ctx context.Context, orderID string) error {
 	var o Order
 	if err := s.store.View(ctx, func(tx ReadTx) error {
@@ -453,6 +486,17 @@ func (s *Service) settleRefund(ctx context.Context, orderID string) error {
 	}
 	if o.RefundAmount == nil || o.RefundedAt != nil || refundHeld(o) {
 		return nil
+	}
+	var charge Receipt // the port's charge of an order never paid, refunded here
+	if o.PendingCharge != nil && o.PaidAt == nil {
+		rc, taken, err := s.pendingChargeReceipt(ctx, o)
+		if err != nil {
+			return err
+		}
+		if !taken {
+			return s.forgetCharge(ctx, o.ID, 0, true)
+		}
+		charge = rc
 	}
 	var receipt Receipt
 	if o.PaymentMethod == PayBalance && o.RefundAmount.IsPositive() {
@@ -471,6 +515,18 @@ func (s *Service) settleRefund(ctx context.Context, orderID string) error {
 			return nil
 		}
 		now := s.now()
+		if pc := o.PendingCharge; pc != nil && o.PaidAt == nil {
+			// The charge refunded is recorded too, so that the order's
+			// payments balance.
+			if !s.portRecords() || charge.Reference == "" {
+				pay := Payment{ID: s.ids.NewID(KindPayment), Kind: PaymentCharge, Method: o.PaymentMethod, OrderID: o.ID, BuyerID: o.BuyerID,
+					Amount: pc.Amount, IdempotencyKey: pc.Key, Reference: charge.Reference, CreatedAt: now}
+				if err := tx.PutPayment(&pay); err != nil {
+					return err
+				}
+			}
+			o.PendingCharge = nil
+		}
 		refID := receipt.Reference
 		if !s.portRecords() || refID == "" {
 			pay := Payment{ID: s.ids.NewID(KindPayment), Kind: PaymentRefund, Method: o.PaymentMethod, OrderID: o.ID, BuyerID: o.BuyerID,

@@ -581,9 +581,11 @@ func (s *Service) runOrder(ctx context.Context, it DueItem) error {
 
 // expireUnpaid cancels an order not paid in time. A charge that went
 // through but was never recorded on the order (a crash between the two)
-// is refunded.
+// is refunded, and so is a pending charge through a port outside the
+// store (Order.PendingCharge: the buyer paid as the window closed, or the
+// payment's commit failed after the charge).
 func (s *Service) expireUnpaid(ctx context.Context, o Order) error {
-	charged := false
+	charged, refund := false, false
 	if pg, err := s.store.ListPayments(ctx, PaymentQuery{OrderID: o.ID, Limit: 10}); err == nil {
 		for _, p := range pg.Items {
 			if p.Kind == PaymentCharge {
@@ -603,7 +605,9 @@ func (s *Service) expireUnpaid(ctx context.Context, o Order) error {
 		if err != nil {
 			return err
 		}
-		if charged {
+		refund = cur.RefundAmount != nil // the pending charge's
+		if charged && !refund {
+			refund = true
 			if err := s.refundLater(tx, &cur, cur.Amount, s.now()); err != nil {
 				return err
 			}
@@ -611,7 +615,7 @@ func (s *Service) expireUnpaid(ctx context.Context, o Order) error {
 		}
 		return nil
 	})
-	if err != nil || !charged {
+	if err != nil || !refund {
 		return err
 	}
 	return s.settleRefund(ctx, o.ID)

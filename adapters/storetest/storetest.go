@@ -145,7 +145,9 @@ func order(id, buyer string) marketplace.Order {
 		PaymentMethod: marketplace.PayBalance, TermsAgreedAt: at(0), CreatedAt: at(0), PayBy: at(24 * time.Hour),
 		HourlyRate:   ptr(usd("0.00000001")),
 		RefundReview: &marketplace.RefundReview{Status: marketplace.RefundReviewPending, RequestedAt: at(time.Hour), AutoApproveAt: ptr(at(25 * time.Hour))},
-		UpdatedAt:    at(0),
+		// A host port's charge rides in the document.
+		PendingCharge: &marketplace.PendingCharge{Key: "order:" + id, Amount: usd("15.00"), Attempts: 2, StartedAt: at(time.Minute), Reference: "gw-1"},
+		UpdatedAt:     at(0),
 	}
 }
 
