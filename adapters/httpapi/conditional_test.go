@@ -209,6 +209,86 @@ func TestIfMatchRacesAnotherChange(t *testing.T) {
 	}
 }
 
+// TestIfMatchSellerAndCredit: the seller profile and the credit switch
+// answer an ETag, so If-Match makes their update conditional: a stale tag
+// is 412 and changes nothing, the current one applies, none applies
+// unconditionally, and a malformed one is 400.
+func TestIfMatchSellerAndCredit(t *testing.T) {
+	for _, c := range []struct {
+		name, read, path, token string
+		body                    map[string]any
+		// changed reports whether the body's change is stored.
+		changed func(t *testing.T, e *env) bool
+	}{
+		{"seller", "/v1/sellers/seller-1", "/v1/sellers/seller-1", tokOperator,
+			map[string]any{"name": "Acme Software 2", "support_email": "support@acme.example"},
+			func(t *testing.T, e *env) bool {
+				var s marketplace.Seller
+				e.Must(http.StatusOK, "GET", "/v1/sellers/seller-1", tokBuyer, nil).JSON(t, &s)
+				return s.Name == "Acme Software 2"
+			}},
+		{"seller editing itself", "/v1/sellers/seller-2", "/v1/sellers/seller-2", tokSeller2,
+			map[string]any{"name": "Other Vendor 2", "support_email": "help@other.example"},
+			func(t *testing.T, e *env) bool {
+				var s marketplace.Seller
+				e.Must(http.StatusOK, "GET", "/v1/sellers/seller-2", tokBuyer, nil).JSON(t, &s)
+				return s.Name == "Other Vendor 2"
+			}},
+		{"credit", "/v1/accounts/buyer-1", "/v1/accounts/buyer-1/credit", tokOperator, map[string]any{"credit": true},
+			func(t *testing.T, e *env) bool {
+				var a marketplace.Account
+				e.Must(http.StatusOK, "GET", "/v1/accounts/buyer-1", tokOperator, nil).JSON(t, &a)
+				return a.Credit
+			}},
+	} {
+		for _, h := range []struct {
+			name    string
+			ifMatch func(tag string) string // "" sends none
+			status  int
+			code    string
+		}{
+			{"stale", func(string) string { return `"v99"` }, http.StatusPreconditionFailed, "precondition_failed"},
+			{"current", func(tag string) string { return tag }, http.StatusOK, ""},
+			{"none", func(string) string { return "" }, http.StatusOK, ""},
+			{"any", func(string) string { return "*" }, http.StatusOK, ""},
+			{"malformed", func(string) string { return "v1" }, http.StatusBadRequest, "invalid_parameter"},
+		} {
+			t.Run(c.name+"/"+h.name, func(t *testing.T) {
+				e := newEnv(t, stores(t)["memory"](t))
+				e.registerSellers()
+				e.fund("buyer-1", "10.00")
+				tag := e.Must(http.StatusOK, "GET", c.read, c.token, nil).Header.Get("ETag")
+				var hdr []string
+				if m := h.ifMatch(tag); m != "" {
+					hdr = []string{"If-Match", m}
+				}
+				r := e.Do("PUT", c.path, c.token, c.body, hdr...)
+				if r.Status != h.status || (h.code != "" && r.Code() != h.code) {
+					t.Fatalf("PUT %s with If-Match %q: %s, want %d %s", c.path, h.ifMatch(tag), r, h.status, h.code)
+				}
+				if got := c.changed(t, e); got != (h.status == http.StatusOK) {
+					t.Errorf("changed = %v after %d", got, r.Status)
+				}
+				if h.status == http.StatusOK {
+					if now := r.Header.Get("ETag"); now == "" || now == tag {
+						t.Errorf("ETag %q after the change, %q before", now, tag)
+					}
+				}
+			})
+		}
+	}
+	// A tag names a seller as read: none was read of a seller not
+	// registered.
+	e := newEnv(t, stores(t)["memory"](t))
+	if r := e.Do("PUT", "/v1/sellers/seller-9", tokOperator, map[string]any{"name": "New", "support_email": "n@new.example"},
+		"If-Match", `"v1"`); r.Status != http.StatusPreconditionFailed {
+		t.Errorf("If-Match on a seller not registered: %s, want 412", r)
+	}
+	if r := e.Do("GET", "/v1/sellers/seller-9", tokBuyer, nil); r.Status != http.StatusNotFound {
+		t.Errorf("the seller was registered: %s", r)
+	}
+}
+
 // buyLicense funds buyer-1 and buys seller-1's supervised yearly license.
 func (e *env) buyLicense() marketplace.Order {
 	e.T.Helper()

@@ -46,7 +46,7 @@
 // and package apitest validates traffic against it. In short:
 //
 //	catalog     GET /v1/products, /v1/products/{id}, /v1/products/{id}/contact, /v1/sellers/{id}
-//	seller      PUT /v1/sellers/{id}; GET, POST /v1/seller/products; PUT /v1/seller/products/{id} (If-Match required);
+//	seller      PUT /v1/sellers/{id} (If-Match); GET, POST /v1/seller/products; PUT /v1/seller/products/{id} (If-Match required);
 //	            POST /v1/seller/products/{id}/submit|delist, .../specs/{spec}/discontinue
 //	operator    GET /v1/review/products; POST /v1/review/products/{id};
 //	            GET /v1/review/refunds; POST /v1/review/refunds/{id} (held refunds above the review threshold; If-Match)
@@ -61,7 +61,7 @@
 //	invoices    POST, GET /v1/invoices; GET /v1/invoices/{id}; POST /v1/invoices/{id}/issue|return (If-Match)
 //	supervision GET /v1/flows, /v1/flows/{id}, /v1/flows/{id}/records, /v1/flows/{id}/actions;
 //	            POST /v1/flows/{id}/actions/{action} (If-Match), /v1/flows/{id}/attachments; GET /v1/flows/{id}/attachments/{key}
-//	accounts    GET /v1/accounts/{id}; POST /v1/accounts/{id}/top-up|settle; PUT /v1/accounts/{id}/credit
+//	accounts    GET /v1/accounts/{id}; POST /v1/accounts/{id}/top-up|settle; PUT /v1/accounts/{id}/credit (If-Match)
 //	events      GET /v1/events?after=&limit=
 //	meta        GET /v1/health, /v1/openapi.json
 package httpapi
