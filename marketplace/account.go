@@ -70,25 +70,61 @@ func (s *Service) TopUp(ctx context.Context, actor Actor, in TopUpInput) (Accoun
 // Errors: *InputError; *NotAllowedError for anyone but an operator;
 // *NotFoundError for an account never opened; store errors.
 func (s *Service) SetCredit(ctx context.Context, actor Actor, accountID string, credit bool) (Account, error) {
+	return s.SetCreditIf(ctx, actor, CreditInput{AccountID: accountID, Credit: credit})
+}
+
+// CreditInput makes an account a credit or a prepaid one and, optionally,
+// names the version the caller read: an account that moved on since is
+// not changed.
+type CreditInput struct {
+	AccountID string `json:"account_id"`
+	Credit    bool   `json:"credit"`
+	// Version is the account's version as read (GetAccount); 0 skips the
+	// check.
+	Version int64 `json:"version,omitempty"`
+}
+
+// Validate checks the input.
+//
+// Errors: *InputError (ErrInvalidInput).
+func (in CreditInput) Validate() error {
+	if err := checkID("account_id", in.AccountID); err != nil {
+		return err
+	}
+	if in.Version < 0 {
+		return inputErr("version", in.Version, "must not be negative")
+	}
+	return nil
+}
+
+// SetCreditIf is SetCredit conditional on the account still being at
+// in.Version (when set).
+//
+// Errors: as SetCredit; *ConflictError (ErrConflict, Want and Have set)
+// when the account's version is no longer in.Version.
+func (s *Service) SetCreditIf(ctx context.Context, actor Actor, in CreditInput) (Account, error) {
 	if err := checkActor(actor, "set a credit account", RoleOperator); err != nil {
 		return Account{}, err
 	}
-	if err := checkID("account_id", accountID); err != nil {
+	if err := in.Validate(); err != nil {
 		return Account{}, err
 	}
 	var out Account
 	err := s.update(ctx, func(tx Tx) error {
-		a, err := tx.Account(accountID)
+		a, err := tx.Account(in.AccountID)
 		if err != nil {
 			return err
 		}
+		if in.Version != 0 && in.Version != a.Version {
+			return &ConflictError{Kind: KindAccount, ID: a.ID, Want: in.Version, Have: a.Version}
+		}
 		now := s.now()
-		a.Credit, a.UpdatedAt = credit, now
+		a.Credit, a.UpdatedAt = in.Credit, now
 		if err := tx.PutAccount(&a); err != nil {
 			return err
 		}
 		out = a
-		return emit(tx, now, actor, KindAccount, a.ID, "account.credit_set", "", boolText(credit), nil)
+		return emit(tx, now, actor, KindAccount, a.ID, "account.credit_set", "", boolText(in.Credit), nil)
 	})
 	return out, err
 }

@@ -59,6 +59,9 @@ func TestAuthorization(t *testing.T) {
 		{"Act terminate", func(a marketplace.Actor) error {
 			return e2(e.svc.Act(ctx, a, marketplace.FlowActionInput{FlowID: lic.FlowID, Action: supervision.Terminate, Reason: "x"}))
 		}, map[string]error{"other": nf, "seller2": nf, "buyer": na, "seller": na}},
+		{"Act at a stale version", func(a marketplace.Actor) error {
+			return e2(e.svc.Act(ctx, a, marketplace.FlowActionInput{FlowID: lic.FlowID, Action: supervision.Deliver, Result: "r", Version: 99}))
+		}, map[string]error{"other": nf, "seller2": nf}},
 		{"Act auto-accept", func(a marketplace.Actor) error {
 			return e2(e.svc.Act(ctx, a, marketplace.FlowActionInput{FlowID: lic.FlowID, Action: supervision.AutoAccept}))
 		}, map[string]error{"other": nf, "buyer": na, "seller": na, "operator": na}},
@@ -78,6 +81,9 @@ func TestAuthorization(t *testing.T) {
 		}, map[string]error{"other": nf, "seller": na, "operator": na}},
 		{"SetAutoRenew", func(a marketplace.Actor) error {
 			return e2(e.svc.SetAutoRenew(ctx, a, marketplace.AutoRenewInput{ResourceID: sa.ResourceID}))
+		}, map[string]error{"other": nf, "seller": na}},
+		{"SetAutoRenew at a stale version", func(a marketplace.Actor) error {
+			return e2(e.svc.SetAutoRenew(ctx, a, marketplace.AutoRenewInput{ResourceID: sa.ResourceID, Version: 99}))
 		}, map[string]error{"other": nf, "seller": na}},
 		{"SetRenewalDay", func(a marketplace.Actor) error {
 			return e2(e.svc.SetRenewalDay(ctx, a, marketplace.RenewalDayInput{ResourceIDs: []string{sa.ResourceID}, Day: 1}))
@@ -128,12 +134,18 @@ func TestAuthorization(t *testing.T) {
 		{"RegisterSeller", func(a marketplace.Actor) error {
 			return e2(e.svc.RegisterSeller(ctx, a, marketplace.SellerInput{ID: "isv1", Name: "x", SupportEmail: "a@b.c"}))
 		}, map[string]error{"buyer": na, "seller2": na, "system": na}},
+		{"RegisterSeller at a stale version", func(a marketplace.Actor) error {
+			return e2(e.svc.RegisterSeller(ctx, a, marketplace.SellerInput{ID: "isv1", Name: "x", SupportEmail: "a@b.c", Version: 99}))
+		}, map[string]error{"buyer": na, "seller2": na, "system": na}},
 		{"SellerProducts", func(a marketplace.Actor) error { return e2(e.svc.SellerProducts(ctx, a, "isv1", nil, "", 0)) }, map[string]error{"seller2": na, "buyer": na}},
 		{"Events", func(a marketplace.Actor) error { return e2(e.svc.Events(ctx, a, 0, 10)) }, map[string]error{"buyer": na, "seller": na}},
 		{"TopUp", func(a marketplace.Actor) error {
 			return e2(e.svc.TopUp(ctx, a, marketplace.TopUpInput{AccountID: "alice", Amount: usd("1.00")}))
 		}, map[string]error{"buyer": na, "seller": na}},
 		{"SetCredit", func(a marketplace.Actor) error { return e2(e.svc.SetCredit(ctx, a, "alice", false)) }, map[string]error{"buyer": na, "system": na}},
+		{"SetCreditIf", func(a marketplace.Actor) error {
+			return e2(e.svc.SetCreditIf(ctx, a, marketplace.CreditInput{AccountID: "alice", Version: 99}))
+		}, map[string]error{"buyer": na, "seller": na, "system": na}},
 		{"SettleCredit", func(a marketplace.Actor) error { return e2(e.svc.SettleCredit(ctx, a, "alice")) }, map[string]error{"buyer": na, "seller": na}},
 		{"GetAccount", func(a marketplace.Actor) error { return e2(e.svc.GetAccount(ctx, a, "alice")) }, map[string]error{"other": nf, "seller": na}},
 		{"SaveItem", func(a marketplace.Actor) error {

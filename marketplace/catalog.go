@@ -28,6 +28,10 @@ type SellerInput struct {
 	SupportPhone string `json:"support_phone,omitempty"`
 	SupportHours string `json:"support_hours,omitempty"`
 	Certified    bool   `json:"certified"`
+	// Version is the seller's version as read (GetSeller); 0 skips the
+	// check. A seller that moved on since, or does not exist, is not
+	// written.
+	Version int64 `json:"version,omitempty"`
 }
 
 // Validate checks the input.
@@ -43,6 +47,9 @@ func (in SellerInput) Validate() error {
 	if _, err := mail.ParseAddress(in.SupportEmail); err != nil || !strings.Contains(in.SupportEmail, "@") {
 		return inputErr("support_email", in.SupportEmail, "must be an email address")
 	}
+	if in.Version < 0 {
+		return inputErr("version", in.Version, "must not be negative")
+	}
 	return checkText("support_phone", in.SupportPhone, 0, 64)
 }
 
@@ -52,7 +59,9 @@ func (in SellerInput) Validate() error {
 // value.
 //
 // Errors: *InputError; *NotAllowedError (buyers, the system, or a seller
-// registering another id); store errors.
+// registering another id); *ConflictError (ErrConflict, Want and Have set;
+// Have 0 for a seller not registered) when in.Version is set and the
+// seller is no longer at it; store errors.
 func (s *Service) RegisterSeller(ctx context.Context, actor Actor, in SellerInput) (Seller, error) {
 	if err := checkActor(actor, "register a seller", RoleOperator, RoleSeller); err != nil {
 		return Seller{}, err
@@ -74,6 +83,9 @@ func (s *Service) RegisterSeller(ctx context.Context, actor Actor, in SellerInpu
 			sl, created = Seller{ID: in.ID, CreatedAt: now}, true
 		default:
 			return err
+		}
+		if in.Version != 0 && in.Version != sl.Version {
+			return &ConflictError{Kind: KindSeller, ID: in.ID, Want: in.Version, Have: sl.Version}
 		}
 		sl.Name, sl.SupportEmail, sl.SupportPhone, sl.SupportHours = in.Name, in.SupportEmail, in.SupportPhone, in.SupportHours
 		if actor.IsOperator() {

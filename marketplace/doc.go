@@ -64,7 +64,13 @@
 // WithRunnerTxInFlight, WithLogger.
 //
 // Every use case takes (ctx, actor, input) and validates the input first;
-// inputs are structs with Validate. By concept:
+// inputs are structs with Validate. A change a client makes to what it
+// read can name the version it read (a Version field, 0 for none; a
+// version argument for UpdateProduct): RegisterSeller, SetCreditIf, Act,
+// SetAutoRenew, ReviewRefund, DecideUnsubscribe, IssueInvoiceIf and
+// ReturnInvoiceIf compare it with the stored aggregate inside the update's
+// transaction and refuse with *ConflictError (Want and Have set) when it
+// moved on, so no change that lands in between is overwritten. By concept:
 //
 //   - catalog: RegisterSeller, GetSeller, CreateProduct, UpdateProduct,
 //     SubmitProduct, ReviewProduct, DelistProduct, DiscontinueSpec,
@@ -73,7 +79,7 @@
 //   - checkout and payment: Quote, CreateOrder (idempotency key, terms,
 //     trials; PayNow places and pays in one call), PayOrder, CancelOrder,
 //     GetOrder, ListOrders; accounts:
-//     TopUp, SetCredit, GetAccount, SettleCredit;
+//     TopUp, SetCredit (SetCreditIf), GetAccount, SettleCredit;
 //   - purchased apps: ListPurchasedApps, GetPurchasedApp, GetResource,
 //     RevealPassword, ResourceContact;
 //   - supervision: Act (every action of supervision.Action), GetFlow (with

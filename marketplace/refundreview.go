@@ -81,6 +81,9 @@ type RefundDecisionInput struct {
 	Approve bool   `json:"approve"`
 	// Reason is required to reject; the buyer sees it on the order.
 	Reason string `json:"reason,omitempty"`
+	// Version is the order's version as read (GetOrder); 0 skips the
+	// check. An order that moved on since is not decided.
+	Version int64 `json:"version,omitempty"`
 }
 
 // Validate checks the input.
@@ -93,6 +96,9 @@ func (in RefundDecisionInput) Validate() error {
 	if !in.Approve && strings.TrimSpace(in.Reason) == "" {
 		return inputErr("reason", in.Reason, "a rejection needs a reason")
 	}
+	if in.Version < 0 {
+		return inputErr("version", in.Version, "must not be negative")
+	}
 	return checkText("reason", in.Reason, 0, 1000)
 }
 
@@ -103,8 +109,9 @@ func (in RefundDecisionInput) Validate() error {
 // resource stays the buyer's; a negotiated request is rejected).
 //
 // Errors: *InputError; *NotAllowedError for anyone but an operator;
-// *NotFoundError; *StateError when the order has no refund waiting for
-// review; store errors.
+// *NotFoundError; *ConflictError (ErrConflict, Want and Have set) when
+// in.Version is set and the order is no longer at it; *StateError when the
+// order has no refund waiting for review; store errors.
 func (s *Service) ReviewRefund(ctx context.Context, actor Actor, in RefundDecisionInput) (Order, error) {
 	if err := checkActor(actor, "review a refund", RoleOperator); err != nil {
 		return Order{}, err
@@ -122,6 +129,9 @@ func (s *Service) decideRefund(ctx context.Context, actor Actor, in RefundDecisi
 		o, err := tx.Order(in.OrderID)
 		if err != nil {
 			return err
+		}
+		if in.Version != 0 && in.Version != o.Version {
+			return &ConflictError{Kind: KindOrder, ID: o.ID, Want: in.Version, Have: o.Version}
 		}
 		if o.RefundReview == nil || o.RefundReview.Status != RefundReviewPending {
 			return &StateError{Kind: KindOrder, ID: o.ID, State: string(o.Status), Action: "review the refund of", Reason: "no refund is waiting for review"}

@@ -252,6 +252,10 @@ type AutoRenewInput struct {
 	Limit int `json:"limit,omitempty"`
 	// DoNotRenew is "do not renew after expiry".
 	DoNotRenew bool `json:"do_not_renew,omitempty"`
+	// Version is the resource's version as read (GetResource, or
+	// PurchasedApp.Version); 0 skips the check. A resource that moved on
+	// since keeps its settings.
+	Version int64 `json:"version,omitempty"`
 }
 
 // Validate checks the input.
@@ -260,6 +264,9 @@ type AutoRenewInput struct {
 func (in AutoRenewInput) Validate() error {
 	if err := checkID("resource_id", in.ResourceID); err != nil {
 		return err
+	}
+	if in.Version < 0 {
+		return inputErr("version", in.Version, "must not be negative")
 	}
 	if err := in.settings(0).Validate(); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidInput, err)
@@ -276,9 +283,10 @@ func (in AutoRenewInput) settings(done int) billing.AutoRenewal {
 // chosen days before expiry, and retried daily until expiry.
 //
 // Errors: *InputError; *NotAllowedError for anyone but a buyer;
-// *NotFoundError; errors wrapping ErrConflict and billing's
-// *NotAllowedError (not yearly/monthly, not offered for the delivery
-// method, a delisted product); store errors.
+// *NotFoundError; *ConflictError (ErrConflict, Want and Have set) when
+// in.Version is set and the resource is no longer at it; errors wrapping
+// ErrConflict and billing's *NotAllowedError (not yearly/monthly, not
+// offered for the delivery method, a delisted product); store errors.
 func (s *Service) SetAutoRenew(ctx context.Context, actor Actor, in AutoRenewInput) (Resource, error) {
 	if err := checkActor(actor, "set auto-renewal", RoleBuyer); err != nil {
 		return Resource{}, err
@@ -295,6 +303,9 @@ func (s *Service) SetAutoRenew(ctx context.Context, actor Actor, in AutoRenewInp
 		if !actor.IsBuyer(r.BuyerID) {
 			return notFound(KindResource, in.ResourceID)
 		}
+		if in.Version != 0 && in.Version != r.Version {
+			return &ConflictError{Kind: KindResource, ID: r.ID, Want: in.Version, Have: r.Version}
+		}
 		if err := billing.CanChangeAutoRenew(s.cfg, r.Mode, r.Delivery, renewalStatus(tx, r)); err != nil {
 			return wrapBilling(KindResource, r.ID, "set auto-renewal", err)
 		}
@@ -305,7 +316,9 @@ func (s *Service) SetAutoRenew(ctx context.Context, actor Actor, in AutoRenewInp
 			return err
 		}
 		out = r
-		return emit(tx, now, actor, KindResource, r.ID, "resource.auto_renew_set", "", fmt.Sprint(in.Enabled), in)
+		set := in
+		set.Version = 0 // the event records the settings, not the precondition
+		return emit(tx, now, actor, KindResource, r.ID, "resource.auto_renew_set", "", fmt.Sprint(in.Enabled), set)
 	})
 	return out, err
 }

@@ -36,6 +36,9 @@ type FlowActionInput struct {
 	EnablingTime *time.Time               `json:"enabling_time,omitempty"`
 	ResumeStatus supervision.Status       `json:"resume_status,omitempty"`
 	Refund       bool                     `json:"refund,omitempty"`
+	// Version is the flow's version as read (GetFlow); 0 skips the check.
+	// A flow that moved on since is not acted on.
+	Version int64 `json:"version,omitempty"`
 }
 
 // Validate checks the input on its own (the flow decides the rest).
@@ -47,6 +50,9 @@ func (in FlowActionInput) Validate() error {
 	}
 	if _, err := supervision.ParseAction(string(in.Action)); err != nil {
 		return inputErr("action", in.Action, "unknown supervision action")
+	}
+	if in.Version < 0 {
+		return inputErr("version", in.Version, "must not be negative")
 	}
 	return nil
 }
@@ -84,7 +90,9 @@ type FlowView struct {
 // *NotFoundError when the flow is not the buyer's or seller's; errors
 // wrapping ErrNotAllowed and supervision's *NotAllowedError (with
 // supervision.ErrFrozen or ErrTooEarly) when the role may not take the
-// action now; *ConflictError when the flow changed meanwhile; store errors.
+// action now; *ConflictError (ErrConflict, Want and Have set) when
+// in.Version is set and the flow is no longer at it, or when the flow
+// changed meanwhile; store errors.
 func (s *Service) Act(ctx context.Context, actor Actor, in FlowActionInput) (Flow, error) {
 	if err := checkActor(actor, "act on a flow", RoleBuyer, RoleSeller, RoleOperator, RoleSystem); err != nil {
 		return Flow{}, err
@@ -105,6 +113,9 @@ func (s *Service) Act(ctx context.Context, actor Actor, in FlowActionInput) (Flo
 		}
 		if !canSee(actor, f.BuyerID, f.SellerID) {
 			return notFound(KindFlow, in.FlowID)
+		}
+		if in.Version != 0 && in.Version != f.Version {
+			return &ConflictError{Kind: KindFlow, ID: f.ID, Want: in.Version, Have: f.Version}
 		}
 		now := s.now()
 		if refund, err = s.applyFlow(tx, &f, cmd, now); err != nil {

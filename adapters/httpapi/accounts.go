@@ -54,8 +54,15 @@ type creditBody struct {
 	Credit bool `json:"credit"`
 }
 
+// setCredit: PUT /v1/accounts/{id}/credit. With If-Match (the account's
+// ETag) the change is refused with 412 unless the account is still at that
+// version.
 func (h *Handler) setCredit(w http.ResponseWriter, r *http.Request, a marketplace.Actor) error {
 	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	want, err := ifMatch(r)
 	if err != nil {
 		return err
 	}
@@ -63,8 +70,11 @@ func (h *Handler) setCredit(w http.ResponseWriter, r *http.Request, a marketplac
 	if err := h.decodeJSON(w, r, &b); err != nil {
 		return err
 	}
-	acc, err := h.svc.SetCredit(r.Context(), a, id, b.Credit)
+	acc, err := h.svc.SetCreditIf(r.Context(), a, marketplace.CreditInput{AccountID: id, Credit: b.Credit, Version: want})
 	if err != nil {
+		if want != 0 {
+			return staleAsPrecondition(err)
+		}
 		return err
 	}
 	writeVersioned(w, http.StatusOK, acc.Version, acc)

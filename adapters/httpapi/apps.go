@@ -192,7 +192,9 @@ type autoRenewBody struct {
 }
 
 // setAutoRenew: PUT /v1/apps/{id}/auto-renew. With If-Match (the app's
-// ETag) the change is refused with 412 if the app changed meanwhile.
+// ETag) the change is refused with 412 if the app changed meanwhile; the
+// check is made inside the domain's transaction, so it cannot race another
+// change.
 func (h *Handler) setAutoRenew(w http.ResponseWriter, r *http.Request, a marketplace.Actor) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -206,15 +208,12 @@ func (h *Handler) setAutoRenew(w http.ResponseWriter, r *http.Request, a marketp
 	if err := h.decodeJSON(w, r, &b); err != nil {
 		return err
 	}
-	if err := precondition(want, func() (int64, error) {
-		app, err := h.svc.GetPurchasedApp(r.Context(), a, id)
-		return app.Version, err
-	}); err != nil {
-		return err
-	}
 	res, err := h.svc.SetAutoRenew(r.Context(), a, marketplace.AutoRenewInput{ResourceID: id, Enabled: b.Enabled,
-		DaysBefore: b.DaysBefore, Count: b.Count, Limit: b.Limit, DoNotRenew: b.DoNotRenew})
+		DaysBefore: b.DaysBefore, Count: b.Count, Limit: b.Limit, DoNotRenew: b.DoNotRenew, Version: want})
 	if err != nil {
+		if want != 0 {
+			return staleAsPrecondition(err)
+		}
 		return err
 	}
 	writeVersioned(w, http.StatusOK, res.Version, res)

@@ -93,8 +93,15 @@ type sellerBody struct {
 	Certified    bool   `json:"certified"`
 }
 
+// putSeller: PUT /v1/sellers/{id} registers or edits a seller. With
+// If-Match (the seller's ETag) the edit is refused with 412 unless the
+// seller is still at that version (a seller not registered has none).
 func (h *Handler) putSeller(w http.ResponseWriter, r *http.Request, a marketplace.Actor) error {
 	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	want, err := ifMatch(r)
 	if err != nil {
 		return err
 	}
@@ -103,8 +110,11 @@ func (h *Handler) putSeller(w http.ResponseWriter, r *http.Request, a marketplac
 		return err
 	}
 	s, err := h.svc.RegisterSeller(r.Context(), a, marketplace.SellerInput{ID: id, Name: b.Name, SupportEmail: b.SupportEmail,
-		SupportPhone: b.SupportPhone, SupportHours: b.SupportHours, Certified: b.Certified})
+		SupportPhone: b.SupportPhone, SupportHours: b.SupportHours, Certified: b.Certified, Version: want})
 	if err != nil {
+		if want != 0 {
+			return staleAsPrecondition(err)
+		}
 		return err
 	}
 	writeVersioned(w, http.StatusOK, s.Version, s)

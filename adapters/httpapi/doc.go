@@ -30,7 +30,10 @@
 // renewals and upgrades, and unsubscribing, take an Idempotency-Key header. Resources that can
 // be updated carry an ETag (their aggregate version); If-Match makes an
 // update conditional (412 precondition_failed when stale) and is required
-// to edit a product (428 precondition_required without it).
+// to edit a product (428 precondition_required without it). The version is
+// compared inside the update's own transaction, so a change that lands
+// after the client's read is refused, never overwritten. The routes that
+// take If-Match are marked below.
 //
 // Supervision attachments are uploaded as multipart/form-data, streamed to
 // the BlobStore port (FileBlobs by default) while being counted and hashed
@@ -43,22 +46,22 @@
 // and package apitest validates traffic against it. In short:
 //
 //	catalog     GET /v1/products, /v1/products/{id}, /v1/products/{id}/contact, /v1/sellers/{id}
-//	seller      PUT /v1/sellers/{id}; GET, POST /v1/seller/products; PUT /v1/seller/products/{id};
+//	seller      PUT /v1/sellers/{id} (If-Match); GET, POST /v1/seller/products; PUT /v1/seller/products/{id} (If-Match required);
 //	            POST /v1/seller/products/{id}/submit|delist, .../specs/{spec}/discontinue
 //	operator    GET /v1/review/products; POST /v1/review/products/{id};
-//	            GET /v1/review/refunds; POST /v1/review/refunds/{id} (held refunds above the review threshold)
+//	            GET /v1/review/refunds; POST /v1/review/refunds/{id} (held refunds above the review threshold; If-Match)
 //	saved list  GET, POST /v1/saved; DELETE /v1/saved/{product}
 //	checkout    POST /v1/quotes, /v1/orders; GET /v1/orders, /v1/orders/{id}; POST /v1/orders/{id}/pay|cancel
 //	apps        GET /v1/apps, /v1/apps/{id}, /v1/apps/{id}/contact, /v1/resources/{id};
 //	            POST /v1/apps/{id}/password, /v1/apps/{id}/upgrade/quote, /v1/apps/{id}/upgrade, /v1/apps/{id}/renew;
-//	            POST /v1/apps/{id}/end (end pay-per-use); PUT /v1/apps/{id}/auto-renew, /v1/renewal-day
+//	            POST /v1/apps/{id}/end (end pay-per-use); PUT /v1/apps/{id}/auto-renew (If-Match), /v1/renewal-day
 //	unsubscribe GET /v1/apps/{id}/unsubscription, /v1/apps/{id}/refund-quote; POST /v1/apps/{id}/unsubscribe,
 //	            /v1/apps/{id}/unsubscribe-requests; GET /v1/unsubscribe-requests, /v1/unsubscribe-requests/{id};
 //	            POST /v1/unsubscribe-requests/{id}/decision (If-Match)
 //	invoices    POST, GET /v1/invoices; GET /v1/invoices/{id}; POST /v1/invoices/{id}/issue|return (If-Match)
 //	supervision GET /v1/flows, /v1/flows/{id}, /v1/flows/{id}/records, /v1/flows/{id}/actions;
-//	            POST /v1/flows/{id}/actions/{action}, /v1/flows/{id}/attachments; GET /v1/flows/{id}/attachments/{key}
-//	accounts    GET /v1/accounts/{id}; POST /v1/accounts/{id}/top-up|settle; PUT /v1/accounts/{id}/credit
+//	            POST /v1/flows/{id}/actions/{action} (If-Match), /v1/flows/{id}/attachments; GET /v1/flows/{id}/attachments/{key}
+//	accounts    GET /v1/accounts/{id}; POST /v1/accounts/{id}/top-up|settle; PUT /v1/accounts/{id}/credit (If-Match)
 //	events      GET /v1/events?after=&limit=
 //	meta        GET /v1/health, /v1/openapi.json
 package httpapi

@@ -7,7 +7,12 @@ import (
 	"strings"
 )
 
-// errPrecondition is a failed If-Match; the error table answers 412.
+// errPrecondition is a failed If-Match; the error table answers 412. The
+// version is never compared here, after a read of its own: a change landing
+// between that read and the write would be overwritten. Each conditional
+// route passes the If-Match version into its use case, which compares it
+// inside its transaction, and staleAsPrecondition turns the use case's
+// *ConflictError into errPrecondition.
 var errPrecondition = errors.New("httpapi: precondition failed")
 
 // etag renders an aggregate version as a strong entity tag. Versions
@@ -33,28 +38,4 @@ func ifMatch(r *http.Request) (int64, error) {
 		return 0, badRequest(CodeInvalidParameter, "If-Match", `If-Match must be an entity tag from ETag, like "v3"`)
 	}
 	return n, nil
-}
-
-// checkVersion compares the If-Match version (0: none) with the current one.
-// precondition checks an If-Match version want (0: none) against the
-// aggregate's current version, which current reads only when there is one
-// to check.
-//
-// Errors: errPrecondition when the versions differ; current's error as is.
-func precondition(want int64, current func() (int64, error)) error {
-	if want == 0 {
-		return nil
-	}
-	have, err := current()
-	if err != nil {
-		return err
-	}
-	return checkVersion(want, have)
-}
-
-func checkVersion(want, have int64) error {
-	if want != 0 && want != have {
-		return errPrecondition
-	}
-	return nil
 }

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"errors"
 	"net/http/httptest"
 	"testing"
 )
@@ -37,11 +36,5 @@ func TestIfMatch(t *testing.T) {
 				t.Errorf("ifMatch(%q) = %d, want %d", tt.header, got, tt.want)
 			}
 		})
-	}
-	if err := checkVersion(3, 4); !errors.Is(err, errPrecondition) {
-		t.Errorf("checkVersion(3, 4) = %v, want errPrecondition", err)
-	}
-	if err := checkVersion(0, 4); err != nil {
-		t.Errorf("checkVersion(0, 4) = %v, want nil", err)
 	}
 }

@@ -96,7 +96,8 @@ type actionBody struct {
 }
 
 // act: POST /v1/flows/{id}/actions/{action}. With If-Match, the action is
-// refused (412) unless the flow is still at that version.
+// refused (412) unless the flow is still at that version; the check is made
+// inside the domain's transaction, so it cannot race another change.
 func (h *Handler) act(w http.ResponseWriter, r *http.Request, a marketplace.Actor) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -116,16 +117,13 @@ func (h *Handler) act(w http.ResponseWriter, r *http.Request, a marketplace.Acto
 			return err
 		}
 	}
-	if err := precondition(want, func() (int64, error) {
-		v, err := h.svc.GetFlow(r.Context(), a, id)
-		return v.Version, err
-	}); err != nil {
-		return err
-	}
 	f, err := h.svc.Act(r.Context(), a, marketplace.FlowActionInput{FlowID: id, Action: action, Reason: b.Reason,
 		Description: b.Description, Result: b.Result, Attachments: b.Attachments, EnablingTime: b.EnablingTime,
-		ResumeStatus: b.ResumeStatus, Refund: b.Refund})
+		ResumeStatus: b.ResumeStatus, Refund: b.Refund, Version: want})
 	if err != nil {
+		if want != 0 {
+			return staleAsPrecondition(err)
+		}
 		return err
 	}
 	writeVersioned(w, http.StatusOK, f.Version, f)

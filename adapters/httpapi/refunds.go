@@ -54,7 +54,8 @@ type refundDecisionBody struct {
 // held refund of order {id} (it is paid, and an unsubscription takes
 // effect) or rejects it with a reason (nothing is paid; an unsubscription
 // is cancelled). With If-Match the decision is refused (412) unless the
-// order is still at that version. The answer is the order.
+// order is still at that version, checked inside the domain's transaction.
+// The answer is the order.
 func (h *Handler) reviewRefund(w http.ResponseWriter, r *http.Request, a marketplace.Actor) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -68,14 +69,11 @@ func (h *Handler) reviewRefund(w http.ResponseWriter, r *http.Request, a marketp
 	if err := h.decodeJSON(w, r, &b); err != nil {
 		return err
 	}
-	if err := precondition(want, func() (int64, error) {
-		o, err := h.svc.GetOrder(r.Context(), a, id)
-		return o.Version, err
-	}); err != nil {
-		return err
-	}
-	o, err := h.svc.ReviewRefund(r.Context(), a, marketplace.RefundDecisionInput{OrderID: id, Approve: b.Approve, Reason: b.Reason})
+	o, err := h.svc.ReviewRefund(r.Context(), a, marketplace.RefundDecisionInput{OrderID: id, Approve: b.Approve, Reason: b.Reason, Version: want})
 	if err != nil {
+		if want != 0 {
+			return staleAsPrecondition(err)
+		}
 		return err
 	}
 	writeVersioned(w, http.StatusOK, o.Version, o)

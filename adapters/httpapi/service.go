@@ -75,7 +75,7 @@ type Service interface {
 
 	// Accounts and the event feed.
 	TopUp(ctx context.Context, actor marketplace.Actor, in marketplace.TopUpInput) (marketplace.Account, error)
-	SetCredit(ctx context.Context, actor marketplace.Actor, accountID string, credit bool) (marketplace.Account, error)
+	SetCreditIf(ctx context.Context, actor marketplace.Actor, in marketplace.CreditInput) (marketplace.Account, error)
 	GetAccount(ctx context.Context, actor marketplace.Actor, id string) (marketplace.Account, error)
 	SettleCredit(ctx context.Context, actor marketplace.Actor, accountID string) (billing.Money, error)
 	Events(ctx context.Context, actor marketplace.Actor, after int64, limit int) ([]marketplace.Event, error)
