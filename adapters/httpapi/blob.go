@@ -5,12 +5,14 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // MaxAttachmentBytes is the largest attachment accepted: 50 MB, the
@@ -33,15 +35,22 @@ type BlobStore interface {
 	//
 	// Errors: ErrBlobNotFound for an unknown key.
 	Open(ctx context.Context, key string) (io.ReadCloser, error)
-	// Delete removes a blob; deleting an unknown key is not an error.
+	// Delete removes a blob (and, for an UploadIndex, its record);
+	// deleting an unknown key is not an error.
 	Delete(ctx context.Context, key string) error
 }
 
 // FileBlobs keeps blobs as files in one directory, written to a temporary
-// name and renamed into place so that a reader never sees half a blob.
+// name and renamed into place so that a reader never sees half a blob. It
+// is an UploadIndex: each blob's upload record is a sidecar file beside it
+// (KEY.upload, JSON), and a blob whose record is not written yet is marked
+// by an empty KEY.pending, so that a crash between the two leaves
+// something the sweep finds.
 type FileBlobs struct {
 	dir string
 }
+
+var _ UploadIndex = (*FileBlobs)(nil)
 
 // NewFileBlobs returns a BlobStore in dir, creating it if needed.
 //
@@ -69,14 +78,123 @@ func (b *FileBlobs) Put(ctx context.Context, r io.Reader) (string, error) {
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
+	pending := filepath.Join(b.dir, key+pendingSuffix)
+	if err == nil {
+		err = os.WriteFile(pending, nil, 0o640)
+	}
 	if err == nil {
 		err = os.Rename(tmp, filepath.Join(b.dir, key))
 	}
 	if err != nil {
 		_ = os.Remove(tmp)
+		_ = os.Remove(pending)
 		return "", fmt.Errorf("httpapi: blob put: %w", err)
 	}
 	return key, nil
+}
+
+// The sidecar files' suffixes. Neither can be part of a key.
+const (
+	uploadSuffix  = ".upload"
+	pendingSuffix = ".pending"
+)
+
+// SaveUpload implements UploadIndex: the record is written to a temporary
+// name and renamed into place, then the pending mark is removed.
+func (b *FileBlobs) SaveUpload(_ context.Context, u Upload) error {
+	if !validBlobKey(u.Key) {
+		return ErrBlobNotFound
+	}
+	if _, err := os.Stat(filepath.Join(b.dir, u.Key)); errors.Is(err, os.ErrNotExist) {
+		return ErrBlobNotFound
+	} else if err != nil {
+		return fmt.Errorf("httpapi: save upload: %w", err)
+	}
+	raw, err := json.Marshal(u)
+	if err != nil {
+		return fmt.Errorf("httpapi: save upload: %w", err)
+	}
+	f, err := os.CreateTemp(b.dir, ".record-*")
+	if err != nil {
+		return fmt.Errorf("httpapi: save upload: %w", err)
+	}
+	tmp := f.Name()
+	_, err = f.Write(raw)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, filepath.Join(b.dir, u.Key+uploadSuffix))
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("httpapi: save upload: %w", err)
+	}
+	if err := os.Remove(filepath.Join(b.dir, u.Key+pendingSuffix)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("httpapi: save upload: %w", err)
+	}
+	return nil
+}
+
+// LoadUpload implements UploadIndex.
+func (b *FileBlobs) LoadUpload(_ context.Context, key string) (Upload, error) {
+	if !validBlobKey(key) {
+		return Upload{}, ErrBlobNotFound
+	}
+	raw, err := os.ReadFile(filepath.Join(b.dir, key+uploadSuffix))
+	if errors.Is(err, os.ErrNotExist) {
+		return Upload{}, ErrBlobNotFound
+	}
+	if err != nil {
+		return Upload{}, fmt.Errorf("httpapi: load upload: %w", err)
+	}
+	var u Upload
+	if err := json.Unmarshal(raw, &u); err != nil || u.Key != key {
+		return Upload{}, fmt.Errorf("httpapi: load upload %s: corrupt record", key)
+	}
+	return u, nil
+}
+
+// Uploads implements UploadIndex. A pending blob is dated by its mark's
+// modification time. Records it cannot read are left out and reported in
+// the error, beside the others.
+func (b *FileBlobs) Uploads(ctx context.Context) ([]Upload, error) {
+	entries, err := os.ReadDir(b.dir)
+	if err != nil {
+		return nil, fmt.Errorf("httpapi: list uploads: %w", err)
+	}
+	var out []Upload
+	var errs []error
+	for _, e := range entries {
+		name := e.Name()
+		switch {
+		case strings.HasSuffix(name, uploadSuffix):
+			u, err := b.LoadUpload(ctx, strings.TrimSuffix(name, uploadSuffix))
+			if errors.Is(err, ErrBlobNotFound) {
+				continue // deleted meanwhile, or not ours
+			}
+			if err != nil {
+				// One unreadable record must not stop the sweep of the rest.
+				errs = append(errs, err)
+				continue
+			}
+			out = append(out, u)
+		case strings.HasSuffix(name, pendingSuffix):
+			key := strings.TrimSuffix(name, pendingSuffix)
+			if !validBlobKey(key) {
+				continue
+			}
+			if _, err := os.Stat(filepath.Join(b.dir, key+uploadSuffix)); err == nil {
+				continue // recorded meanwhile
+			}
+			info, err := e.Info()
+			if err != nil {
+				continue // deleted meanwhile
+			}
+			out = append(out, Upload{Key: key, UploadedAt: info.ModTime().UTC()})
+		}
+	}
+	return out, errors.Join(errs...)
 }
 
 // Open implements BlobStore.
@@ -99,9 +217,13 @@ func (b *FileBlobs) Delete(_ context.Context, key string) error {
 	if !validBlobKey(key) {
 		return nil
 	}
-	err := os.Remove(filepath.Join(b.dir, key))
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("httpapi: blob delete: %w", err)
+	// The bytes first: a record without its blob is never served, while a
+	// blob without its record would never be swept.
+	for _, name := range []string{key, key + uploadSuffix, key + pendingSuffix} {
+		err := os.Remove(filepath.Join(b.dir, name))
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("httpapi: blob delete: %w", err)
+		}
 	}
 	return nil
 }

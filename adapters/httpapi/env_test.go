@@ -56,9 +56,11 @@ var actors = map[string]marketplace.Actor{
 // env is one API over one store, behind the OpenAPI conformance check.
 type env struct {
 	*apitest.Client
-	svc   *marketplace.Service
-	clock *marketplace.SimClock
-	store marketplace.Store
+	svc     *marketplace.Service
+	clock   *marketplace.SimClock
+	store   marketplace.Store
+	api     *httpapi.Handler
+	blobDir string
 }
 
 // start is a fixed simulated start: a weekday morning in GMT+08:00.
@@ -113,18 +115,20 @@ func newEnv(t *testing.T, store marketplace.Store, opts ...marketplace.Option) *
 	if err != nil {
 		t.Fatal(err)
 	}
-	blobs, err := httpapi.NewFileBlobs(t.TempDir())
+	blobDir := t.TempDir()
+	blobs, err := httpapi.NewFileBlobs(blobDir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	h := httpapi.NewHandler(svc, httpapi.WithAuthenticator(auth), httpapi.WithBlobStore(blobs),
-		httpapi.WithLogger(slog.New(slog.DiscardHandler)))
+		httpapi.WithClock(clock), httpapi.WithLogger(slog.New(slog.DiscardHandler)))
 	srv := httptest.NewServer(apitest.Conforming(t, h))
 	t.Cleanup(srv.Close)
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
 	hc := &http.Client{Transport: tr, Timeout: time.Minute}
-	return &env{Client: &apitest.Client{T: t, Base: srv.URL, HTTP: hc}, svc: svc, clock: clock, store: store}
+	return &env{Client: &apitest.Client{T: t, Base: srv.URL, HTTP: hc}, svc: svc, clock: clock, store: store,
+		api: h, blobDir: blobDir}
 }
 
 // eachStore runs fn once per store.

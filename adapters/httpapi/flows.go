@@ -97,7 +97,10 @@ type actionBody struct {
 
 // act: POST /v1/flows/{id}/actions/{action}. With If-Match, the action is
 // refused (412) unless the flow is still at that version; the check is made
-// inside the domain's transaction, so it cannot race another change.
+// inside the domain's transaction, so it cannot race another change. Each
+// cited attachment must be an upload the actor made for this flow (see
+// citeAttachments): otherwise *AttachmentError (400), and nothing is
+// written.
 func (h *Handler) act(w http.ResponseWriter, r *http.Request, a marketplace.Actor) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -117,8 +120,14 @@ func (h *Handler) act(w http.ResponseWriter, r *http.Request, a marketplace.Acto
 			return err
 		}
 	}
+	// The record keeps the server's metadata of each cited upload, never
+	// the client's.
+	atts, err := h.citeAttachments(r.Context(), a, id, b.Attachments)
+	if err != nil {
+		return err
+	}
 	f, err := h.svc.Act(r.Context(), a, marketplace.FlowActionInput{FlowID: id, Action: action, Reason: b.Reason,
-		Description: b.Description, Result: b.Result, Attachments: b.Attachments, EnablingTime: b.EnablingTime,
+		Description: b.Description, Result: b.Result, Attachments: atts, EnablingTime: b.EnablingTime,
 		ResumeStatus: b.ResumeStatus, Refund: b.Refund, Version: want})
 	if err != nil {
 		if want != 0 {
@@ -133,7 +142,9 @@ func (h *Handler) act(w http.ResponseWriter, r *http.Request, a marketplace.Acto
 // uploadAttachment: POST /v1/flows/{id}/attachments, multipart/form-data
 // with one file part ("file"). The file is streamed to the blob store,
 // counted and hashed on the way, and refused once it passes 50 MB; the
-// answer is the attachment to cite in an action's "attachments".
+// server records the upload (flow, uploader, size, digest: Upload) and
+// answers the attachment to cite in an action's "attachments" within the
+// upload TTL. Uploads left uncited are deleted by SweepUploads.
 func (h *Handler) uploadAttachment(w http.ResponseWriter, r *http.Request, a marketplace.Actor) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -146,8 +157,9 @@ func (h *Handler) uploadAttachment(w http.ResponseWriter, r *http.Request, a mar
 	if _, err := h.svc.GetFlow(r.Context(), a, id); err != nil {
 		return err
 	}
-	if h.blobs == nil {
-		return &requestError{status: http.StatusServiceUnavailable, code: CodeDependencyUnavailable, detail: "attachments are not configured"}
+	idx, err := h.uploads()
+	if err != nil {
+		return err
 	}
 	// The whole body: the file plus the multipart framing.
 	r.Body = http.MaxBytesReader(w, r.Body, MaxAttachmentBytes+64<<10)
@@ -188,6 +200,12 @@ func (h *Handler) uploadAttachment(w http.ResponseWriter, r *http.Request, a mar
 			_ = h.blobs.Delete(r.Context(), key)
 			return err
 		}
+		up := Upload{Key: key, FlowID: id, UploaderRole: a.Role, UploaderID: a.ID, Name: att.Name,
+			ContentType: att.ContentType, Size: att.Size, Digest: att.Digest, UploadedAt: h.now()}
+		if err := idx.SaveUpload(r.Context(), up); err != nil {
+			_ = h.blobs.Delete(r.Context(), key)
+			return err
+		}
 		writeJSON(w, http.StatusCreated, att)
 		return nil
 	}
@@ -205,35 +223,38 @@ func multipartError(err error) error {
 	return err
 }
 
-// downloadAttachment: GET /v1/flows/{id}/attachments/{key} — a file cited
-// by one of the flow's records, to the flow's parties.
+// downloadAttachment: GET /v1/flows/{id}/attachments/{key} — a file
+// uploaded for the flow and cited by one of its records, to the flow's
+// parties. A key cited by this flow but uploaded for another is not found:
+// a citation alone proves nothing.
 func (h *Handler) downloadAttachment(w http.ResponseWriter, r *http.Request, a marketplace.Actor) error {
 	v, err := h.flowView(r, a)
 	if err != nil {
 		return err
 	}
 	key := r.PathValue("key")
-	var found *supervision.Attachment
-	for _, rec := range v.Records {
-		for i := range rec.Attachments {
-			if rec.Attachments[i].BlobRef == key {
-				found = &rec.Attachments[i]
-			}
-		}
+	notFound := &marketplace.NotFoundError{Kind: "attachment", ID: key}
+	idx, ok := h.blobs.(UploadIndex)
+	if !ok || citation(v.Records, key) == nil {
+		return notFound
 	}
-	if found == nil || h.blobs == nil {
-		return &marketplace.NotFoundError{Kind: "attachment", ID: key}
+	up, err := idx.LoadUpload(r.Context(), key)
+	if errors.Is(err, ErrBlobNotFound) || (err == nil && up.FlowID != v.ID) {
+		return notFound
+	}
+	if err != nil {
+		return err
 	}
 	rc, err := h.blobs.Open(r.Context(), key)
 	if errors.Is(err, ErrBlobNotFound) {
-		return &marketplace.NotFoundError{Kind: "attachment", ID: key}
+		return notFound
 	}
 	if err != nil {
 		return err
 	}
 	defer rc.Close()
 	w.Header().Set("Content-Type", "application/octet-stream")
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": found.Name}))
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": up.Name}))
 	w.WriteHeader(http.StatusOK)
 	_, _ = io.Copy(w, rc)
 	return nil

@@ -21,6 +21,7 @@ type Handler struct {
 	svc     Service
 	auth    Authenticator
 	blobs   BlobStore
+	up      uploadConfig // attachments' upload records (uploads.go)
 	log     *slog.Logger
 	maxBody int64
 	health  func(context.Context) error
@@ -41,8 +42,9 @@ type Option func(*Handler)
 // authenticated route answers 401.
 func WithAuthenticator(a Authenticator) Option { return func(h *Handler) { h.auth = a } }
 
-// WithBlobStore sets where attachments are streamed. Without one,
-// attachment uploads answer 503 (dependency_unavailable).
+// WithBlobStore sets where attachments are streamed. Without one, or when
+// it is not also an UploadIndex (FileBlobs is), attachment uploads answer
+// 503 (dependency_unavailable) and an action citing one is refused (400).
 func WithBlobStore(b BlobStore) Option { return func(h *Handler) { h.blobs = b } }
 
 // WithLogger sets the logger for internal faults (default slog.Default()).

@@ -100,6 +100,7 @@ var errorTable = []mapping{
 	// The adapter's own sentinels.
 	{ErrUnauthenticated, http.StatusUnauthorized, CodeUnauthenticated, "Authentication required"},
 	{errPrecondition, http.StatusPreconditionFailed, CodePreconditionFailed, "Precondition failed"},
+	{ErrInvalidAttachment, http.StatusBadRequest, CodeInvalidInput, "Invalid attachment"},
 }
 
 // Problem is an RFC 9457 problem details object with OpenGallery's
@@ -192,6 +193,10 @@ func fieldOf(err error) string {
 	var pe *provisioning.FieldError
 	if errors.As(err, &pe) {
 		return pe.Field
+	}
+	var ae *AttachmentError
+	if errors.As(err, &ae) {
+		return ae.Field
 	}
 	return ""
 }

@@ -1,0 +1,154 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/opengallery/opengallery/marketplace"
+)
+
+// twoFlows is buyer-1's and buyer-2's service flows with seller-1.
+func twoFlows(t *testing.T) (e *env, mine, theirs string) {
+	e = newEnv(t, stores(t)["memory"](t))
+	e.registerSellers()
+	product := e.listProduct(tokSeller, serviceProduct2())
+	e.fund("buyer-1", "5000.00")
+	e.fund("buyer-2", "5000.00")
+	o1 := e.buy(tokBuyer, map[string]any{"product_id": product, "spec_id": "once", "mode": "one_time"}, nil)
+	o2 := e.buy(tokBuyer2, map[string]any{"product_id": product, "spec_id": "once", "mode": "one_time"}, nil)
+	var other marketplace.Order
+	e.Must(http.StatusOK, "GET", "/v1/orders/"+o2.ID, tokBuyer2, nil).JSON(t, &other)
+	return e, e.flowOf(o1.ID).ID, other.FlowID
+}
+
+// problemOf is the status, code and field of an answer.
+type problemOf struct {
+	Status int
+	Code   string
+	Field  string
+}
+
+func (e *env) problem(r interface {
+	JSON(testing.TB, any)
+}, status int) problemOf {
+	var p struct{ Code, Field string }
+	r.JSON(e.T, &p)
+	return problemOf{status, p.Code, p.Field}
+}
+
+// TestAttachmentCitationScope: an action may cite only what its actor
+// uploaded for that same flow, and a download needs both the flow's
+// citation and the flow's upload. On the code before the fix, buyer-2
+// could cite buyer-1's blob key in their own flow and download it there.
+func TestAttachmentCitationScope(t *testing.T) {
+	e, mine, theirs := twoFlows(t)
+	secret := []byte("buyer-1's confidential requirements")
+	att := e.upload(mine, tokBuyer, "requirements.pdf", secret)
+	e.Must(http.StatusOK, "POST", "/v1/flows/"+mine+"/actions/submit_request", tokBuyer,
+		map[string]any{"description": "Migrate our ERP", "attachments": []any{att}})
+	key := att["blob_ref"].(string)
+	draft := e.upload(mine, tokBuyer, "draft.pdf", []byte("not submitted"))
+
+	cases := []struct {
+		name         string
+		flow, action string
+		token        string
+		cite         map[string]any
+	}{
+		{"another flow's cited upload", theirs, "submit_request", tokBuyer2, att},
+		{"another party's uncited upload", mine, "deliver", tokSeller, draft},
+		{"a blob ref nobody uploaded", theirs, "submit_request", tokBuyer2,
+			map[string]any{"name": "x.pdf", "size": 10, "blob_ref": "00000000000000000000000000000000"}},
+		{"a blob ref that is not a key", theirs, "submit_request", tokBuyer2,
+			map[string]any{"name": "x.pdf", "size": 10, "blob_ref": "blob://elsewhere"}},
+	}
+	if e.Do("POST", "/v1/flows/"+mine+"/actions/confirm_request", tokSeller, nil).Status != http.StatusOK {
+		t.Fatal("confirm_request failed")
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			body := map[string]any{"attachments": []any{tc.cite}}
+			if tc.action == "deliver" {
+				body["result"] = "done"
+			} else {
+				body["description"] = "d"
+			}
+			r := e.Do("POST", "/v1/flows/"+tc.flow+"/actions/"+tc.action, tc.token, body)
+			want := problemOf{http.StatusBadRequest, "invalid_input", "attachments.blob_ref"}
+			if diff := cmp.Diff(want, e.problem(r, r.Status)); diff != "" {
+				t.Errorf("cite (-want +got):\n%s\n%s", diff, r.Body)
+			}
+		})
+	}
+	// Whatever was or was not recorded, buyer-2 cannot read buyer-1's file
+	// through their own flow.
+	if r := e.Do("GET", "/v1/flows/"+theirs+"/attachments/"+key, tokBuyer2, nil); r.Status != http.StatusNotFound {
+		t.Errorf("download through another flow: %d %d bytes", r.Status, len(r.Body))
+	}
+	if r := e.Do("GET", "/v1/flows/"+mine+"/attachments/"+draft["blob_ref"].(string), tokSeller, nil); r.Status != http.StatusNotFound {
+		t.Errorf("download of an uncited upload: %d", r.Status)
+	}
+	got := e.Must(http.StatusOK, "GET", "/v1/flows/"+mine+"/attachments/"+key, tokSeller, nil)
+	if !bytes.Equal(got.Body, secret) {
+		t.Errorf("the party's own download: %q", got.Body)
+	}
+}
+
+// TestAttachmentMetadataFromUpload: size, digest, name and content type in
+// a flow record are the server's, never the client's. On the code before
+// the fix, a forged size and digest were recorded as evidence.
+func TestAttachmentMetadataFromUpload(t *testing.T) {
+	e, mine, _ := twoFlows(t)
+	data := bytes.Repeat([]byte("evidence "), 100)
+	sum := sha256.Sum256(data)
+	att := e.upload(mine, tokBuyer, "evidence.pdf", data)
+	with := func(k string, v any) map[string]any {
+		m := map[string]any{}
+		for k, v := range att {
+			m[k] = v
+		}
+		m[k] = v
+		return m
+	}
+	cases := []struct {
+		name  string
+		cite  map[string]any
+		field string
+	}{
+		{"forged size", with("size", 52428800), "attachments.size"},
+		{"forged digest", with("digest", "sha256:"+hex.EncodeToString(make([]byte, 32))), "attachments.digest"},
+		{"renamed", with("name", "other.pdf"), "attachments.name"},
+		{"retyped", with("content_type", "application/pdf"), "attachments.content_type"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.Do("POST", "/v1/flows/"+mine+"/actions/submit_request", tokBuyer,
+				map[string]any{"description": "d", "attachments": []any{tc.cite}})
+			want := problemOf{http.StatusBadRequest, "invalid_input", tc.field}
+			if diff := cmp.Diff(want, e.problem(r, r.Status)); diff != "" {
+				t.Errorf("(-want +got):\n%s\n%s", diff, r.Body)
+			}
+		})
+	}
+	// The blob ref alone is enough: the record gets the upload's metadata.
+	e.Must(http.StatusOK, "POST", "/v1/flows/"+mine+"/actions/submit_request", tokBuyer,
+		map[string]any{"description": "d", "attachments": []any{map[string]any{"blob_ref": att["blob_ref"]}}})
+	var v marketplace.FlowView
+	e.Must(http.StatusOK, "GET", "/v1/flows/"+mine, tokBuyer, nil).JSON(t, &v)
+	rec := v.Records[len(v.Records)-1]
+	if len(rec.Attachments) != 1 {
+		t.Fatalf("record attachments = %v", rec.Attachments)
+	}
+	a := rec.Attachments[0]
+	got := map[string]any{"name": a.Name, "size": a.Size, "digest": a.Digest, "content_type": a.ContentType}
+	want := map[string]any{"name": "evidence.pdf", "size": int64(len(data)), "digest": "sha256:" + hex.EncodeToString(sum[:]),
+		"content_type": att["content_type"]}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("recorded attachment (-want +got):\n%s", diff)
+	}
+}
