@@ -2,13 +2,18 @@ package httpapi_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
+	"os"
+	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/opengallery/opengallery/adapters/httpapi"
 	"github.com/opengallery/opengallery/marketplace"
 )
 
@@ -151,4 +156,78 @@ func TestAttachmentMetadataFromUpload(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("recorded attachment (-want +got):\n%s", diff)
 	}
+}
+
+// blobFiles is the blob directory's files, sorted.
+func (e *env) blobFiles() []string {
+	e.T.Helper()
+	entries, err := os.ReadDir(e.blobDir)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	var names []string
+	for _, d := range entries {
+		names = append(names, d.Name())
+	}
+	return names
+}
+
+// TestUploadSweep: uploads nobody cites within the upload TTL can no longer
+// be cited and are deleted by SweepUploads; cited ones stay. On the code
+// before the fix, uncited uploads stayed on disk for good.
+func TestUploadSweep(t *testing.T) {
+	e, mine, theirs := twoFlows(t)
+	kept := e.upload(mine, tokBuyer, "kept.pdf", []byte("cited"))
+	e.Must(http.StatusOK, "POST", "/v1/flows/"+mine+"/actions/submit_request", tokBuyer,
+		map[string]any{"description": "d", "attachments": []any{kept}})
+	stale := e.upload(mine, tokBuyer, "stale.pdf", []byte("never cited"))
+	e.upload(theirs, tokBuyer2, "other.pdf", []byte("never cited either"))
+
+	// Within the TTL nothing is swept.
+	e.clock.Advance(httpapi.DefaultUploadTTL)
+	if n, err := e.api.SweepUploads(context.Background()); n != 0 || err != nil {
+		t.Fatalf("sweep within the TTL: %d, %v", n, err)
+	}
+	// Past the TTL an uncited upload can no longer be cited…
+	e.clock.Advance(time.Minute)
+	r := e.Do("POST", "/v1/flows/"+theirs+"/actions/submit_request", tokBuyer2,
+		map[string]any{"description": "d", "attachments": []any{map[string]any{"blob_ref": stale["blob_ref"]}}})
+	if diff := cmp.Diff(problemOf{400, "invalid_input", "attachments.blob_ref"}, e.problem(r, r.Status)); diff != "" {
+		t.Errorf("citing an expired upload (-want +got):\n%s", diff)
+	}
+	// A blob whose upload was never recorded (a crash between the two) is
+	// swept too, dated by its pending mark.
+	orphan := filepath.Join(e.blobDir, "0123456789abcdef0123456789abcdef")
+	for _, name := range []string{orphan, orphan + ".pending"} {
+		if err := os.WriteFile(name, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		old := start.Add(-48 * time.Hour)
+		if err := os.Chtimes(name, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// …and after the margin the sweep deletes them; the cited one stays.
+	e.clock.Advance(time.Hour)
+	n, err := e.api.SweepUploads(context.Background())
+	if n != 3 || err != nil {
+		t.Fatalf("sweep: %d, %v; want 3, nil", n, err)
+	}
+	key := kept["blob_ref"].(string)
+	if diff := cmp.Diff([]string{key, key + ".upload"}, e.blobFiles()); diff != "" {
+		t.Errorf("blob dir after the sweep (-want +got):\n%s", diff)
+	}
+	if got := e.Must(http.StatusOK, "GET", "/v1/flows/"+mine+"/attachments/"+key, tokSeller, nil); string(got.Body) != "cited" {
+		t.Errorf("cited download after the sweep: %q", got.Body)
+	}
+	// A second sweep finds nothing to delete.
+	if n, err := e.api.SweepUploads(context.Background()); n != 0 || err != nil {
+		t.Errorf("second sweep: %d, %v", n, err)
+	}
+	// Past the TTL its uploader may still cite an upload the flow already
+	// cites, as evidence of a later step.
+	e.Must(http.StatusOK, "POST", "/v1/flows/"+mine+"/actions/confirm_request", tokSeller, nil)
+	e.Must(http.StatusOK, "POST", "/v1/flows/"+mine+"/actions/deliver", tokSeller, map[string]any{"result": "done"})
+	e.Must(http.StatusOK, "POST", "/v1/flows/"+mine+"/actions/reject_delivery", tokBuyer,
+		map[string]any{"reason": "not what we asked for", "attachments": []any{map[string]any{"blob_ref": key}}})
 }

@@ -37,7 +37,15 @@
 //
 // Supervision attachments are uploaded as multipart/form-data, streamed to
 // the BlobStore port (FileBlobs by default) while being counted and hashed
-// (SHA-256), and refused with 413 past 50 MB.
+// (SHA-256), and refused with 413 past 50 MB. The server records each
+// upload (flow, uploader, size, digest: Upload) through the store's
+// UploadIndex capability. An action may cite only uploads its own actor
+// made for that flow, within the upload TTL (DefaultUploadTTL,
+// WithUploadTTL); the record keeps the upload's metadata, and a size or
+// digest the client sends that differs is refused (400 invalid_input). A
+// download needs the file to be both uploaded for the flow and cited by one
+// of its records. Uploads nobody cited in time are deleted by
+// Handler.SweepUploads, which the host runs now and then.
 //
 // # Routes
 //

@@ -227,3 +227,70 @@ func citation(records []supervision.Record, key string) *supervision.Attachment 
 	}
 	return nil
 }
+
+// SweepUploads deletes the uploads nobody cited in time: each upload older
+// than the upload TTL plus an hour's margin that no record of its flow
+// cites. It bounds what uploads that are never cited can cost the disk.
+// The host runs it now and then (the portal runs it with its due-work
+// runner); it is safe to run from several processes at once. An upload the
+// sweep finds cited is marked so that later sweeps skip it. It returns how
+// many uploads it deleted.
+//
+// Errors: the index's or the store's faults, joined; the sweep goes on past
+// a failed upload and reports it at the end. Nothing when attachments are
+// not configured.
+func (h *Handler) SweepUploads(ctx context.Context) (int, error) {
+	idx, ok := h.blobs.(UploadIndex)
+	if !ok {
+		return 0, nil
+	}
+	ups, err := idx.Uploads(ctx)
+	var errs []error
+	if err != nil {
+		errs = append(errs, err)
+	}
+	cutoff := h.now().Add(-h.ttl() - sweepMargin)
+	flows := map[string]*marketplace.FlowView{} // nil: the flow is gone
+	var n int
+	for _, u := range ups {
+		if err := ctx.Err(); err != nil {
+			return n, err
+		}
+		if u.Cited || !u.UploadedAt.Before(cutoff) {
+			continue
+		}
+		var cited bool
+		if u.FlowID != "" {
+			v, seen := flows[u.FlowID]
+			if !seen {
+				got, err := h.svc.GetFlow(ctx, marketplace.SystemActor(), u.FlowID)
+				switch {
+				case errors.Is(err, marketplace.ErrNotFound):
+				case err != nil:
+					errs = append(errs, fmt.Errorf("upload %s: %w", u.Key, err))
+					continue
+				default:
+					v = &got
+				}
+				flows[u.FlowID] = v
+			}
+			cited = v != nil && citation(v.Records, u.Key) != nil
+		}
+		if cited {
+			u.Cited = true
+			if err := idx.SaveUpload(ctx, u); err != nil && !errors.Is(err, ErrBlobNotFound) {
+				errs = append(errs, fmt.Errorf("upload %s: %w", u.Key, err))
+			}
+			continue
+		}
+		if err := h.blobs.Delete(ctx, u.Key); err != nil {
+			errs = append(errs, fmt.Errorf("upload %s: %w", u.Key, err))
+			continue
+		}
+		n++
+	}
+	if len(errs) > 0 {
+		return n, fmt.Errorf("httpapi: sweep uploads: %w", errors.Join(errs...))
+	}
+	return n, nil
+}
