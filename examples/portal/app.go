@@ -33,6 +33,7 @@ type app struct {
 	svc     *marketplace.Service
 	clock   *marketplace.SimClock // nil with real time
 	handler http.Handler
+	api     *httpapi.Handler // the same handler, for its upload sweep
 	tokens  map[string]marketplace.Actor
 	log     *slog.Logger
 }
@@ -136,9 +137,11 @@ func newApp(ctx context.Context, c config, log *slog.Logger) (*app, error) {
 		}),
 	}
 	if a.clock != nil {
-		hopts = append(hopts, httpapi.WithRoute("POST /v1/clock/advance", http.HandlerFunc(a.advance)))
+		hopts = append(hopts, httpapi.WithRoute("POST /v1/clock/advance", http.HandlerFunc(a.advance)),
+			httpapi.WithClock(a.clock))
 	}
-	a.handler = httpapi.NewHandler(a.svc, hopts...)
+	a.api = httpapi.NewHandler(a.svc, hopts...)
+	a.handler = a.api
 	return a, nil
 }
 
@@ -200,11 +203,18 @@ func (a *app) advance(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(map[string]any{"now": a.clock.Now().UTC().Format(time.RFC3339), "processed": processed})
 }
 
+// sweepEvery is how often the runner deletes attachment uploads nobody
+// cited in time (httpapi.Handler.SweepUploads).
+const sweepEvery = 10 * time.Minute
+
 // runner runs due work on a ticker until ctx is done. With a simulated
-// clock it still runs (work due "now" after an advance is picked up).
+// clock it still runs (work due "now" after an advance is picked up). Now
+// and then it also sweeps uncited attachment uploads.
 func (a *app) runner(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
+	sweep := time.NewTicker(sweepEvery)
+	defer sweep.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -212,6 +222,10 @@ func (a *app) runner(ctx context.Context, every time.Duration) {
 		case <-t.C:
 			if _, err := a.runDue(ctx); err != nil && ctx.Err() == nil {
 				a.log.ErrorContext(ctx, "portal: due work", slog.Any("error", err))
+			}
+		case <-sweep.C:
+			if _, err := a.api.SweepUploads(ctx); err != nil && ctx.Err() == nil {
+				a.log.ErrorContext(ctx, "portal: upload sweep", slog.Any("error", err))
 			}
 		}
 	}
