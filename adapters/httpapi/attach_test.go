@@ -15,6 +15,7 @@ import (
 
 	"github.com/opengallery/opengallery/adapters/httpapi"
 	"github.com/opengallery/opengallery/marketplace"
+	"github.com/opengallery/opengallery/supervision"
 )
 
 // twoFlows is buyer-1's and buyer-2's service flows with seller-1.
@@ -230,4 +231,38 @@ func TestUploadSweep(t *testing.T) {
 	e.Must(http.StatusOK, "POST", "/v1/flows/"+mine+"/actions/deliver", tokSeller, map[string]any{"result": "done"})
 	e.Must(http.StatusOK, "POST", "/v1/flows/"+mine+"/actions/reject_delivery", tokBuyer,
 		map[string]any{"reason": "not what we asked for", "attachments": []any{map[string]any{"blob_ref": key}}})
+}
+
+// TestAttachmentCitedBeforeUploadRecords: a blob cited by a flow record
+// written before uploads were recorded (it has no upload record) is still
+// served to the parties of the flow that cites it, and to nobody through
+// another flow; citing it anew is refused.
+func TestAttachmentCitedBeforeUploadRecords(t *testing.T) {
+	e, mine, theirs := twoFlows(t)
+	const key = "0123456789abcdef0123456789abcdef"
+	data := []byte("requirements written before upload records")
+	if err := os.WriteFile(filepath.Join(e.blobDir, key), data, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	// The record as the adapter wrote it then: the client's metadata, no
+	// upload record. The marketplace API takes it as it did.
+	if _, err := e.svc.Act(context.Background(), marketplace.Actor{Role: marketplace.RoleBuyer, ID: "buyer-1"}, marketplace.FlowActionInput{
+		FlowID: mine, Action: "submit_request", Description: "Migrate our ERP",
+		Attachments: []supervision.Attachment{{Name: "old.pdf", Size: int64(len(data)), BlobRef: key}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got := e.Must(http.StatusOK, "GET", "/v1/flows/"+mine+"/attachments/"+key, tokSeller, nil)
+	if !bytes.Equal(got.Body, data) {
+		t.Errorf("download: %q", got.Body)
+	}
+	if r := e.Do("GET", "/v1/flows/"+theirs+"/attachments/"+key, tokBuyer2, nil); r.Status != http.StatusNotFound {
+		t.Errorf("download through another flow: %d", r.Status)
+	}
+	r := e.Do("POST", "/v1/flows/"+theirs+"/actions/submit_request", tokBuyer2,
+		map[string]any{"description": "d", "attachments": []any{map[string]any{"name": "old.pdf", "blob_ref": key}}})
+	want := problemOf{http.StatusBadRequest, "invalid_input", "attachments.blob_ref"}
+	if diff := cmp.Diff(want, e.problem(r, r.Status)); diff != "" {
+		t.Errorf("citing it anew (-want +got):\n%s\n%s", diff, r.Body)
+	}
 }
