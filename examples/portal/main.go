@@ -15,6 +15,8 @@
 //	-saas-endpoint URL        a seller SaaS endpoint (see examples/isv) for SaaS products
 //	-saas-key KEY             that endpoint's access key
 //	-tick 1s                  how often the due-work runner runs
+//	-state opengallery-data   directory for the credential key (credential.key, which
+//	                          encrypts stored SaaS passwords), the demo tokens and attachments
 //
 // It stops gracefully on SIGINT or SIGTERM.
 //

@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -466,5 +468,56 @@ func TestSimulatedImageWalkthrough(t *testing.T) {
 	}
 	if app := c.must(200, "GET", "/v1/apps/"+res, buyer, nil); app["status"] != "unsubscribed" {
 		t.Errorf("after unsubscribing: %v", app["status"])
+	}
+}
+
+// TestDocAndGitignore: the package documentation lists every flag, and the
+// files a start from the repository root creates by default (the SQLite
+// file and the state directory with the credential key and demo tokens)
+// are ignored by git.
+func TestDocAndGitignore(t *testing.T) {
+	var usage bytes.Buffer
+	if _, err := parseFlags([]string{"-h"}, &usage); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("-h: %v", err)
+	}
+	doc, err := os.ReadFile("main.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := regexp.MustCompile(`(?m)^\s+-([a-z-]+)`).FindAllStringSubmatch(usage.String(), -1)
+	if len(names) < 9 {
+		t.Fatalf("only %d flags in the usage:\n%s", len(names), usage.String())
+	}
+	for _, m := range names {
+		if !strings.Contains(string(doc), "//\t-"+m[1]+" ") && !strings.Contains(string(doc), "//\t-"+m[1]+"=") {
+			t.Errorf("the package documentation does not list -%s", m[1])
+		}
+	}
+	c, err := parseFlags(nil, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ignore, err := os.ReadFile(filepath.Join("..", "..", ".gitignore"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	patterns := strings.Fields(string(ignore))
+	ignored := func(name string, dir bool) bool {
+		for _, p := range patterns {
+			p = strings.TrimPrefix(p, "/")
+			if dir && p == name+"/" {
+				return true
+			}
+			if ok, _ := filepath.Match(p, name); ok {
+				return true
+			}
+		}
+		return false
+	}
+	if !ignored(c.db, false) {
+		t.Errorf(".gitignore does not ignore the default -db %s", c.db)
+	}
+	if !ignored(c.state, true) {
+		t.Errorf(".gitignore does not ignore the default -state directory %s/ (it holds the credential key)", c.state)
 	}
 }
