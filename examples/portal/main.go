@@ -11,7 +11,9 @@
 //	-db opengallery.db        SQLite file
 //	-postgres DSN             use PostgreSQL instead of SQLite
 //	-postgres-schema NAME     the PostgreSQL schema (default: the DSN's search path)
-//	-clock=sim                simulated time: POST /v1/clock/advance moves it
+//	-clock=sim                simulated time: POST /v1/clock/advance moves it; the time is
+//	                          kept in the -state directory (sim-clock), so a restart continues
+//	                          from it (or from now, if later)
 //	-saas-endpoint URL        a seller SaaS endpoint (see examples/isv) for SaaS products
 //	-saas-key KEY             that endpoint's access key
 //	-tick 1s                  how often the due-work runner runs

@@ -521,3 +521,59 @@ func TestDocAndGitignore(t *testing.T) {
 		t.Errorf(".gitignore does not ignore the default -state directory %s/ (it holds the credential key)", c.state)
 	}
 }
+
+// TestSimulatedClockSurvivesRestart: the simulated time is kept in the
+// state directory, so a restart with -clock=sim continues from where the
+// clock was instead of going back to the real now while the database holds
+// later dates; an unreadable saved time stops the start with a clear error.
+func TestSimulatedClockSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	args := []string{"-addr", "127.0.0.1:0", "-db", filepath.Join(dir, "opengallery.db"), "-state", filepath.Join(dir, "state"), "-clock=sim"}
+	start := func() (client, map[string]string, func()) {
+		ctx, cancel := context.WithCancel(context.Background())
+		ready := make(chan string, 1)
+		done := make(chan error, 1)
+		out := &syncBuffer{}
+		go func() { done <- run(ctx, args, out, ready) }()
+		select {
+		case addr := <-ready:
+			return client{t, "http://" + addr}, tokens(t, out.String()), func() {
+				cancel()
+				if err := <-done; err != nil {
+					t.Fatalf("stop: %v", err)
+				}
+			}
+		case err := <-done:
+			cancel()
+			t.Fatalf("start: %v\n%s", err, out)
+		case <-time.After(30 * time.Second):
+			cancel()
+			t.Fatal("no start within 30s")
+		}
+		return client{}, nil, nil
+	}
+	c, tok, stop := start()
+	m := c.must(200, "POST", "/v1/clock/advance", tok["operator"], map[string]string{"duration": "720h"})
+	advanced, err := time.Parse(time.RFC3339, m["now"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop()
+
+	c, tok, stop = start()
+	m = c.must(200, "POST", "/v1/clock/advance", tok["operator"], map[string]string{"duration": "1h"})
+	if got, want := m["now"], advanced.Add(time.Hour).Format(time.RFC3339); got != want {
+		t.Errorf("after a restart and 1h: now %v, want %s (continuing from before the restart)", got, want)
+	}
+	stop()
+
+	if err := os.WriteFile(filepath.Join(dir, "state", "sim-clock"), []byte("yesterday"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second) // a start that wrongly succeeds serves until then
+	defer cancel()
+	err = run(ctx, args, io.Discard, nil)
+	if err == nil || !strings.Contains(err.Error(), "sim-clock") {
+		t.Errorf("start with an unreadable sim-clock: %v, want an error naming the file", err)
+	}
+}
