@@ -1,8 +1,11 @@
 package billing
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -320,13 +323,27 @@ func parseMoneyJSON(b []byte) (v moneyJSON, ok bool) {
 	return moneyJSON{Amount: string(amt), Currency: Currency(cur)}, true
 }
 
-// UnmarshalJSON decodes the form written by MarshalJSON.
+// UnmarshalJSON decodes the form written by MarshalJSON, strictly: members
+// other than amount and currency are refused.
 //
-// Errors: *InputError or *CurrencyError for malformed values.
+// Errors: *InputError or *CurrencyError for malformed values (an unknown
+// member is an *InputError on field "money"); *json.UnmarshalTypeError when
+// the value is not an object or a member is not a string, to which
+// encoding/json adds the path of the field being decoded.
 func (m *Money) UnmarshalJSON(b []byte) error {
 	v, ok := parseMoneyJSON(b)
 	if !ok {
-		if err := json.Unmarshal(b, &v); err != nil {
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&v); err != nil {
+			var te *json.UnmarshalTypeError
+			if errors.As(err, &te) {
+				if te.Field == "" {
+					te.Type = reflect.TypeFor[Money]()
+				}
+				te.Struct = ""
+				return te
+			}
 			return &InputError{Field: "money", Value: string(b), Reason: fmt.Sprintf("malformed JSON: %v", err)}
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/opengallery/opengallery/billing"
 	"github.com/shopspring/decimal"
 )
@@ -200,7 +201,8 @@ func FuzzParseMoney(f *testing.F) {
 }
 
 func FuzzMoneyJSON(f *testing.F) {
-	for _, s := range []string{`{"amount":"5.00","currency":"USD"}`, `{"amount":"-1","currency":"jpy"}`, `{}`, `null`, `{"amount":"1e9","currency":"USD"}`} {
+	for _, s := range []string{`{"amount":"5.00","currency":"USD"}`, `{"amount":"-1","currency":"jpy"}`, `{}`, `null`, `{"amount":"1e9","currency":"USD"}`,
+		`{"amount":"5.00","currency":"USD","x":1}`, `{"Amount":"5.00","CURRENCY":"USD"}`, `5`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -213,4 +215,49 @@ func FuzzMoneyJSON(f *testing.F) {
 			t.Fatalf("%q decoded to invalid %v", s, m)
 		}
 	})
+}
+
+// TestMoneyJSONErrors: a money object is decoded strictly. A member that
+// is not amount or currency is refused; a value or member of the wrong JSON
+// type is a *json.UnmarshalTypeError, to which encoding/json adds the path
+// of the field being decoded, so a decoder can name it.
+func TestMoneyJSONErrors(t *testing.T) {
+	type holder struct {
+		Price billing.Money `json:"price"`
+	}
+	type want struct {
+		TypeError bool   // a *json.UnmarshalTypeError…
+		Field     string // …naming this path
+		Input     bool   // a *billing.InputError
+	}
+	tests := []struct {
+		name, in string
+		want     want
+	}{
+		{"unknown member", `{"price":{"amount":"5.00","currency":"USD","surprise":1}}`, want{Input: true}},
+		{"unknown member only", `{"price":{"surprise":1}}`, want{Input: true}},
+		{"amount as number", `{"price":{"amount":5,"currency":"USD"}}`, want{TypeError: true, Field: "price.amount"}},
+		{"currency as number", `{"price":{"amount":"5","currency":840}}`, want{TypeError: true, Field: "price.currency"}},
+		{"money as number", `{"price":5}`, want{TypeError: true, Field: "price"}},
+		{"money as string", `{"price":"5.00 USD"}`, want{TypeError: true, Field: "price"}},
+		{"money as array", `{"price":[]}`, want{TypeError: true, Field: "price"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var h holder
+			err := json.Unmarshal([]byte(tt.in), &h)
+			var (
+				te  *json.UnmarshalTypeError
+				ie  *billing.InputError
+				got want
+			)
+			if errors.As(err, &te) {
+				got.TypeError, got.Field = true, te.Field
+			}
+			got.Input = errors.As(err, &ie)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Unmarshal(%s) = %v (-want +got):\n%s", tt.in, err, diff)
+			}
+		})
+	}
 }

@@ -113,10 +113,13 @@ type Provisioning struct {
 	Phase ProvisioningPhase `json:"phase,omitempty"`
 	// Attempts counts the calls of the current phase; FirstAt and LastAt
 	// are the first and latest of them.
-	Attempts  int        `json:"attempts,omitempty"`
-	FirstAt   *time.Time `json:"first_at,omitempty"`
-	LastAt    *time.Time `json:"last_at,omitempty"`
-	LastError string     `json:"last_error,omitempty"`
+	Attempts int        `json:"attempts,omitempty"`
+	FirstAt  *time.Time `json:"first_at,omitempty"`
+	LastAt   *time.Time `json:"last_at,omitempty"`
+	// LastError says why the latest call failed, in words fit for the
+	// buyer (the kind of failure; the provisioner's own error, which may
+	// name the seller's endpoint, is logged only).
+	LastError string `json:"last_error,omitempty"`
 	// InstanceID is the SaaS instance or the image deployment.
 	InstanceID string     `json:"instance_id,omitempty"`
 	DoneAt     *time.Time `json:"done_at,omitempty"`

@@ -24,6 +24,38 @@ func wrapProvisioning(err error) error {
 	}
 }
 
+// buyerReason says why a provisioning call failed in words fit for the
+// order and resource fields buyers read (Provisioning.LastError,
+// CancelReason, SellerCall.LastError) and for the events: a provisioner's
+// error may quote the seller's endpoint URL, its signed query or its
+// addresses, and a seller's result message is free text, so only the kind
+// of failure is kept. The full error goes to the service's logger.
+func buyerReason(err error) string {
+	var (
+		re *provisioning.ResultError
+		fe *provisioning.FieldError
+	)
+	switch {
+	case errors.As(err, &re):
+		return fmt.Sprintf("the seller answered %s (%s)", re.Code, re.Code.Meaning())
+	case errors.Is(err, context.DeadlineExceeded):
+		return "the delivery endpoint did not answer in time"
+	case errors.Is(err, context.Canceled):
+		return "the call to the delivery endpoint was interrupted"
+	case errors.Is(err, provisioning.ErrUnavailable), errors.Is(err, ErrUnavailable):
+		return "the delivery endpoint is unavailable"
+	case errors.As(err, &fe):
+		return fmt.Sprintf("the delivery request is invalid (%s)", fe.Field)
+	case errors.Is(err, provisioning.ErrQuotaExceeded):
+		return "the server quota is exceeded"
+	case errors.Is(err, provisioning.ErrNameConflict):
+		return "the server name is already in use"
+	case errors.Is(err, provisioning.ErrNotFound):
+		return "a requested cloud resource does not exist"
+	}
+	return "an unexpected error occurred"
+}
+
 // planImage checks an image order's deployment against the catalog, the
 // buyer's servers and quota, with the password given at payment, and
 // returns the deployment plan. Nothing is charged if it fails.
@@ -97,6 +129,9 @@ func (s *Service) deploy(ctx context.Context, orderID string, req provisioning.D
 // complete the order, a failure cancels and refunds it, a deployment still
 // building is polled under the delivery policy's query rule.
 func (s *Service) afterDeploy(ctx context.Context, orderID string, version int64, dep provisioning.Deployment, callErr error) {
+	if callErr != nil {
+		s.log.Warn("marketplace: deployment call failed", "order", orderID, "err", callErr)
+	}
 	refund := false
 	err := s.update(ctx, func(tx Tx) error {
 		o, err := tx.Order(orderID)
@@ -113,9 +148,9 @@ func (s *Service) afterDeploy(ctx context.Context, orderID string, version int64
 		case callErr != nil && pr.InstanceID == "":
 			// The first deploy call failed: the password is gone, so the
 			// order cannot be retried. Cancel and refund.
-			pr.Phase, pr.LastError = PhaseFailed, callErr.Error()
+			pr.Phase, pr.LastError = PhaseFailed, buyerReason(callErr)
 			refund = true
-			return s.cancelPaid(tx, &o, now, "image deployment failed: "+callErr.Error())
+			return s.cancelPaid(tx, &o, now, "image deployment failed: "+pr.LastError)
 		case callErr == nil && dep.Status == provisioning.DeploymentFailed:
 			pr.Phase, pr.LastError = PhaseFailed, "deployment failed"
 			refund = true
@@ -149,7 +184,7 @@ func (s *Service) afterDeploy(ctx context.Context, orderID string, version int64
 			if callErr == nil {
 				pr.InstanceID = dep.ID
 			} else {
-				pr.LastError = callErr.Error()
+				pr.LastError = buyerReason(callErr)
 			}
 			next, ok := s.delivery.Query.Next(pr.Attempts, *pr.FirstAt, now)
 			if !ok {
@@ -240,6 +275,9 @@ func (s *Service) createRequest(o Order, p Product) provisioning.CreateRequest {
 
 // recordProvisioning applies the result of one SaaS call to the order.
 func (s *Service) recordProvisioning(ctx context.Context, read Order, app *provisioning.AppInfo, created provisioning.CreateResult, callErr error) {
+	if callErr != nil {
+		s.log.Warn("marketplace: provisioning call failed", "order", read.ID, "phase", read.Provisioning.Phase, "err", callErr)
+	}
 	refund := false
 	err := s.update(ctx, func(tx Tx) error {
 		o, err := tx.Order(read.ID)
@@ -270,7 +308,7 @@ func (s *Service) recordProvisioning(ctx context.Context, read Order, app *provi
 			return s.delivered(tx, &o, *app, now)
 		}
 		if callErr != nil {
-			pr.LastError = callErr.Error()
+			pr.LastError = buyerReason(callErr)
 		} else if created.Processing {
 			pr.LastError = "the seller is processing the request"
 		} else {

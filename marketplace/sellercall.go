@@ -43,8 +43,10 @@ type SellerCall struct {
 	// NextAt is when the call is next due. While a call is under way it
 	// holds the call for one policy interval, so a concurrent runner does
 	// not make it twice.
-	NextAt    time.Time `json:"next_at"`
-	LastError string    `json:"last_error,omitempty"`
+	NextAt time.Time `json:"next_at"`
+	// LastError is why the latest attempt failed, fit for the buyer, as
+	// Provisioning.LastError.
+	LastError string `json:"last_error,omitempty"`
 }
 
 // owe adds a call to r's outbox, due now, unless the resource has nothing
@@ -162,13 +164,13 @@ func (s *Service) sellerCallStep(ctx context.Context, resourceID string) bool {
 			}
 			ok = true
 		case more && provisioning.Retryable(callErr) || more && errors.Is(callErr, ErrUnavailable):
-			c.NextAt, c.LastError = next.UTC().Truncate(time.Microsecond), callErr.Error()
-			typ, data["error"], data["next_at"] = "resource.seller_call_failed", callErr.Error(), c.NextAt
+			c.NextAt, c.LastError = next.UTC().Truncate(time.Microsecond), buyerReason(callErr)
+			typ, data["error"], data["next_at"] = "resource.seller_call_failed", c.LastError, c.NextAt
 		default:
 			// The policy is spent (or the seller refused for good): left
 			// for the seller or an operator to restart by hand.
 			cur.SellerCalls = slices.Delete(cur.SellerCalls, i, i+1)
-			typ, data["error"] = "resource.seller_call_exhausted", callErr.Error()
+			typ, data["error"] = "resource.seller_call_exhausted", buyerReason(callErr)
 		}
 		cur.UpdatedAt = now
 		s.scheduleResource(&cur, now)

@@ -21,7 +21,8 @@ type Authenticator interface {
 	// Authenticate returns the actor making r.
 	//
 	// Errors: ErrUnauthenticated (wrapped or not) when r carries no valid
-	// credentials; anything else is treated as an internal fault.
+	// credentials; anything else is treated as an internal fault, and so is
+	// an actor that does not validate.
 	Authenticate(r *http.Request) (marketplace.Actor, error)
 }
 

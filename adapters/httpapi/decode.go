@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,7 +20,8 @@ type validator interface{ Validate() error }
 // decodeJSON reads exactly one JSON value of the request body into dst,
 // strictly: the media type must be JSON, the body at most the handler's
 // limit, every member known to dst, nothing after the value. When dst
-// validates itself, Validate runs too. Errors are requestErrors naming the
+// validates itself, Validate runs too. A body of JSON null is refused like
+// any other body that is not an object. Errors are requestErrors naming the
 // offending field where there is one, or the domain's typed input errors.
 func (h *Handler) decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
@@ -29,11 +31,17 @@ func (h *Handler) decodeJSON(w http.ResponseWriter, r *http.Request, dst any) er
 				detail: "the body must be application/json"}
 		}
 	}
-	body := http.MaxBytesReader(w, r.Body, h.maxBody)
+	body := bufio.NewReader(http.MaxBytesReader(w, r.Body, h.maxBody))
+	null := startsWithNull(body)
 	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return jsonError(err)
+	}
+	if null {
+		// encoding/json decodes null into a struct as a no-op, which
+		// would pass for a body of all defaults.
+		return badRequest(CodeInvalidType, "(body)", "(body) must be an object, not JSON null")
 	}
 	// Exactly one value: anything but EOF after it is an error.
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
@@ -49,6 +57,25 @@ func (h *Handler) decodeJSON(w http.ResponseWriter, r *http.Request, dst any) er
 		}
 	}
 	return nil
+}
+
+// startsWithNull reports whether the first value in br starts like a JSON
+// null (after white space), without consuming anything. Only null itself
+// then decodes without an error.
+func startsWithNull(br *bufio.Reader) bool {
+	for i := 1; ; i++ {
+		b, err := br.Peek(i)
+		if err != nil {
+			return false
+		}
+		switch b[i-1] {
+		case ' ', '\t', '\r', '\n':
+		case 'n':
+			return true
+		default:
+			return false
+		}
+	}
 }
 
 // jsonError classifies a decoding error.

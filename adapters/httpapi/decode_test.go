@@ -49,7 +49,14 @@ func TestDecodeJSON(t *testing.T) {
 		{"wrong type", "application/json", `{"quantity":"2"}`, want{400, CodeInvalidType, "quantity"}},
 		{"wrong nested type", "application/json", `{"tags":[1]}`, want{400, CodeInvalidType, "tags"}},
 		{"array body", "application/json", `[1,2]`, want{400, CodeInvalidType, "(body)"}},
-		{"decimal as number", "application/json", `{"price":{"amount":5.00,"currency":"USD"}}`, want{400, CodeInvalidInput, "money"}},
+		{"decimal as number", "application/json", `{"price":{"amount":5.00,"currency":"USD"}}`, want{400, CodeInvalidType, "price.amount"}},
+		{"money as number", "application/json", `{"price":5}`, want{400, CodeInvalidType, "price"}},
+		{"money as array", "application/json", `{"price":["5.00","USD"]}`, want{400, CodeInvalidType, "price"}},
+		{"currency as number", "application/json", `{"price":{"amount":"5.00","currency":840}}`, want{400, CodeInvalidType, "price.currency"}},
+		{"unknown member in money", "application/json", `{"price":{"amount":"5.00","currency":"USD","surprise":1}}`, want{400, CodeInvalidInput, "money"}},
+		{"null", "application/json", `null`, want{400, CodeInvalidType, "(body)"}},
+		{"null with spaces", "application/json", " \n\tnull ", want{400, CodeInvalidType, "(body)"}},
+		{"null member", "application/json", `{"name":null}`, want{}},
 		{"bad currency", "application/json", `{"price":{"amount":"5.00","currency":"XXX"}}`, want{400, CodeUnknownCurrency, ""}},
 		{"validation", "application/json", `{"quantity":-1}`, want{400, CodeInvalidInput, "quantity"}},
 		{"too large", "application/json", `{"name":"` + strings.Repeat("a", 300) + `"}`, want{413, CodeBodyTooLarge, ""}},
@@ -81,7 +88,8 @@ func TestDecodeJSON(t *testing.T) {
 }
 
 func FuzzDecodeJSON(f *testing.F) {
-	for _, s := range []string{`{}`, `{"name":"a","quantity":1}`, `{"price":{"amount":"1.5","currency":"USD"}}`, `[`, `{"tags":["x"]}`, "\x00"} {
+	for _, s := range []string{`{}`, `{"name":"a","quantity":1}`, `{"price":{"amount":"1.5","currency":"USD"}}`, `[`, `{"tags":["x"]}`, "\x00",
+		`null`, ` null`, `nul`, `{"price":null}`, `{"price":5}`, `{"price":{"amount":"1","currency":"USD","x":1}}`, `{"price":{"amount":1,"currency":"USD"}}`} {
 		f.Add(s)
 	}
 	h := &Handler{maxBody: 1 << 12}
@@ -90,6 +98,10 @@ func FuzzDecodeJSON(f *testing.F) {
 		var s sample
 		err := h.decodeJSON(httptest.NewRecorder(), r, &s)
 		if err == nil {
+			// Only a JSON object is a request body.
+			if rest := strings.TrimLeft(body, " \t\r\n"); !strings.HasPrefix(rest, "{") {
+				t.Fatalf("decode(%q) accepted a body that is not an object", body)
+			}
 			return
 		}
 		p, internal := problemFor(err)

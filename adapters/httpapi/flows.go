@@ -22,12 +22,26 @@ func (h *Handler) registerFlows() {
 	h.handle("GET /v1/flows/{id}/attachments/{key}", h.downloadAttachment)
 }
 
+// flowStatuses lists the status codes GET /v1/flows filters by.
+var flowStatuses = func() string {
+	var codes []string
+	for _, st := range supervision.Statuses() {
+		codes = append(codes, string(st))
+	}
+	return strings.Join(codes, ", ")
+}()
+
 func (h *Handler) listFlows(w http.ResponseWriter, r *http.Request, a marketplace.Actor) error {
 	limit, err := queryInt(r, "limit", 0, 1, marketplace.MaxPageSize)
 	if err != nil {
 		return err
 	}
 	q := r.URL.Query()
+	if st := q.Get("status"); st != "" {
+		if _, err := supervision.ParseStatus(st); err != nil {
+			return badParam("status", "status must be one of "+flowStatuses)
+		}
+	}
 	page, err := h.svc.ListFlows(r.Context(), a, marketplace.ListFlowsInput{Status: q.Get("status"), Cursor: q.Get("cursor"), Limit: limit})
 	if err != nil {
 		return err

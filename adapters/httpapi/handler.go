@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -142,8 +143,9 @@ func (h *Handler) authenticate(r *http.Request) (marketplace.Actor, error) {
 	}
 	if err := a.Validate(); err != nil {
 		// An authenticator that returns a broken actor is a host bug, not
-		// the client's fault.
-		return marketplace.Actor{}, err
+		// the client's fault: wrapped without %w so that it is not mapped
+		// to invalid input but answered 500 and logged.
+		return marketplace.Actor{}, fmt.Errorf("httpapi: the authenticator returned an invalid actor: %v", err)
 	}
 	return a, nil
 }

@@ -97,6 +97,7 @@ func malformedRequests(f *fixture) []badRequest {
 		add("not json", `hello`, 400, "malformed_json")
 		add("two values", `{}{}`, 400, "malformed_json")
 		add("array", `[1,2,3]`, 400, "invalid_type")
+		add("null", `null`, 400, "invalid_type")
 		add("unknown field", `{"definitely_not_a_field":1}`, 400, "unknown_field")
 		add("oversized", huge, 413, "body_too_large")
 		add("form encoded", `a=1`, 415, "unsupported_media_type", "Content-Type", "application/x-www-form-urlencoded")
@@ -109,7 +110,7 @@ func malformedRequests(f *fixture) []badRequest {
 		{name: "negative duration", method: "POST", path: "/v1/quotes", token: tokBuyer, body: `{"product_id":"` + f.saas + `","spec_id":"basic","mode":"monthly","duration":-1}`, status: 400, code: "invalid_input"},
 		{name: "terms not agreed", method: "POST", path: "/v1/orders", token: tokBuyer, headers: []string{"Idempotency-Key", "m1"}, body: `{"product_id":"` + f.saas + `","spec_id":"basic","mode":"monthly","duration":1}`, status: 400, code: "invalid_input"},
 		{name: "no idempotency key", method: "POST", path: "/v1/orders", token: tokBuyer, body: `{"product_id":"` + f.saas + `","spec_id":"basic","mode":"monthly","duration":1,"agree_terms":true}`, status: 400, code: "invalid_input"},
-		{name: "amount as number", method: "POST", path: "/v1/accounts/buyer-1/top-up", token: tokOperator, body: `{"amount":{"amount":10.5,"currency":"USD"}}`, status: 400},
+		{name: "amount as number", method: "POST", path: "/v1/accounts/buyer-1/top-up", token: tokOperator, body: `{"amount":{"amount":10.5,"currency":"USD"}}`, status: 400, code: "invalid_type"},
 		{name: "unknown currency", method: "POST", path: "/v1/accounts/buyer-1/top-up", token: tokOperator, body: `{"amount":{"amount":"10.50","currency":"ABC"}}`, status: 400},
 		{name: "negative amount", method: "POST", path: "/v1/accounts/buyer-1/top-up", token: tokOperator, body: `{"amount":{"amount":"-1","currency":"USD"}}`, status: 400, code: "invalid_input"},
 		{name: "bad decimal", method: "POST", path: "/v1/accounts/buyer-1/top-up", token: tokOperator, body: `{"amount":{"amount":"1e3","currency":"USD"}}`, status: 400},
@@ -129,6 +130,10 @@ func malformedRequests(f *fixture) []badRequest {
 		{name: "bad cursor", method: "GET", path: "/v1/products?cursor=garbage", token: tokBuyer, status: 400, code: "invalid_input"},
 		{name: "bad sort", method: "GET", path: "/v1/products?sort=price", token: tokBuyer, status: 400, code: "invalid_input"},
 		{name: "bad delivery filter", method: "GET", path: "/v1/products?delivery=drone", token: tokBuyer, status: 400, code: "invalid_input"},
+		{name: "bad flow status", method: "GET", path: "/v1/flows?status=bogus", token: tokBuyer, status: 400, code: "invalid_parameter"},
+		{name: "flow status in the wrong case", method: "GET", path: "/v1/flows?status=Completed", token: tokSeller, status: 400, code: "invalid_parameter"},
+		{name: "unknown member in money", method: "POST", path: "/v1/accounts/buyer-1/top-up", token: tokOperator, body: `{"amount":{"amount":"5.00","currency":"USD","surprise":1}}`, status: 400, code: "invalid_input"},
+		{name: "money as number", method: "POST", path: "/v1/accounts/buyer-1/top-up", token: tokOperator, body: `{"amount":5}`, status: 400, code: "invalid_type"},
 		{name: "bad order status", method: "GET", path: "/v1/orders?status=lost", token: tokBuyer, status: 400, code: "invalid_parameter"},
 		{name: "bad order kind", method: "GET", path: "/v1/orders?kind=gift", token: tokBuyer, status: 400, code: "invalid_parameter"},
 		{name: "bad product status", method: "GET", path: "/v1/seller/products?status=gone", token: tokSeller, status: 400, code: "invalid_parameter"},

@@ -36,6 +36,7 @@ func (h *Handler) quote(w http.ResponseWriter, r *http.Request, a marketplace.Ac
 type orderBody struct {
 	marketplace.QuoteInput
 	AutoRenew  bool `json:"auto_renew,omitempty"`
+	Trial      bool `json:"trial,omitempty"`
 	AgreeTerms bool `json:"agree_terms"`
 	PayNow     bool `json:"pay_now,omitempty"`
 }
@@ -54,7 +55,7 @@ func (h *Handler) createOrder(w http.ResponseWriter, r *http.Request, a marketpl
 		return err
 	}
 	o, err := h.svc.CreateOrder(r.Context(), a, marketplace.CreateOrderInput{QuoteInput: b.QuoteInput, AutoRenew: b.AutoRenew,
-		AgreeTerms: b.AgreeTerms, IdempotencyKey: key, PayNow: b.PayNow})
+		Trial: b.Trial, AgreeTerms: b.AgreeTerms, IdempotencyKey: key, PayNow: b.PayNow})
 	if err != nil {
 		return err
 	}

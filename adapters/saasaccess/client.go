@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -20,7 +22,8 @@ const BodySignHeader = "Body-Sign"
 
 // Client is the marketplace side of the protocol: it implements
 // provisioning.SaaS by POSTing signed JSON to one seller endpoint URL. It is
-// safe for concurrent use.
+// safe for concurrent use. Its errors never quote the endpoint's URL or
+// address: a transport failure names the activity and what went wrong.
 type Client struct {
 	endpoint *url.URL
 	signer   *Signer
@@ -95,6 +98,51 @@ func (e *unavailable) Error() string {
 
 func (e *unavailable) Unwrap() []error { return []error{provisioning.ErrUnavailable, e.err} }
 
+// transportError is a transport failure told without the endpoint: Go's
+// *url.Error quotes the whole signed URL (the endpoint's own query
+// parameters, nonce, signature, timestamp) and net errors name addresses,
+// and callers store and show these errors. It unwraps to the cause inside
+// the *url.Error, so context and net errors stay testable with errors.Is
+// and errors.As.
+type transportError struct {
+	text string
+	err  error
+}
+
+func (e *transportError) Error() string { return e.text }
+
+func (e *transportError) Unwrap() error { return e.err }
+
+// transport wraps a failure to send a request or read its answer as
+// unavailable, keeping only what went wrong: the operation and kind of a
+// net error ("dial tcp: connect: connection refused"), a lookup's outcome,
+// or the cause's text with the endpoint's host taken out.
+func (c *Client) transport(activity Activity, err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	var (
+		de   *net.DNSError
+		oe   *net.OpError
+		text string
+	)
+	switch {
+	case errors.As(err, &de):
+		text = "lookup: " + de.Err
+	case errors.As(err, &oe) && oe.Err != nil:
+		text = strings.TrimSpace(oe.Op+" "+oe.Net) + ": " + oe.Err.Error()
+	default:
+		text = err.Error()
+	}
+	for _, s := range []string{c.endpoint.String(), c.endpoint.Host, c.endpoint.Hostname()} {
+		if s != "" {
+			text = strings.ReplaceAll(text, s, "the endpoint")
+		}
+	}
+	return &unavailable{activity, &transportError{text: text, err: err}}
+}
+
 // call POSTs body as activity and decodes the response into out, which
 // embeds Response. A resultCode other than 000000 is returned as the code
 // with a nil error; the caller decides (newInstance treats 000004 apart).
@@ -124,18 +172,18 @@ func (c *Client) call(ctx context.Context, activity Activity, body any, out inte
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(raw))
 	if err != nil {
-		return "", &unavailable{activity, err}
+		return "", c.transport(activity, err)
 	}
 	req.Header.Set("Content-Type", "application/json;charset=UTF-8")
 	req.Header.Set("Accept", "application/json")
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return "", &unavailable{activity, err}
+		return "", c.transport(activity, err)
 	}
 	defer resp.Body.Close()
 	respBody, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.maxBody+1))
 	if err != nil {
-		return "", &unavailable{activity, err}
+		return "", c.transport(activity, err)
 	}
 	if int64(len(respBody)) > c.cfg.maxBody {
 		return "", &ResponseError{Activity: string(activity), Reason: fmt.Sprintf("body larger than %d bytes", c.cfg.maxBody)}

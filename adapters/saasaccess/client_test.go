@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -350,6 +352,70 @@ func TestClientDefaultTimeoutIsFiveSeconds(t *testing.T) {
 			}
 			if !rec.ok || rec.deadline <= tc.min || rec.deadline > tc.max {
 				t.Errorf("request deadline %s ahead (set %v), want in (%s, %s]", rec.deadline, rec.ok, tc.min, tc.max)
+			}
+		})
+	}
+}
+
+// failingTransport fails every request with err, as a dead or misnamed
+// endpoint does.
+type failingTransport struct{ err error }
+
+func (f failingTransport) RoundTrip(*http.Request) (*http.Response, error) { return nil, f.err }
+
+// TestTransportErrorHidesEndpoint: a transport failure reports the activity
+// and what went wrong, never the endpoint's address or the signed query
+// (nonce, signature, timestamp, the endpoint's own query parameters), which
+// callers store where buyers read them.
+func TestTransportErrorHidesEndpoint(t *testing.T) {
+	const endpoint = "http://seller.example:8443/saas?tenant=internal&token=s3cret-token"
+	dnsErr := &net.DNSError{Err: "no such host", Name: "seller.example", Server: "10.9.9.9:53", IsNotFound: true}
+	tests := []struct {
+		name     string
+		endpoint string
+		opts     []saasaccess.Option
+		want     string // in the error text
+		is       []error
+	}{
+		{"connection refused", "http://127.0.0.1:1/saas?tenant=internal&token=s3cret-token", nil,
+			"saasaccess: releaseInstance: dial tcp: connect: connection refused", []error{provisioning.ErrUnavailable}},
+		{"unknown host", endpoint,
+			[]saasaccess.Option{saasaccess.WithHTTPClient(&http.Client{Transport: failingTransport{&net.OpError{Op: "dial", Net: "tcp", Err: dnsErr}}})},
+			"saasaccess: releaseInstance: lookup: no such host", []error{provisioning.ErrUnavailable, dnsErr}},
+		{"an error naming the host", endpoint,
+			[]saasaccess.Option{saasaccess.WithHTTPClient(&http.Client{Transport: failingTransport{errors.New("tls: certificate is not valid for seller.example")}})},
+			"saasaccess: releaseInstance: tls: certificate is not valid for the endpoint", []error{provisioning.ErrUnavailable}},
+		{"deadline", endpoint,
+			[]saasaccess.Option{saasaccess.WithHTTPClient(&http.Client{Transport: failingTransport{context.DeadlineExceeded}})},
+			"saasaccess: releaseInstance: context deadline exceeded", []error{provisioning.ErrUnavailable, context.DeadlineExceeded}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := saasaccess.NewClient(tc.endpoint, testKey, tc.opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = c.Release(context.Background(), provisioning.ReleaseRequest{InstanceID: "i"})
+			if err == nil {
+				t.Fatal("no error")
+			}
+			text := err.Error()
+			for _, leak := range []string{"seller.example", "127.0.0.1", ":8443", "10.9.9.9", "tenant", "internal", "s3cret", "signature", "nonce", "timestamp", "http://", "?"} {
+				if strings.Contains(text, leak) {
+					t.Errorf("error %q contains %q", text, leak)
+				}
+			}
+			if !strings.Contains(text, tc.want) {
+				t.Errorf("error %q, want it to contain %q", text, tc.want)
+			}
+			for _, target := range tc.is {
+				if !errors.Is(err, target) {
+					t.Errorf("error %q does not wrap %v", text, target)
+				}
+			}
+			var ue *url.Error
+			if errors.As(err, &ue) {
+				t.Errorf("error %q still wraps the *url.Error with the signed URL", text)
 			}
 		})
 	}

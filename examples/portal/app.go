@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/opengallery/opengallery/adapters/httpapi"
@@ -32,10 +33,15 @@ type app struct {
 	closeDB func()
 	svc     *marketplace.Service
 	clock   *marketplace.SimClock // nil with real time
-	handler http.Handler
-	api     *httpapi.Handler // the same handler, for its upload sweep
-	tokens  map[string]marketplace.Actor
-	log     *slog.Logger
+	// simPath keeps the simulated time across restarts; simSaved is the
+	// latest time written there (guarded by simMu).
+	simPath  string
+	simMu    sync.Mutex
+	simSaved time.Time
+	handler  http.Handler
+	api      *httpapi.Handler // the same handler, for its upload sweep
+	tokens   map[string]marketplace.Actor
+	log      *slog.Logger
 }
 
 // openStore opens and migrates the configured store.
@@ -107,7 +113,17 @@ func newApp(ctx context.Context, c config, log *slog.Logger) (*app, error) {
 		marketplace.WithLogger(log),
 	}
 	if c.sim {
-		a.clock = marketplace.NewSimClock(time.Now().UTC().Truncate(time.Second))
+		a.simPath = filepath.Join(c.state, "sim-clock")
+		start, err := simStart(a.simPath, time.Now())
+		if err != nil {
+			closeDB()
+			return nil, err
+		}
+		a.clock = marketplace.NewSimClock(start)
+		if err := a.saveSimTime(start); err != nil {
+			closeDB()
+			return nil, err
+		}
 		opts = append(opts, marketplace.WithClock(a.clock))
 	}
 	a.svc, err = marketplace.New(store, opts...)
@@ -186,6 +202,13 @@ func (a *app) advance(w http.ResponseWriter, r *http.Request) {
 		problem(http.StatusBadRequest, "invalid_input", "duration must be a positive Go duration up to 9600h")
 		return
 	}
+	// The target is saved first: a crash part way leaves the saved time
+	// ahead of anything stored, never behind.
+	if err := a.saveSimTime(a.clock.Now().Add(d)); err != nil {
+		a.log.ErrorContext(r.Context(), "portal: save the simulated time", slog.Any("error", err))
+		problem(http.StatusInternalServerError, "internal", "the simulated time could not be saved; it has been logged")
+		return
+	}
 	processed := 0
 	for d > 0 {
 		step := min(d, time.Hour)
@@ -206,6 +229,48 @@ func (a *app) advance(w http.ResponseWriter, r *http.Request) {
 // sweepEvery is how often the runner deletes attachment uploads nobody
 // cited in time (httpapi.Handler.SweepUploads).
 const sweepEvery = 10 * time.Minute
+
+// simStart is where a simulated clock starts: the time saved in path by an
+// earlier run, so that a restart continues from where the clock was (the
+// store holds dates up to it), or now when nothing is saved or now is
+// later.
+func simStart(path string, now time.Time) (time.Time, error) {
+	start := now.UTC().Truncate(time.Second)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return start, nil
+	}
+	if err != nil {
+		return time.Time{}, err
+	}
+	saved, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(string(b)))
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%s: the saved simulated time is not an RFC 3339 time (%v); fix it, or delete the file to start the simulated clock from now", path, err)
+	}
+	if saved.After(start) {
+		return saved.UTC(), nil
+	}
+	return start, nil
+}
+
+// saveSimTime records t as the simulated time, unless a later time is
+// already recorded, through a temporary file renamed into place.
+func (a *app) saveSimTime(t time.Time) error {
+	a.simMu.Lock()
+	defer a.simMu.Unlock()
+	if !t.After(a.simSaved) {
+		return nil
+	}
+	tmp := a.simPath + ".tmp"
+	if err := os.WriteFile(tmp, []byte(t.UTC().Format(time.RFC3339Nano)+"\n"), 0o600); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, a.simPath); err != nil {
+		return err
+	}
+	a.simSaved = t
+	return nil
+}
 
 // runner runs due work on a ticker until ctx is done. With a simulated
 // clock it still runs (work due "now" after an advance is picked up). Now

@@ -11,10 +11,14 @@
 //	-db opengallery.db        SQLite file
 //	-postgres DSN             use PostgreSQL instead of SQLite
 //	-postgres-schema NAME     the PostgreSQL schema (default: the DSN's search path)
-//	-clock=sim                simulated time: POST /v1/clock/advance moves it
+//	-clock=sim                simulated time: POST /v1/clock/advance moves it; the time is
+//	                          kept in the -state directory (sim-clock), so a restart continues
+//	                          from it (or from now, if later)
 //	-saas-endpoint URL        a seller SaaS endpoint (see examples/isv) for SaaS products
 //	-saas-key KEY             that endpoint's access key
 //	-tick 1s                  how often the due-work runner runs
+//	-state opengallery-data   directory for the credential key (credential.key, which
+//	                          encrypts stored SaaS passwords), the demo tokens and attachments
 //
 // It stops gracefully on SIGINT or SIGTERM.
 //

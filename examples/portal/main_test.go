@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -466,5 +468,112 @@ func TestSimulatedImageWalkthrough(t *testing.T) {
 	}
 	if app := c.must(200, "GET", "/v1/apps/"+res, buyer, nil); app["status"] != "unsubscribed" {
 		t.Errorf("after unsubscribing: %v", app["status"])
+	}
+}
+
+// TestDocAndGitignore: the package documentation lists every flag, and the
+// files a start from the repository root creates by default (the SQLite
+// file and the state directory with the credential key and demo tokens)
+// are ignored by git.
+func TestDocAndGitignore(t *testing.T) {
+	var usage bytes.Buffer
+	if _, err := parseFlags([]string{"-h"}, &usage); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("-h: %v", err)
+	}
+	doc, err := os.ReadFile("main.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := regexp.MustCompile(`(?m)^\s+-([a-z-]+)`).FindAllStringSubmatch(usage.String(), -1)
+	if len(names) < 9 {
+		t.Fatalf("only %d flags in the usage:\n%s", len(names), usage.String())
+	}
+	for _, m := range names {
+		if !strings.Contains(string(doc), "//\t-"+m[1]+" ") && !strings.Contains(string(doc), "//\t-"+m[1]+"=") {
+			t.Errorf("the package documentation does not list -%s", m[1])
+		}
+	}
+	c, err := parseFlags(nil, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ignore, err := os.ReadFile(filepath.Join("..", "..", ".gitignore"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	patterns := strings.Fields(string(ignore))
+	ignored := func(name string, dir bool) bool {
+		for _, p := range patterns {
+			p = strings.TrimPrefix(p, "/")
+			if dir && p == name+"/" {
+				return true
+			}
+			if ok, _ := filepath.Match(p, name); ok {
+				return true
+			}
+		}
+		return false
+	}
+	if !ignored(c.db, false) {
+		t.Errorf(".gitignore does not ignore the default -db %s", c.db)
+	}
+	if !ignored(c.state, true) {
+		t.Errorf(".gitignore does not ignore the default -state directory %s/ (it holds the credential key)", c.state)
+	}
+}
+
+// TestSimulatedClockSurvivesRestart: the simulated time is kept in the
+// state directory, so a restart with -clock=sim continues from where the
+// clock was instead of going back to the real now while the database holds
+// later dates; an unreadable saved time stops the start with a clear error.
+func TestSimulatedClockSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	args := []string{"-addr", "127.0.0.1:0", "-db", filepath.Join(dir, "opengallery.db"), "-state", filepath.Join(dir, "state"), "-clock=sim"}
+	start := func() (client, map[string]string, func()) {
+		ctx, cancel := context.WithCancel(context.Background())
+		ready := make(chan string, 1)
+		done := make(chan error, 1)
+		out := &syncBuffer{}
+		go func() { done <- run(ctx, args, out, ready) }()
+		select {
+		case addr := <-ready:
+			return client{t, "http://" + addr}, tokens(t, out.String()), func() {
+				cancel()
+				if err := <-done; err != nil {
+					t.Fatalf("stop: %v", err)
+				}
+			}
+		case err := <-done:
+			cancel()
+			t.Fatalf("start: %v\n%s", err, out)
+		case <-time.After(30 * time.Second):
+			cancel()
+			t.Fatal("no start within 30s")
+		}
+		return client{}, nil, nil
+	}
+	c, tok, stop := start()
+	m := c.must(200, "POST", "/v1/clock/advance", tok["operator"], map[string]string{"duration": "720h"})
+	advanced, err := time.Parse(time.RFC3339, m["now"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop()
+
+	c, tok, stop = start()
+	m = c.must(200, "POST", "/v1/clock/advance", tok["operator"], map[string]string{"duration": "1h"})
+	if got, want := m["now"], advanced.Add(time.Hour).Format(time.RFC3339); got != want {
+		t.Errorf("after a restart and 1h: now %v, want %s (continuing from before the restart)", got, want)
+	}
+	stop()
+
+	if err := os.WriteFile(filepath.Join(dir, "state", "sim-clock"), []byte("yesterday"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second) // a start that wrongly succeeds serves until then
+	defer cancel()
+	err = run(ctx, args, io.Discard, nil)
+	if err == nil || !strings.Contains(err.Error(), "sim-clock") {
+		t.Errorf("start with an unreadable sim-clock: %v, want an error naming the file", err)
 	}
 }
