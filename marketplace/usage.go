@@ -39,7 +39,9 @@ type Usage struct {
 	NextChargeAt time.Time `json:"next_charge_at"`
 	// ArrearsSince is when a charge first failed; nil when paid up.
 	ArrearsSince *time.Time `json:"arrears_since,omitempty"`
-	LastError    string     `json:"last_error,omitempty"`
+	// LastError says why the last charge failed, for the buyer: the
+	// payment's decline reason, or that the payment service was down.
+	LastError string `json:"last_error,omitempty"`
 }
 
 // maxUsageHoursPerRun bounds the hours one resource is charged for in one
@@ -169,8 +171,10 @@ func (s *Service) chargeUsage(ctx context.Context, r Resource, final bool) error
 		switch {
 		case chargeErr != nil && !errors.Is(chargeErr, ErrPaymentFailed):
 			// The port is down, not the buyer short of money: no arrears,
-			// try again soon.
-			cu.LastError = chargeErr.Error()
+			// try again soon. The buyer reads LastError, so it says what
+			// happened, not the port's text (logged above), which may
+			// name the gateway's address.
+			cu.LastError = "the payment service is unavailable; the charge is retried"
 			cu.NextChargeAt = now.Add(usageOutageRetry)
 		case chargeErr != nil:
 			cu.LastError = chargeErr.Error()

@@ -202,7 +202,7 @@ type outagePort struct {
 
 func (p *outagePort) Charge(ctx context.Context, req marketplace.ChargeRequest) (marketplace.Receipt, error) {
 	if p.down {
-		return marketplace.Receipt{}, fmt.Errorf("%w: gateway timeout", marketplace.ErrUnavailable)
+		return marketplace.Receipt{}, fmt.Errorf("%w: gateway timeout at https://pay.example/charge?key=secret", marketplace.ErrUnavailable)
 	}
 	return p.PaymentPort.Charge(ctx, req)
 }
@@ -221,6 +221,11 @@ func TestUsageChargeOutage(t *testing.T) {
 	r := e.resource(o.ResourceID)
 	if r.Status != marketplace.ResourceActive || r.Usage.ArrearsSince != nil || r.Usage.Hours != 0 || r.Usage.LastError == "" {
 		t.Fatalf("during the outage: %s %+v", r.Status, r.Usage)
+	}
+	// The buyer reads LastError: it says what happened, not the port's
+	// text (which may name the gateway's address).
+	if want := "the payment service is unavailable; the charge is retried"; r.Usage.LastError != want {
+		t.Errorf("LastError = %q, want %q", r.Usage.LastError, want)
 	}
 	port.down = false
 	e.advance(5 * time.Minute)
