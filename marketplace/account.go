@@ -2,6 +2,7 @@ package marketplace
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/opengallery/opengallery/billing"
 )
@@ -156,11 +157,21 @@ func (s *Service) GetAccount(ctx context.Context, actor Actor, id string) (Accou
 }
 
 // SettleCredit settles a credit account's monthly bill: every unsettled
-// credit payment is marked settled and the credit used goes back to zero.
-// It returns the amount settled (the host collects it).
+// credit payment is marked settled and the credit used goes down by
+// exactly the amount settled. It returns the amount settled (charges less
+// refunds; the host collects it).
+//
+// The store's transactions may not query, so the unsettled payments are
+// listed first, every page, and then settled in one transaction: the
+// amount returned is what that transaction settled, and when SettleCredit
+// fails nothing is settled, so no amount settled goes uncollected. A
+// credit payment made after the listing is left unsettled and stays in the
+// credit used, for the next settlement; one settled meanwhile by another
+// call is skipped.
 //
 // Errors: *InputError; *NotAllowedError for anyone but an operator or the
-// system; *NotFoundError; store errors.
+// system; *NotFoundError; *PaymentError for a payment in another currency
+// than the account's; store errors.
 func (s *Service) SettleCredit(ctx context.Context, actor Actor, accountID string) (billing.Money, error) {
 	if err := checkActor(actor, "settle credit", RoleOperator, RoleSystem); err != nil {
 		return billing.Money{}, err
@@ -168,20 +179,31 @@ func (s *Service) SettleCredit(ctx context.Context, actor Actor, accountID strin
 	if err := checkID("account_id", accountID); err != nil {
 		return billing.Money{}, err
 	}
-	pg, err := s.store.ListPayments(ctx, PaymentQuery{BuyerID: accountID, Method: PayCredit, Unsettled: true, Limit: MaxPageSize})
-	if err != nil {
-		return billing.Money{}, err
+	var ids []string
+	for cur := ""; ; {
+		pg, err := s.store.ListPayments(ctx, PaymentQuery{BuyerID: accountID, Method: PayCredit, Unsettled: true, Cursor: cur, Limit: MaxPageSize})
+		if err != nil {
+			return billing.Money{}, err
+		}
+		for _, p := range pg.Items {
+			ids = append(ids, p.ID)
+		}
+		if pg.Next == "" {
+			break
+		}
+		cur = pg.Next
 	}
 	var total billing.Money
-	err = s.update(ctx, func(tx Tx) error {
+	err := s.update(ctx, func(tx Tx) error {
 		a, err := tx.Account(accountID)
 		if err != nil {
 			return err
 		}
 		now := s.now()
 		total = billing.Zero(a.Balance.Currency)
-		for _, p := range pg.Items {
-			cur, err := tx.Payment(p.ID)
+		n := 0
+		for _, id := range ids {
+			cur, err := tx.Payment(id)
 			if err != nil {
 				return err
 			}
@@ -193,20 +215,31 @@ func (s *Service) SettleCredit(ctx context.Context, actor Actor, accountID strin
 				amt = amt.Neg()
 			}
 			if total, err = total.Add(amt); err != nil {
-				return err
+				return &PaymentError{Account: a.ID, Amount: cur.Amount.String(), Reason: "payment " + cur.ID + ": " + err.Error()}
 			}
 			cur.SettledAt = &now
 			if err := tx.PutPayment(&cur); err != nil {
 				return err
 			}
+			n++
 		}
-		a.CreditUsed, a.UpdatedAt = billing.Zero(a.Balance.Currency), now
+		if a.CreditUsed.Currency == "" {
+			a.CreditUsed = billing.Zero(a.Balance.Currency)
+		}
+		if a.CreditUsed, err = a.CreditUsed.Sub(total); err != nil {
+			return &PaymentError{Account: a.ID, Amount: total.String(), Reason: "credit used: " + err.Error()}
+		}
+		a.UpdatedAt = now
 		if err := tx.PutAccount(&a); err != nil {
 			return err
 		}
-		return emit(tx, now, actor, KindAccount, a.ID, "account.credit_settled", "", total.String(), nil)
+		return emit(tx, now, actor, KindAccount, a.ID, "account.credit_settled", "", total.String(),
+			map[string]string{"credit_used": a.CreditUsed.String(), "payments": strconv.Itoa(n)})
 	})
-	return total, err
+	if err != nil {
+		return billing.Money{}, err
+	}
+	return total, nil
 }
 
 // accountOnce is a Tx that reads an account from the store once per

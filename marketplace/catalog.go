@@ -187,6 +187,19 @@ func (in ProductInput) Validate(cfg billing.Config) error {
 	if in.Restriction.Restricted {
 		return inputErr("restriction.restricted", true, "is set by the marketplace on a withheld whitelist: give the whitelist")
 	}
+	// A buyer named twice is refused rather than de-duplicated: it is most
+	// likely a typo for another buyer, whom the seller meant to admit.
+	listed := make(map[string]int, len(in.Restriction.Whitelist))
+	for i, id := range in.Restriction.Whitelist {
+		field := "restriction.whitelist[" + itoa(i) + "]"
+		if err := checkID(field, id); err != nil {
+			return err
+		}
+		if j, ok := listed[id]; ok {
+			return inputErr(field, id, "is repeated (also restriction.whitelist["+itoa(j)+"])")
+		}
+		listed[id] = i
+	}
 	if len(in.Specs) == 0 {
 		return inputErr("specs", 0, "a product needs at least one specification")
 	}

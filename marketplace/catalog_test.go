@@ -3,6 +3,7 @@ package marketplace_test
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -304,4 +305,63 @@ func TestWhitelistWithheld(t *testing.T) {
 	in.Restriction = marketplace.Restriction{Restricted: true}
 	_, err := e.svc.CreateProduct(ctx, seller, in)
 	wantErr(t, err, marketplace.ErrInvalidInput)
+}
+
+// TestProductWhitelistValidation: every whitelist entry must be a buyer id,
+// and naming a buyer twice is refused (it is most likely a typo for another
+// buyer, which de-duplicating would hide from the seller).
+func TestProductWhitelistValidation(t *testing.T) {
+	cfg := billing.DefaultConfig()
+	cases := []struct {
+		name string
+		list []string
+		want *marketplace.InputError // nil: valid
+	}{
+		{"none", nil, nil},
+		{"distinct", []string{"alice", "bob", "carol-at-bigbank"}, nil},
+		{"empty first", []string{""}, &marketplace.InputError{Field: "restriction.whitelist[0]", Value: "", Reason: "must not be empty"}},
+		{"empty fourth", []string{"alice", "bob", "carol", ""}, &marketplace.InputError{Field: "restriction.whitelist[3]", Value: "", Reason: "must not be empty"}},
+		{"space", []string{"alice", "bob smith"}, &marketplace.InputError{Field: "restriction.whitelist[1]", Value: "bob smith", Reason: "must be at most 128 bytes without spaces or slashes"}},
+		{"slash", []string{"a/b"}, &marketplace.InputError{Field: "restriction.whitelist[0]", Value: "a/b", Reason: "must be at most 128 bytes without spaces or slashes"}},
+		{"too long", []string{strings.Repeat("x", 129)}, &marketplace.InputError{Field: "restriction.whitelist[0]", Value: strings.Repeat("x", 129), Reason: "must be at most 128 bytes without spaces or slashes"}},
+		{"duplicate", []string{"alice", "bob", "alice"}, &marketplace.InputError{Field: "restriction.whitelist[2]", Value: "alice", Reason: "is repeated (also restriction.whitelist[0])"}},
+		{"duplicate adjacent", []string{"bob", "bob"}, &marketplace.InputError{Field: "restriction.whitelist[1]", Value: "bob", Reason: "is repeated (also restriction.whitelist[0])"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			in := licenseInput("Good", billing.Yearly, "1.00")
+			in.Restriction.Whitelist = c.list
+			err := in.Validate(cfg)
+			var got *marketplace.InputError
+			if err != nil && !errors.As(err, &got) {
+				t.Fatalf("got %v, want an *InputError", err)
+			}
+			if diff := cmp.Diff(c.want, got); diff != "" {
+				t.Fatalf("error (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestProductWhitelistRefusedUnwritten: CreateProduct and UpdateProduct
+// refuse a bad whitelist and write nothing.
+func TestProductWhitelistRefusedUnwritten(t *testing.T) {
+	e := newEnv(t)
+	before := must(e.store.SearchProducts(ctx, marketplace.ProductQuery{SellerID: "isv1", Limit: 100}))(t).Total
+	in := licenseInput("Restricted", billing.Yearly, "1.00")
+	in.Restriction.Whitelist = []string{"alice", "alice"}
+	_, err := e.svc.CreateProduct(ctx, seller, in)
+	wantErr(t, err, marketplace.ErrInvalidInput)
+
+	p := e.license
+	in.Restriction.Whitelist = []string{"alice", ""}
+	_, err = e.svc.UpdateProduct(ctx, seller, p.ID, p.Version, in)
+	wantErr(t, err, marketplace.ErrInvalidInput)
+	after := must(e.svc.GetProduct(ctx, seller, p.ID))(t)
+	if after.Version != p.Version || len(after.Restriction.Whitelist) != 0 {
+		t.Fatalf("product changed: version %d→%d, whitelist %q", p.Version, after.Version, after.Restriction.Whitelist)
+	}
+	if n := must(e.store.SearchProducts(ctx, marketplace.ProductQuery{SellerID: "isv1", Limit: 100}))(t).Total; n != before {
+		t.Fatalf("%d products, want %d", n, before)
+	}
 }

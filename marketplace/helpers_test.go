@@ -236,7 +236,7 @@ var _ = provisioning.Secret{}
 
 // hookStore runs a hook once, the next time the Service calls one of the
 // queries it makes before a transaction (ListUnsubscribeRequests,
-// ListInvoices), just after that query read: a deterministic interleaving
+// ListInvoices, ListPayments), just after that query read: a deterministic interleaving
 // in which another request commits after this one read what it queried.
 type hookStore struct {
 	*memory.Store
@@ -273,5 +273,11 @@ func (h *hookStore) ListUnsubscribeRequests(ctx context.Context, q marketplace.U
 func (h *hookStore) ListInvoices(ctx context.Context, q marketplace.InvoiceQuery) (marketplace.Page[marketplace.Invoice], error) {
 	pg, err := h.Store.ListInvoices(ctx, q)
 	h.runHook("ListInvoices")
+	return pg, err
+}
+
+func (h *hookStore) ListPayments(ctx context.Context, q marketplace.PaymentQuery) (marketplace.Page[marketplace.Payment], error) {
+	pg, err := h.Store.ListPayments(ctx, q)
+	h.runHook("ListPayments")
 	return pg, err
 }

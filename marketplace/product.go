@@ -99,7 +99,10 @@ type ImageInfo struct {
 // Restricted is set and Whitelist holds at most the reader's own id (a
 // buyer on the whitelist), so that Allows still answers for the reader.
 type Restriction struct {
-	Whitelist []string `json:"whitelist,omitempty"` // buyer ids
+	// Whitelist holds buyer ids, each once; ProductInput.Validate refuses
+	// an empty or malformed id and a repeated one (*InputError on
+	// restriction.whitelist[i]).
+	Whitelist []string `json:"whitelist,omitempty"`
 	// Restricted marks a withheld restriction: the product is sold to a
 	// whitelist of buyers that is not shown. The marketplace sets it on
 	// what it returns; a ProductInput setting it is an *InputError.

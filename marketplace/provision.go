@@ -285,6 +285,9 @@ func (s *Service) recordProvisioning(ctx context.Context, read Order, app *provi
 			return err
 		}
 		if o.Version != read.Version {
+			if read.Provisioning.Phase == PhaseCreate && callErr == nil && created.InstanceID != "" {
+				return s.createdForEnded(tx, o, created.InstanceID)
+			}
 			return nil // another runner got there first
 		}
 		now := s.now()
@@ -347,6 +350,54 @@ func (s *Service) recordProvisioning(ctx context.Context, read Order, app *provi
 			s.log.Warn("marketplace: refund after failed provisioning; the runner retries", "order", read.ID, "err", err)
 		}
 	}
+}
+
+// createdForEnded records an instance the seller created for an order
+// that moved on while the create call was at the seller. An order still
+// processing provisions on (its next create call, under the same key, gets
+// the same instance back). An order that ended meanwhile (its purchase was
+// unsubscribed, or an operator terminated it) is provisioned no further,
+// and nothing else knows the instance: it is recorded on the order and, if
+// the resource has ended, released at the seller.
+func (s *Service) createdForEnded(tx Tx, o Order, instanceID string) error {
+	if o.Status == OrderProcessing || o.Provisioning.InstanceID != "" {
+		return nil
+	}
+	now := s.now()
+	o.Provisioning.InstanceID, o.UpdatedAt = instanceID, now
+	if err := tx.PutOrder(&o); err != nil {
+		return err
+	}
+	if err := emit(tx, now, SystemActor(), KindOrder, o.ID, "order.instance_created", "", "", map[string]string{"instance_id": instanceID}); err != nil {
+		return err
+	}
+	if o.ResourceID == "" {
+		return nil
+	}
+	r, err := tx.Resource(o.ResourceID)
+	if err != nil {
+		return err
+	}
+	switch r.Status {
+	case ResourceUnsubscribed, ResourceFailed, ResourceReleased:
+	default:
+		return nil
+	}
+	if r.App.InstanceID != "" {
+		return nil // the resource has an instance of its own to release
+	}
+	callOrder := o.ID
+	if n := len(r.OrderIDs); n > 0 {
+		callOrder = r.OrderIDs[n-1] // the order that ended it
+	}
+	before := len(r.SellerCalls)
+	s.oweFor(&r, CallRelease, callOrder, instanceID, now)
+	if len(r.SellerCalls) == before {
+		return nil
+	}
+	r.UpdatedAt = now
+	s.scheduleResource(&r, now)
+	return tx.PutResource(&r)
 }
 
 // delivered stores a SaaS instance's app info (password sealed) and, for

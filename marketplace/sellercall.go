@@ -37,6 +37,11 @@ type SellerCall struct {
 	OrderID string       `json:"order_id,omitempty"`
 	// ExpiresAt is the expiry a refresh announces.
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	// InstanceID names the instance or deployment called about when the
+	// resource never received it: a purchase ended while its provisioning
+	// was in flight (the id is on the order only). Empty means the
+	// resource's App.InstanceID.
+	InstanceID string `json:"instance_id,omitempty"`
 	// Attempts counts the calls made; FirstAt is the first of them.
 	Attempts int        `json:"attempts,omitempty"`
 	FirstAt  *time.Time `json:"first_at,omitempty"`
@@ -52,7 +57,13 @@ type SellerCall struct {
 // owe adds a call to r's outbox, due now, unless the resource has nothing
 // at the seller to call about or no endpoint is configured.
 func (s *Service) owe(r *Resource, op SellerCallOp, orderID string, now time.Time) {
-	if r.App.InstanceID == "" {
+	s.oweFor(r, op, orderID, r.App.InstanceID, now)
+}
+
+// oweFor is owe about the instance instanceID, which the resource may not
+// hold yet (provisioning was in flight when the purchase ended).
+func (s *Service) oweFor(r *Resource, op SellerCallOp, orderID, instanceID string, now time.Time) {
+	if instanceID == "" {
 		return
 	}
 	switch {
@@ -62,6 +73,9 @@ func (s *Service) owe(r *Resource, op SellerCallOp, orderID string, now time.Tim
 		return
 	}
 	c := SellerCall{ID: string(op) + ":" + orderID, Op: op, OrderID: orderID, NextAt: now}
+	if instanceID != r.App.InstanceID {
+		c.InstanceID = instanceID
+	}
 	if orderID == "" {
 		c.ID = fmt.Sprintf("%s:%d", op, now.UnixMicro())
 	}
@@ -191,11 +205,15 @@ func (s *Service) sellerCallStep(ctx context.Context, resourceID string) bool {
 
 // callSeller makes one call.
 func (s *Service) callSeller(ctx context.Context, r Resource, p Product, c SellerCall) error {
+	id := r.App.InstanceID
+	if c.InstanceID != "" {
+		id = c.InstanceID
+	}
 	if r.Delivery == DeliveryImage {
 		if s.deployer == nil {
 			return fmt.Errorf("%w: %w", ErrUnavailable, errNoDeployer)
 		}
-		return s.deployer.Release(ctx, r.App.InstanceID)
+		return s.deployer.Release(ctx, id)
 	}
 	if s.saas == nil {
 		return fmt.Errorf("%w: no SaaS endpoint configured", ErrUnavailable)
@@ -204,7 +222,6 @@ func (s *Service) callSeller(ctx context.Context, r Resource, p Product, c Selle
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
-	id := r.App.InstanceID
 	switch c.Op {
 	case CallRefresh:
 		req := provisioning.RefreshRequest{Scene: provisioning.SceneRenewal, OrderID: c.OrderID, OrderLineID: c.OrderID + "-1", InstanceID: id}

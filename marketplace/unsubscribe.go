@@ -417,7 +417,9 @@ func (s *Service) endResource(tx Tx, actor Actor, r *Resource, orderID string, n
 		r.PendingOrderID = ""
 	}
 	r.OrderIDs = append(r.OrderIDs, orderID)
-	s.owe(r, CallRelease, orderID, now)
+	if err := s.oweRelease(tx, r, orderID, now); err != nil {
+		return err
+	}
 	s.scheduleResource(r, now)
 	if err := tx.PutResource(r); err != nil {
 		return err
@@ -426,6 +428,25 @@ func (s *Service) endResource(tx Tx, actor Actor, r *Resource, orderID string, n
 		return err
 	}
 	return s.closePurchase(tx, *r, orderID, now)
+}
+
+// oweRelease queues the release of an ended resource's instance at the
+// seller. A supervised purchase may end while its provisioning is in
+// flight: the seller created the instance, its id is on the original order,
+// and the resource, which gets it with the app info, has none yet. The
+// instance is released all the same; the ended order is provisioned no
+// further (see recordProvisioning for a create call still at the seller).
+func (s *Service) oweRelease(tx Tx, r *Resource, orderID string, now time.Time) error {
+	id := r.App.InstanceID
+	if id == "" && r.OrderID != "" {
+		o, err := tx.Order(r.OrderID)
+		if err != nil {
+			return err
+		}
+		id = o.Provisioning.InstanceID
+	}
+	s.oweFor(r, CallRelease, orderID, id, now)
+	return nil
 }
 
 // closePurchase ends the supervision flow of an unsubscribed resource and

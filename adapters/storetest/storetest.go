@@ -165,7 +165,8 @@ func resource(id, buyer string) marketplace.Resource {
 		Usage: &marketplace.Usage{Rate: usd("0.0137"), Start: at(time.Microsecond), Hours: 3, Skipped: 1, Charged: usd("0.04"),
 			NextChargeAt: at(5 * time.Hour), ArrearsSince: ptr(at(4 * time.Hour)), LastError: "declined"},
 		SellerCalls: []marketplace.SellerCall{{ID: "refresh:o2", Op: marketplace.CallRefresh, OrderID: "o2", ExpiresAt: ptr(at(62 * 24 * time.Hour)),
-			Attempts: 2, FirstAt: ptr(at(time.Minute)), NextAt: at(3 * time.Minute), LastError: "000005"}},
+			Attempts: 2, FirstAt: ptr(at(time.Minute)), NextAt: at(3 * time.Minute), LastError: "000005"},
+			{ID: "release:o3", Op: marketplace.CallRelease, OrderID: "o3", InstanceID: "i-0", NextAt: at(4 * time.Minute)}},
 		UpdatedAt: at(0),
 	}
 }
