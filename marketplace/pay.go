@@ -564,7 +564,9 @@ func (s *Service) settleRefund(ctx context.Context, orderID string) error {
 	})
 }
 
-// cancelPaid cancels a paid order whose delivery failed, refunding it.
+// cancelPaid cancels a paid order whose delivery failed (or whose
+// supervision an operator terminated with a refund), refunding it and
+// releasing at the seller any instance created for it.
 func (s *Service) cancelPaid(tx Tx, o *Order, now time.Time, reason string) error {
 	from := o.Status
 	o.Status, o.CancelledAt, o.CancelReason, o.UpdatedAt = OrderCancelled, &now, reason, now
@@ -577,6 +579,11 @@ func (s *Service) cancelPaid(tx Tx, o *Order, now time.Time, reason string) erro
 			return err
 		}
 		r.Status, r.Visible, r.NextDueAt, r.UpdatedAt = ResourceFailed, false, nil, now
+		// An instance the seller created for it is released there.
+		if err := s.oweRelease(tx, &r, o.ID, now); err != nil {
+			return err
+		}
+		s.scheduleResource(&r, now)
 		if err := tx.PutResource(&r); err != nil {
 			return err
 		}

@@ -221,6 +221,12 @@ func (s *Service) flowTerminated(tx Tx, f *Flow, refund bool, now time.Time) (st
 		return "", err
 	}
 	r.Status, r.NextDueAt, r.UpdatedAt = ResourceFailed, nil, now
+	// The purchase ends at the seller too: an instance created for it is
+	// released.
+	if err := s.oweRelease(tx, &r, o.ID, now); err != nil {
+		return "", err
+	}
+	s.scheduleResource(&r, now)
 	if err := tx.PutResource(&r); err != nil {
 		return "", err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/opengallery/opengallery/marketplace"
 	"github.com/opengallery/opengallery/provisioning"
 	"github.com/opengallery/opengallery/provisioning/fake"
+	"github.com/opengallery/opengallery/supervision"
 )
 
 // createHookSaaS is the fake SaaS endpoint with a hook run once, after the
@@ -126,5 +127,41 @@ func TestUnsubscribeWhileCreateInFlight(t *testing.T) {
 	}
 	if got := e.order(o.ID); got.Provisioning.InstanceID != inst || got.Status != marketplace.OrderCompleted {
 		t.Errorf("order %s, provisioning %+v", got.Status, got.Provisioning)
+	}
+}
+
+// TestTerminateReleasesInstance: an operator who terminates a supervised
+// SaaS purchase, with or without a refund, ends it at the seller too: the
+// instance the seller created is released. Before, the resource was marked
+// failed and the instance kept running at the seller.
+func TestTerminateReleasesInstance(t *testing.T) {
+	for _, refund := range []bool{false, true} {
+		t.Run(map[bool]string{false: "without refund", true: "with refund"}[refund], func(t *testing.T) {
+			e := newEnv(t)
+			in := marketplace.CreateOrderInput{QuoteInput: marketplace.QuoteInput{ProductID: e.saasSup.ID, SpecID: "basic", Mode: billing.Monthly, Duration: 1}}
+			o := e.buy(buyer, in, nil)
+			e.advance(time.Minute)
+			inst := e.resource(o.ResourceID).App.InstanceID
+			if inst == "" {
+				inst = e.order(o.ID).Provisioning.InstanceID
+			}
+			if inst == "" {
+				t.Fatalf("setup: no instance: order %+v", e.order(o.ID).Provisioning)
+			}
+			e.act(seller, o.FlowID, supervision.Appeal, func(in *marketplace.FlowActionInput) { in.Reason = "buyer silent" })
+			e.act(operator, o.FlowID, supervision.Terminate, func(in *marketplace.FlowActionInput) { in.Reason = "closed"; in.Refund = refund })
+			for range 3 {
+				e.advance(time.Minute)
+			}
+			if diff := cmp.Diff([]string{inst}, releases(e.saas)); diff != "" {
+				t.Errorf("released (-want +got):\n%s", diff)
+			}
+			if got, _ := e.saas.Instance(inst); got.State != fake.InstanceReleased {
+				t.Errorf("instance %s at the seller", got.State)
+			}
+			if r := e.resource(o.ResourceID); r.Status != marketplace.ResourceFailed || len(r.SellerCalls) != 0 {
+				t.Errorf("resource %s, calls %+v", r.Status, r.SellerCalls)
+			}
+		})
 	}
 }
