@@ -63,6 +63,30 @@ func (s *Service) scheduleResource(r *Resource, now time.Time) {
 	}
 }
 
+// autoRenewDue reports whether an auto-renewal deduction for r is due at
+// now. The attempt is the one the runner was due for: computed as of
+// r.NextDueAt when that is earlier than now, because a runner looks at due
+// work a little after its time, and at 03:00:05 the 03:00 slot is not yet
+// past for the buyer (computed as of now, the attempt would move to the
+// next day's slot, every day, until the expiry day's immediate deduction).
+// Nothing is due when nothing is scheduled as of now (disabled, expired,
+// unsubscribed, …).
+func (s *Service) autoRenewDue(r Resource, now time.Time) bool {
+	if r.Term == nil || !r.AutoRenew.Enabled || r.PendingOrderID != "" {
+		return false
+	}
+	st := s.autoRenewState(r)
+	if _, ok, err := billing.NextAutoRenewAttempt(s.cfg, st, now); err != nil || !ok {
+		return false
+	}
+	at := now
+	if r.NextDueAt != nil && r.NextDueAt.Before(now) {
+		at = *r.NextDueAt
+	}
+	a, ok, err := billing.NextAutoRenewAttempt(s.cfg, st, at)
+	return err == nil && ok && !a.At.After(now)
+}
+
 // runResource does what is due for a resource: an auto-renewal attempt,
 // then the lifecycle change (grace, retention with a freeze at the seller,
 // release at the seller).
@@ -92,19 +116,17 @@ func (s *Service) runResource(ctx context.Context, item DueItem) error {
 	if !ok || !live(r.Status) {
 		return s.rescheduleResource(ctx, r, now)
 	}
-	if r.Term != nil && r.AutoRenew.Enabled && r.PendingOrderID == "" {
-		if a, ok, err := billing.NextAutoRenewAttempt(s.cfg, s.autoRenewState(r), now); err == nil && ok && !a.At.After(now) {
-			err := s.autoRenew(ctx, r)
-			if errors.Is(err, errSkip) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			// Renewed (or the failure recorded): the lifecycle is looked
-			// at on the resource's next due time.
+	if s.autoRenewDue(r, now) {
+		err := s.autoRenew(ctx, r)
+		if errors.Is(err, errSkip) {
 			return nil
 		}
+		if err != nil {
+			return err
+		}
+		// Renewed (or the failure recorded): the lifecycle is looked at on
+		// the resource's next due time.
+		return nil
 	}
 	target := billing.LifecycleState(s.cfg, expiry, now)
 	want := ResourceStatus(target)

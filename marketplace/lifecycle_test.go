@@ -196,6 +196,29 @@ func TestUnpaidOrderExpires(t *testing.T) {
 	wantErr(t, err, marketplace.ErrConflict)
 }
 
+// TestAutoRenewalWithALateRunner: a runner that looks at the due work a
+// little after its time (as every polling runner does) still makes the
+// deduction on its day. Before, an attempt looked at after 03:00 was put
+// off to the next day's 03:00, and again from there, until the immediate
+// deduction on the expiry day.
+func TestAutoRenewalWithALateRunner(t *testing.T) {
+	e := newEnv(t)
+	in := licenseOrder(e, e.licenseMonthly, billing.Monthly)
+	in.AutoRenew = true
+	o := e.buy(buyer, in, nil)
+	e.act(seller, o.FlowID, supervision.Deliver, func(in *marketplace.FlowActionInput) { in.Result = "key" })
+	e.act(buyer, o.FlowID, supervision.Accept)
+	attempt := time.Date(2026, 1, 28, 19, 0, 0, 0, time.UTC) // as in TestAutoRenewal
+	if r := e.resource(o.ResourceID); r.NextDueAt == nil || !r.NextDueAt.Equal(attempt) {
+		t.Fatalf("next due %v, want %v", r.NextDueAt, attempt)
+	}
+	e.advanceTo(attempt.Add(-time.Minute), 24*time.Hour)
+	e.advance(time.Minute + 7*time.Second) // the runner's tick comes 7 s late
+	if got := e.resource(o.ResourceID); len(got.OrderIDs) != 2 || got.AutoRenew.Done != 1 {
+		t.Fatalf("not renewed on its day: orders %v, next due %v", got.OrderIDs, got.NextDueAt)
+	}
+}
+
 // TestAutoRenewal: a monthly license auto-renews at 03:00 GMT+08:00 seven
 // days before expiry; a declined charge is retried daily.
 func TestAutoRenewal(t *testing.T) {

@@ -458,10 +458,8 @@ func (s *Service) resourceStepFor(r Resource, now time.Time) (resourceStep, bool
 	if !ok || !live(r.Status) {
 		return resourceStep{r: r}, true
 	}
-	if r.Term != nil && r.AutoRenew.Enabled && r.PendingOrderID == "" {
-		if a, ok, err := billing.NextAutoRenewAttempt(s.cfg, s.autoRenewState(r), now); err == nil && ok && !a.At.After(now) {
-			return resourceStep{}, false
-		}
+	if s.autoRenewDue(r, now) {
+		return resourceStep{}, false
 	}
 	want := ResourceStatus(billing.LifecycleState(s.cfg, expiry, now))
 	if want == r.Status {
