@@ -134,6 +134,22 @@ func (e *PaymentError) Error() string {
 // Unwrap returns ErrPaymentFailed.
 func (e *PaymentError) Unwrap() error { return ErrPaymentFailed }
 
+// buyerPaymentReason is what a buyer is told of a failed payment: a
+// decline's reason (PaymentError, which a port writes for the payer), or
+// that the payment service was unavailable. Any other error's text stays in
+// the log and the operators' events: a host port's may name the gateway's
+// address.
+func buyerPaymentReason(err error) string {
+	var pe *PaymentError
+	switch {
+	case errors.As(err, &pe):
+		return "the payment was declined: " + pe.Reason
+	case errors.Is(err, ErrPaymentFailed):
+		return "the payment was declined"
+	}
+	return "the payment service is unavailable"
+}
+
 // IdempotencyError is a key reused for a different request. It wraps
 // ErrIdempotencyMismatch.
 type IdempotencyError struct {

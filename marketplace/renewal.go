@@ -436,7 +436,9 @@ func (s *Service) autoRenew(ctx context.Context, r Resource) error {
 
 // autoRenewFailed records a failed auto-renewal attempt: the order (if
 // any) is cancelled, the resource freed and the next daily attempt
-// scheduled.
+// scheduled. The order's cancel reason, which the buyer reads, says what
+// kind of failure it was (buyerPaymentReason); the log and the operators'
+// event keep the error itself.
 func (s *Service) autoRenewFailed(ctx context.Context, resourceID, orderID string, err error) error {
 	s.log.Info("marketplace: auto-renewal failed", "resource", resourceID, "err", err)
 	return s.update(ctx, func(tx Tx) error {
@@ -448,7 +450,7 @@ func (s *Service) autoRenewFailed(ctx context.Context, resourceID, orderID strin
 			if ord.Status != OrderPendingPayment {
 				return nil
 			}
-			if _, e := s.cancelUnpaid(tx, SystemActor(), ord, "auto-renewal payment failed: "+err.Error()); e != nil {
+			if _, e := s.cancelUnpaid(tx, SystemActor(), ord, "auto-renewal payment failed: "+buyerPaymentReason(err)); e != nil {
 				return e
 			}
 		}

@@ -140,3 +140,33 @@ func TestRefusedImageReleaseKeepsServers(t *testing.T) {
 		t.Errorf("after a refused release: servers %v, released %v, calls %+v", r.App.Servers, r.App.ReleasedServers, r.SellerCalls)
 	}
 }
+
+// TestAutoRenewalFailureToldToBuyer: the renewal order an auto-renewal
+// cancels after a failed payment tells the buyer what kind of failure it
+// was, never the payment port's own text (which may name the gateway).
+func TestAutoRenewalFailureToldToBuyer(t *testing.T) {
+	port := &outagePort{}
+	e := newEnvWithStore(t, nil, marketplace.WithPayments(lazyPort{func() marketplace.PaymentPort { return port }}))
+	port.PaymentPort = marketplace.NewBalancePayments(e.store, e.clock.Now, nil)
+	quick := &marketplace.ImageChoice{Mode: "quick", Region: fake.Region, Flavor: "s6.xlarge.2", VPC: "vpc-1", Subnet: "subnet-1", SecurityGroup: "sg-open"}
+	o := e.buy(buyer, marketplace.CreateOrderInput{QuoteInput: marketplace.QuoteInput{ProductID: e.image.ID, SpecID: "img", Mode: billing.Monthly, Duration: 1, Image: quick}}, &pw)
+	e.advance(time.Hour)
+	must(e.svc.SetAutoRenew(ctx, buyer, marketplace.AutoRenewInput{ResourceID: o.ResourceID, Enabled: true, Count: 1}))(t)
+	port.down = true
+	e.advanceTo(e.resource(o.ResourceID).ExpiresAt.Add(-time.Hour), 6*time.Hour)
+	var reasons []string
+	orders := must(e.svc.ListOrders(ctx, buyer, marketplace.ListOrdersInput{}))(t)
+	for _, x := range orders.Items {
+		if x.Kind == marketplace.OrderRenewal {
+			reasons = append(reasons, x.CancelReason)
+		}
+	}
+	if len(reasons) == 0 {
+		t.Fatal("no auto-renewal attempt")
+	}
+	for _, r := range reasons {
+		if r != "auto-renewal payment failed: the payment service is unavailable" {
+			t.Errorf("cancel reason %q", r)
+		}
+	}
+}
