@@ -5,7 +5,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -265,4 +267,32 @@ func TestAttachmentCitedBeforeUploadRecords(t *testing.T) {
 	if diff := cmp.Diff(want, e.problem(r, r.Status)); diff != "" {
 		t.Errorf("citing it anew (-want +got):\n%s\n%s", diff, r.Body)
 	}
+
+	// A host's BlobStore without an UploadIndex serves what flows cited
+	// too (to the flow that cites it only).
+	fb, err := httpapi.NewFileBlobs(e.blobDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth, err := httpapi.NewStaticTokens(actors)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := httpapi.NewHandler(e.svc, httpapi.WithAuthenticator(auth), httpapi.WithBlobStore(plainBlobs{fb}),
+		httpapi.WithLogger(slog.New(slog.DiscardHandler)))
+	for _, tc := range []struct {
+		flow, token string
+		want        int
+	}{{mine, tokSeller, http.StatusOK}, {theirs, tokBuyer2, http.StatusNotFound}} {
+		req := httptest.NewRequest("GET", "/v1/flows/"+tc.flow+"/attachments/"+key, nil)
+		req.Header.Set("Authorization", "Bearer "+tc.token)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != tc.want || (tc.want == http.StatusOK && !bytes.Equal(rec.Body.Bytes(), data)) {
+			t.Errorf("without an UploadIndex, %s: %d %q, want %d", tc.flow, rec.Code, rec.Body.Bytes(), tc.want)
+		}
+	}
 }
+
+// plainBlobs is a host's BlobStore without an UploadIndex.
+type plainBlobs struct{ httpapi.BlobStore }

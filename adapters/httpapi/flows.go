@@ -240,9 +240,10 @@ func multipartError(err error) error {
 // downloadAttachment: GET /v1/flows/{id}/attachments/{key} — a file
 // uploaded for the flow and cited by one of its records, to the flow's
 // parties. A key cited by this flow but uploaded for another is not found:
-// a citation alone proves nothing. A key with no upload record at all is
-// served when the flow cites it: a citation recorded before uploads were
-// (actions cannot cite a key without its record now).
+// a citation alone proves nothing. A key with no upload record at all (or
+// in a BlobStore without an UploadIndex) is served when the flow cites it:
+// a citation recorded before uploads were (actions cannot cite a key
+// without its record now).
 func (h *Handler) downloadAttachment(w http.ResponseWriter, r *http.Request, a marketplace.Actor) error {
 	v, err := h.flowView(r, a)
 	if err != nil {
@@ -250,25 +251,27 @@ func (h *Handler) downloadAttachment(w http.ResponseWriter, r *http.Request, a m
 	}
 	key := r.PathValue("key")
 	notFound := &marketplace.NotFoundError{Kind: "attachment", ID: key}
-	idx, ok := h.blobs.(UploadIndex)
 	cited := citation(v.Records, key)
-	if !ok || cited == nil {
+	if cited == nil {
 		return notFound
 	}
 	name := cited.Name
-	up, err := idx.LoadUpload(r.Context(), key)
-	switch {
-	case errors.Is(err, ErrBlobNotFound):
-		// A blob cited before uploads were recorded (no record was
-		// written for it): the citation itself vouches for it, as it
-		// did then. No action can cite a blob without a record of this
-		// flow now, so only such old citations get here.
-	case err != nil:
-		return err
-	case up.FlowID != v.ID:
-		return notFound
-	default:
-		name = up.Name
+	// A blob cited before uploads were recorded (no record was written for
+	// it), or kept by a BlobStore without an UploadIndex: the citation
+	// itself vouches for it, as it did then. No action can cite a blob
+	// without a record of this flow now (without an index, none can cite
+	// any), so only such earlier citations are served this way.
+	if idx, ok := h.blobs.(UploadIndex); ok {
+		up, err := idx.LoadUpload(r.Context(), key)
+		switch {
+		case errors.Is(err, ErrBlobNotFound):
+		case err != nil:
+			return err
+		case up.FlowID != v.ID:
+			return notFound
+		default:
+			name = up.Name
+		}
 	}
 	rc, err := h.blobs.Open(r.Context(), key)
 	if errors.Is(err, ErrBlobNotFound) {

@@ -56,7 +56,9 @@ func (u Upload) attachment() supervision.Attachment {
 // the server's record of each upload beside the bytes. FileBlobs implements
 // it with a sidecar file per blob. The handler finds it by type assertion;
 // with a BlobStore that lacks it, uploads answer 503 and actions citing
-// attachments are refused (400), because nothing could vouch for them.
+// attachments are refused (400), because nothing could vouch for them;
+// attachments flows cited before (when the adapter kept no records) are
+// still served to the parties of the flows that cite them.
 //
 // Delete on the BlobStore must remove the record too.
 type UploadIndex interface {
