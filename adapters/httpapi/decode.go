@@ -60,21 +60,21 @@ func (h *Handler) decodeJSON(w http.ResponseWriter, r *http.Request, dst any) er
 }
 
 // startsWithNull reports whether the first value in br starts like a JSON
-// null (after white space), without consuming anything. Only null itself
+// null. It consumes the white space before the value (which the decoder
+// would skip anyway), however long, and nothing else. Only null itself
 // then decodes without an error.
 func startsWithNull(br *bufio.Reader) bool {
-	for i := 1; ; i++ {
-		b, err := br.Peek(i)
+	for {
+		b, err := br.ReadByte()
 		if err != nil {
 			return false
 		}
-		switch b[i-1] {
+		switch b {
 		case ' ', '\t', '\r', '\n':
-		case 'n':
-			return true
-		default:
-			return false
+			continue
 		}
+		_ = br.UnreadByte() // cannot fail right after ReadByte
+		return b == 'n'
 	}
 }
 

@@ -148,3 +148,20 @@ func TestQueryParams(t *testing.T) {
 	}
 	_ = http.MethodGet
 }
+
+// TestDecodeJSONNullAfterLongWhiteSpace: a JSON null is refused however
+// much white space comes before it. It once passed after more than a read
+// buffer's worth (4,096 bytes), as a body of all defaults.
+func TestDecodeJSONNullAfterLongWhiteSpace(t *testing.T) {
+	h := &Handler{maxBody: DefaultMaxBody}
+	for _, n := range []int{4095, 4096, 5000, 70000} {
+		r := httptest.NewRequest("PUT", "/v1/x", strings.NewReader(strings.Repeat(" ", n)+"null"))
+		r.Header.Set("Content-Type", "application/json")
+		var s sample
+		err := h.decodeJSON(httptest.NewRecorder(), r, &s)
+		p, _ := problemFor(err)
+		if err == nil || p.Code != CodeInvalidType || p.Field != "(body)" {
+			t.Errorf("%d spaces, then null: %v", n, err)
+		}
+	}
+}
