@@ -295,10 +295,17 @@ type ListFlowsInput struct {
 // ListFlows lists the buyer's flows, the seller's (flows of their
 // products), or all for operators, newest first.
 //
-// Errors: *InputError; *NotAllowedError for the system; store errors.
+// Errors: *InputError (a status that is not a supervision status, a limit
+// outside 1..MaxPageSize, a malformed cursor); *NotAllowedError for the
+// system; store errors.
 func (s *Service) ListFlows(ctx context.Context, actor Actor, in ListFlowsInput) (Page[Flow], error) {
 	if err := checkActor(actor, "list flows", RoleBuyer, RoleSeller, RoleOperator); err != nil {
 		return Page[Flow]{}, err
+	}
+	if in.Status != "" {
+		if _, err := supervision.ParseStatus(in.Status); err != nil {
+			return Page[Flow]{}, inputErr("status", in.Status, "not a supervision status")
+		}
 	}
 	q := FlowQuery{Status: in.Status, Cursor: in.Cursor, Limit: defLimit(in.Limit)}
 	switch actor.Role {

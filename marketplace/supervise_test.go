@@ -1,6 +1,7 @@
 package marketplace_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -56,4 +57,21 @@ func TestProvisioningFailureTerminatesFlow(t *testing.T) {
 	_, err := e.svc.Act(ctx, buyer, marketplace.FlowActionInput{FlowID: o.FlowID, Action: supervision.SubmitRequest, Description: "x",
 		Attachments: []supervision.Attachment{{Name: "a.pdf", Size: 1, BlobRef: "blob://a"}}})
 	wantErr(t, err, marketplace.ErrNotAllowed)
+}
+
+// TestListFlowsStatus: the status filter takes supervision statuses only;
+// anything else is an input error, not an empty page.
+func TestListFlowsStatus(t *testing.T) {
+	e := newEnv(t)
+	o := e.buy(buyer, licenseOrder(e, e.license, billing.Yearly), nil)
+	f := must(e.svc.GetFlow(ctx, buyer, o.FlowID))(t)
+	pg := must(e.svc.ListFlows(ctx, buyer, marketplace.ListFlowsInput{Status: string(f.Supervision.Status)}))(t)
+	if pg.Total != 1 {
+		t.Errorf("flows in %s: %d", f.Supervision.Status, pg.Total)
+	}
+	_, err := e.svc.ListFlows(ctx, buyer, marketplace.ListFlowsInput{Status: "bogus"})
+	var ie *marketplace.InputError
+	if !errors.As(err, &ie) || ie.Field != "status" {
+		t.Errorf("status bogus: %v", err)
+	}
 }
