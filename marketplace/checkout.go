@@ -502,12 +502,20 @@ func (s *Service) CancelOrder(ctx context.Context, actor Actor, id string) (Orde
 		out, err = s.cancelUnpaid(tx, actor, o, "cancelled by the buyer")
 		return err
 	})
-	return out, err
+	if err != nil || out.RefundAmount == nil {
+		return out, err
+	}
+	// A pending external charge (see PendingCharge) is given back now; if
+	// the port fails, the runner retries.
+	if err := s.settleRefund(ctx, out.ID); err != nil {
+		s.log.Warn("marketplace: refund of a cancelled order's charge; the runner retries", "order", out.ID, "err", err)
+	}
+	return s.reloadOrder(ctx, out.ID, out)
 }
 
 // cancelUnpaid cancels an unpaid order and frees the resource it was
 // going to change. A pending external charge is to be refunded (by the
-// runner, or the caller's settleRefund after the commit).
+// caller's settleRefund after the commit, or else by the runner).
 func (s *Service) cancelUnpaid(tx Tx, actor Actor, o Order, reason string) (Order, error) {
 	now := s.now()
 	o.Status, o.CancelledAt, o.CancelReason, o.NextDueAt, o.UpdatedAt = OrderCancelled, &now, reason, nil, now

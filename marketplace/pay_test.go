@@ -152,9 +152,12 @@ func TestExternalChargeNeverLost(t *testing.T) {
 			during: func(e *env, o marketplace.Order, _ *commitFailStore) {
 				must(e.svc.CancelOrder(ctx, buyer, o.ID))(e.t)
 			},
-			payErr:  marketplace.ErrConflict,
+			payErr: marketplace.ErrConflict,
+			// CancelOrder refunds at once: the charge's outcome is not yet
+			// recorded, so it repeats the charge to learn it (no money
+			// moves again).
 			want:    outcome{Status: marketplace.OrderCancelled, Charged: "900.00 USD", Refunded: "900.00 USD", Recorded: []marketplace.PaymentKind{marketplace.PaymentCharge, marketplace.PaymentRefund}},
-			charges: 1,
+			charges: 2,
 		},
 		{
 			name:   "the commit fails after the charge, the buyer pays again",
@@ -280,5 +283,25 @@ func TestExternalRenewalAfterRelease(t *testing.T) {
 	want := outcome{Status: marketplace.OrderCancelled, Charged: "5.00 USD", Refunded: "5.00 USD", RefundRecorded: true, Resource: marketplace.ResourceReleased}
 	if diff := cmp.Diff(want, outcome{got.Status, charged, refunded, got.RefundedAt != nil, e.resource(r.ID).Status}); diff != "" {
 		t.Errorf("renewal paid after release (-want +got):\n%s", diff)
+	}
+}
+
+// TestCancelRefundsPendingChargeAtOnce: a buyer who cancels an order whose
+// payment through a host port had an unknown outcome (the gateway's answer
+// was lost) gets the money back when CancelOrder returns, not at the
+// runner's next pass.
+func TestCancelRefundsPendingChargeAtOnce(t *testing.T) {
+	gw := newGateway()
+	e := newEnv(t, marketplace.WithPayments(gw))
+	in := licenseOrder(e, e.license, billing.Yearly) // 900.00
+	in.AgreeTerms, in.IdempotencyKey = true, "k1"
+	o := must(e.svc.CreateOrder(ctx, buyer, in))(t)
+	gw.timeout = true
+	_, err := e.svc.PayOrder(ctx, buyer, marketplace.PayInput{OrderID: o.ID})
+	wantErr(t, err, marketplace.ErrUnavailable)
+	got := must(e.svc.CancelOrder(ctx, buyer, o.ID))(t) // no runner in between
+	charged, refunded := gw.moved(o.ID)
+	if got.Status != marketplace.OrderCancelled || charged != "900.00 USD" || refunded != "900.00 USD" || got.RefundedAt == nil {
+		t.Errorf("after CancelOrder: %s, charged %q, refunded %q, refunded at %v", got.Status, charged, refunded, got.RefundedAt)
 	}
 }
