@@ -91,7 +91,9 @@
 //   - refund review: refunds above billing's RefundReviewThreshold are
 //     held (Order.RefundReview) until an operator decides with
 //     ReviewRefund, or until billing's RefundReviewAutoApprove passes;
-//     RefundReviews lists those waiting;
+//     RefundReviews lists those waiting; a held unsubscription whose
+//     purchase ends another way first (termination, failed delivery,
+//     release) is cancelled, never paid on top;
 //   - invoices: RequestInvoice, IssueInvoice, ReturnInvoice, ListInvoices;
 //   - time: RunDue (and RunDueEvery), which does all due work at the
 //     clock's now;

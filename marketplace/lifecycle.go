@@ -158,8 +158,15 @@ func (s *Service) runResource(ctx context.Context, item DueItem) error {
 }
 
 // changeLifecycle moves cur to want (grace, retention with a freeze owed
-// to the seller, release with a release owed) inside tx, with its event.
+// to the seller, release with a release owed) inside tx, with its event. A
+// release ends the purchase: an unsubscription of it held for refund
+// review is cancelled with it.
 func (s *Service) changeLifecycle(tx Tx, cur *Resource, want ResourceStatus, expiry, now time.Time) error {
+	if want == ResourceReleased {
+		if err := s.dropHeldUnsubscription(tx, cur, "released after expiry", now); err != nil {
+			return err
+		}
+	}
 	e := s.lifecycleChange(cur, want, expiry, now)
 	if err := tx.PutResource(cur); err != nil {
 		return err

@@ -565,7 +565,8 @@ func (s *Service) settleRefund(ctx context.Context, orderID string) error {
 }
 
 // cancelPaid cancels a paid order whose delivery failed (or whose
-// supervision an operator terminated with a refund), refunding it and
+// supervision an operator terminated with a refund), refunding it,
+// cancelling an unsubscription of it held for refund review and
 // releasing at the seller any instance created for it.
 func (s *Service) cancelPaid(tx Tx, o *Order, now time.Time, reason string) error {
 	from := o.Status
@@ -579,6 +580,11 @@ func (s *Service) cancelPaid(tx Tx, o *Order, now time.Time, reason string) erro
 			return err
 		}
 		r.Status, r.Visible, r.NextDueAt, r.UpdatedAt = ResourceFailed, false, nil, now
+		// The whole order is refunded: an unsubscription refund held for
+		// review is never paid on top.
+		if err := s.dropHeldUnsubscription(tx, &r, reason, now); err != nil {
+			return err
+		}
 		// An instance the seller created for it is released there.
 		if err := s.oweRelease(tx, &r, o.ID, now); err != nil {
 			return err

@@ -108,10 +108,19 @@ func (in RefundDecisionInput) Validate() error {
 // with the reason for the buyer, and an unsubscription is cancelled (the
 // resource stays the buyer's; a negotiated request is rejected).
 //
+// An unsubscription whose purchase ended another way while its refund
+// waited (the resource failed, was unsubscribed or released, or its
+// original order was cancelled or refunded, e.g. by an operator's
+// termination with refund) is not paid even when approved: it is cancelled
+// as a rejection would cancel it, its review recorded as rejected with the
+// reason, and ReviewRefund returns the cancelled order with a *StateError.
+//
 // Errors: *InputError; *NotAllowedError for anyone but an operator;
 // *NotFoundError; *ConflictError (ErrConflict, Want and Have set) when
 // in.Version is set and the order is no longer at it; *StateError when the
-// order has no refund waiting for review; store errors.
+// order has no refund waiting for review, or (with the cancelled order)
+// when an approved unsubscription was cancelled because its purchase had
+// ended; store errors.
 func (s *Service) ReviewRefund(ctx context.Context, actor Actor, in RefundDecisionInput) (Order, error) {
 	if err := checkActor(actor, "review a refund", RoleOperator); err != nil {
 		return Order{}, err
@@ -125,7 +134,9 @@ func (s *Service) ReviewRefund(ctx context.Context, actor Actor, in RefundDecisi
 func (s *Service) decideRefund(ctx context.Context, actor Actor, in RefundDecisionInput) (Order, error) {
 	var out Order
 	resourceID := ""
+	ended := "" // why an approved unsubscription is not paid
 	err := s.update(ctx, func(tx Tx) error {
+		ended = ""
 		o, err := tx.Order(in.OrderID)
 		if err != nil {
 			return err
@@ -141,24 +152,39 @@ func (s *Service) decideRefund(ctx context.Context, actor Actor, in RefundDecisi
 		rv.DecidedAt, rv.DecidedBy, rv.Reason = &now, actor.ID, in.Reason
 		o.RefundReview, o.UpdatedAt = &rv, now
 		unsub := o.Kind == OrderUnsubscription
-		if in.Approve {
+		var r Resource
+		if in.Approve && unsub {
+			// The purchase may have ended another way while the refund
+			// waited (its flow stays open meanwhile): paying it then would
+			// refund the purchase twice.
+			if r, err = tx.Resource(o.ResourceID); err != nil {
+				return err
+			}
+			if ended, err = purchaseEnded(tx, r); err != nil {
+				return err
+			}
+		}
+		switch {
+		case ended != "":
+			rv.Status, rv.Reason = RefundReviewRejected, "not paid: "+ended
+			o.NextDueAt = nil
+			if err := s.cancelUnsubscription(tx, actor, &o, "unsubscription withdrawn: "+ended, now); err != nil {
+				return err
+			}
+		case in.Approve:
 			rv.Status = RefundReviewApproved
 			o.NextDueAt = &now
 			if unsub {
-				r, err := tx.Resource(o.ResourceID)
-				if err != nil {
-					return err
-				}
 				if err := s.endResource(tx, actor, &r, o.ID, now); err != nil {
 					return err
 				}
 				resourceID = r.ID
 			}
-		} else {
+		default:
 			rv.Status = RefundReviewRejected
 			o.NextDueAt = nil
 			if unsub {
-				if err := s.cancelUnsubscription(tx, actor, &o, now); err != nil {
+				if err := s.cancelUnsubscription(tx, actor, &o, "refund rejected in review: "+in.Reason, now); err != nil {
 					return err
 				}
 			}
@@ -168,8 +194,12 @@ func (s *Service) decideRefund(ctx context.Context, actor Actor, in RefundDecisi
 		}
 		out = o
 		return emit(tx, now, actor, KindOrder, o.ID, "order.refund_"+string(rv.Status), string(RefundReviewPending), string(rv.Status),
-			map[string]string{"reason": in.Reason, "amount": o.RefundAmount.String()})
+			map[string]string{"reason": rv.Reason, "amount": o.RefundAmount.String()})
 	})
+	if err == nil && ended != "" {
+		return out, &StateError{Kind: KindOrder, ID: out.ID, State: string(out.Status), Action: "approve the refund of",
+			Reason: ended + "; the unsubscription was cancelled"}
+	}
 	if err != nil || !in.Approve {
 		return out, err
 	}
@@ -183,27 +213,45 @@ func (s *Service) decideRefund(ctx context.Context, actor Actor, in RefundDecisi
 }
 
 // cancelUnsubscription undoes a held unsubscription whose refund was
-// rejected: the order is cancelled, the resource is free again and a
-// negotiated request is rejected with the reviewer's reason.
-func (s *Service) cancelUnsubscription(tx Tx, actor Actor, o *Order, now time.Time) error {
-	from := o.Status
-	o.Status, o.CancelledAt, o.CancelReason = OrderCancelled, &now, "refund rejected in review: "+o.RefundReview.Reason
-	if err := emit(tx, now, actor, KindOrder, o.ID, "order.cancelled", string(from), string(OrderCancelled), map[string]string{"reason": o.CancelReason}); err != nil {
-		return err
-	}
+// rejected (or whose purchase ended before an approval): the order is
+// cancelled, the resource is free again and a negotiated request is
+// rejected with the review's reason.
+func (s *Service) cancelUnsubscription(tx Tx, actor Actor, o *Order, cancelReason string, now time.Time) error {
 	r, err := tx.Resource(o.ResourceID)
 	if err != nil {
 		return err
 	}
+	before := r
+	if err := s.withdrawUnsubscription(tx, actor, o, &r, cancelReason, now); err != nil {
+		return err
+	}
+	if r.PendingOrderID == before.PendingOrderID && r.UnsubscribeRequestID == before.UnsubscribeRequestID {
+		return nil
+	}
+	s.scheduleResource(&r, now)
+	return tx.PutResource(&r)
+}
+
+// withdrawUnsubscription cancels the held unsubscription order o (with its
+// event; the caller stores o) and rejects its negotiated request, and
+// clears the markers o left on r (the caller stores r). The request is
+// rejected with the review's reason, o.RefundReview.Reason, which the
+// caller sets.
+func (s *Service) withdrawUnsubscription(tx Tx, actor Actor, o *Order, r *Resource, cancelReason string, now time.Time) error {
+	reason := o.RefundReview.Reason
+	from := o.Status
+	o.Status, o.CancelledAt, o.CancelReason, o.UpdatedAt = OrderCancelled, &now, cancelReason, now
+	if err := emit(tx, now, actor, KindOrder, o.ID, "order.cancelled", string(from), string(OrderCancelled), map[string]string{"reason": o.CancelReason}); err != nil {
+		return err
+	}
 	if r.PendingOrderID == o.ID {
 		r.PendingOrderID, r.UpdatedAt = "", now
-		s.scheduleResource(&r, now)
-		if err := tx.PutResource(&r); err != nil {
-			return err
-		}
 	}
 	if o.UnsubscribeRequestID == "" {
 		return nil
+	}
+	if r.UnsubscribeRequestID == o.UnsubscribeRequestID {
+		r.UnsubscribeRequestID, r.UpdatedAt = "", now
 	}
 	u, err := tx.UnsubscribeRequest(o.UnsubscribeRequestID)
 	if err != nil {
@@ -214,10 +262,66 @@ func (s *Service) cancelUnsubscription(tx Tx, actor Actor, o *Order, now time.Ti
 	if err := tx.PutUnsubscribeRequest(&u); err != nil {
 		return err
 	}
-	return emit(tx, now, actor, KindUnsubscribe, u.ID, "unsubscribe.refund_rejected", string(from2), string(u.Status), map[string]string{"reason": o.RefundReview.Reason})
+	return emit(tx, now, actor, KindUnsubscribe, u.ID, "unsubscribe.refund_rejected", string(from2), string(u.Status), map[string]string{"reason": reason})
+}
+
+// purchaseEnded says why a held unsubscription of r may no longer be
+// paid, or "": the resource ended another way (failed, unsubscribed,
+// released), or its original order was cancelled or refunded (an
+// operator's termination with refund, a failed delivery).
+func purchaseEnded(tx ReadTx, r Resource) (string, error) {
+	switch r.Status {
+	case ResourceFailed, ResourceUnsubscribed, ResourceReleased:
+		return "the purchase ended meanwhile (resource " + string(r.Status) + ")", nil
+	}
+	if r.OrderID == "" {
+		return "", nil
+	}
+	o, err := tx.Order(r.OrderID)
+	if err != nil {
+		return "", err
+	}
+	if o.Status == OrderCancelled || o.RefundAmount != nil {
+		return "the purchase ended meanwhile (order " + o.ID + " " + string(o.Status) + ", refunded in full)", nil
+	}
+	return "", nil
+}
+
+// dropHeldUnsubscription cancels the unsubscription r holds as its
+// pending change while its refund waits for review, if any, because the
+// purchase is ending another way (why) in the caller's transaction: the
+// held refund is never paid, whoever approves it later. The order and its
+// request are stored here; r's cleared markers are stored by the caller
+// with the rest of its change.
+func (s *Service) dropHeldUnsubscription(tx Tx, r *Resource, why string, now time.Time) error {
+	if r.PendingOrderID == "" {
+		return nil
+	}
+	o, err := tx.Order(r.PendingOrderID)
+	if err != nil {
+		return err
+	}
+	if o.Kind != OrderUnsubscription || o.Status != OrderProcessing || o.RefundReview == nil || o.RefundReview.Status != RefundReviewPending {
+		return nil
+	}
+	sys := SystemActor()
+	rv := *o.RefundReview
+	rv.Status, rv.DecidedAt, rv.DecidedBy, rv.Reason = RefundReviewRejected, &now, sys.ID, "not paid: the purchase ended ("+why+")"
+	o.RefundReview, o.NextDueAt = &rv, nil
+	if err := s.withdrawUnsubscription(tx, sys, &o, r, "unsubscription withdrawn: the purchase ended ("+why+")", now); err != nil {
+		return err
+	}
+	if err := tx.PutOrder(&o); err != nil {
+		return err
+	}
+	return emit(tx, now, sys, KindOrder, o.ID, "order.refund_"+string(rv.Status), string(RefundReviewPending), string(rv.Status),
+		map[string]string{"reason": rv.Reason, "amount": o.RefundAmount.String()})
 }
 
 // autoApproveRefund approves a held refund whose review time has run out.
+// An unsubscription whose purchase ended meanwhile is cancelled instead
+// (recorded on the order, its review and its events, see ReviewRefund):
+// nothing is left for the runner to retry.
 func (s *Service) autoApproveRefund(ctx context.Context, o Order) error {
 	_, err := s.decideRefund(ctx, SystemActor(), RefundDecisionInput{OrderID: o.ID, Approve: true,
 		Reason: "approved automatically after " + s.cfg.RefundReviewAutoApprove.String()})

@@ -4,8 +4,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/opengallery/opengallery/billing"
 	"github.com/opengallery/opengallery/marketplace"
+	"github.com/opengallery/opengallery/provisioning/fake"
 	"github.com/opengallery/opengallery/supervision"
 )
 
@@ -189,5 +192,202 @@ func TestApprovedNegotiatedRefundEndsSupervision(t *testing.T) {
 	wantErr(t, err, marketplace.ErrNotAllowed)
 	if r := e.resource(o.ResourceID); r.Status != marketplace.ResourceUnsubscribed {
 		t.Fatalf("resource %s", r.Status)
+	}
+}
+
+// TestHeldUnsubscriptionRefundPaidOnce: a negotiated refund held for review
+// leaves the flow open, so the purchase can end another way before the
+// review (an operator's termination, with or without refund; an ending
+// nobody announced). Whatever the order of events, the buyer is refunded
+// at most once for the 8,000.00 order: an ending cancels the held
+// unsubscription, and an approval of a purchase that ended pays nothing
+// and cancels it (a *StateError for an operator; the runner records it).
+func TestHeldUnsubscriptionRefundPaidOnce(t *testing.T) {
+	type outcome struct {
+		Refunded   string // what the buyer got back in total
+		Held       marketplace.OrderStatus
+		Review     marketplace.RefundReviewStatus
+		Request    marketplace.UnsubscribeStatus
+		Resource   marketplace.ResourceStatus
+		Pending    string // the resource's PendingOrderID
+		FlowClosed bool
+	}
+	appealTerminate := func(refund bool) func(*testing.T, *env, marketplace.Order, marketplace.UnsubscribeRequest) {
+		return func(t *testing.T, e *env, o marketplace.Order, _ marketplace.UnsubscribeRequest) {
+			e.advance(121 * time.Hour) // the seller idle for 5 days: the buyer may appeal
+			e.act(buyer, o.FlowID, supervision.Appeal, func(in *marketplace.FlowActionInput) { in.Reason = "no delivery" })
+			e.act(operator, o.FlowID, supervision.Terminate, func(in *marketplace.FlowActionInput) { in.Reason = "seller absent"; in.Refund = refund })
+		}
+	}
+	// endBehind ends the resource without the service (as a store
+	// repair or another process might): only the approval's own check
+	// stands between the held refund and a second payment.
+	endBehind := func(t *testing.T, e *env, o marketplace.Order, _ marketplace.UnsubscribeRequest) {
+		if err := e.store.Update(ctx, func(tx marketplace.Tx) error {
+			r, err := tx.Resource(o.ResourceID)
+			if err != nil {
+				return err
+			}
+			r.Status = marketplace.ResourceFailed
+			return tx.PutResource(&r)
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	approve := func(id string, want error) func(*testing.T, *env) {
+		return func(t *testing.T, e *env) {
+			_, err := e.svc.ReviewRefund(ctx, operator, marketplace.RefundDecisionInput{OrderID: id, Approve: true})
+			if want == nil && err != nil {
+				t.Fatalf("approve %s: %v", id, err)
+			}
+			if want != nil {
+				wantErr(t, err, want)
+			}
+		}
+	}
+	tests := []struct {
+		name        string
+		autoApprove time.Duration
+		// steps run after the seller agreed to refund 7,500.00 (held).
+		steps func(*testing.T, *env, marketplace.Order, marketplace.UnsubscribeRequest)
+		want  outcome
+	}{
+		{
+			name: "terminated with refund, then both held refunds approved",
+			steps: func(t *testing.T, e *env, o marketplace.Order, u marketplace.UnsubscribeRequest) {
+				appealTerminate(true)(t, e, o, u)
+				approve(o.ID, nil)(t, e)
+				approve(u.RefundOrderID, marketplace.ErrConflict)(t, e) // cancelled by the termination
+			},
+			want: outcome{Refunded: "8000.00", Held: marketplace.OrderCancelled, Review: marketplace.RefundReviewRejected,
+				Request: marketplace.UnsubscribeRejected, Resource: marketplace.ResourceFailed, FlowClosed: true},
+		},
+		{
+			name: "negotiated refund approved, then the operator cannot terminate with refund",
+			steps: func(t *testing.T, e *env, o marketplace.Order, u marketplace.UnsubscribeRequest) {
+				approve(u.RefundOrderID, nil)(t, e)
+				e.advance(121 * time.Hour)
+				_, err := e.svc.Act(ctx, buyer, marketplace.FlowActionInput{FlowID: o.FlowID, Action: supervision.Appeal, Reason: "no delivery"})
+				if err == nil {
+					t.Fatal("appeal of a flow the approval ended")
+				}
+				_, err = e.svc.Act(ctx, operator, marketplace.FlowActionInput{FlowID: o.FlowID, Action: supervision.Terminate, Reason: "x", Refund: true})
+				if err == nil {
+					t.Fatal("termination of a flow the approval ended")
+				}
+				approve(o.ID, marketplace.ErrConflict)(t, e) // no refund to review
+			},
+			want: outcome{Refunded: "7500.00", Held: marketplace.OrderCompleted, Review: marketplace.RefundReviewApproved,
+				Request: marketplace.UnsubscribeRefunded, Resource: marketplace.ResourceUnsubscribed, FlowClosed: true},
+		},
+		{
+			name: "terminated without refund, then the held refund approved",
+			steps: func(t *testing.T, e *env, o marketplace.Order, u marketplace.UnsubscribeRequest) {
+				appealTerminate(false)(t, e, o, u)
+				approve(u.RefundOrderID, marketplace.ErrConflict)(t, e)
+			},
+			want: outcome{Refunded: "0.00", Held: marketplace.OrderCancelled, Review: marketplace.RefundReviewRejected,
+				Request: marketplace.UnsubscribeRejected, Resource: marketplace.ResourceFailed, FlowClosed: true},
+		},
+		{
+			name:        "terminated with refund, then the runner approves the held refunds",
+			autoApprove: 200 * time.Hour,
+			steps: func(t *testing.T, e *env, o marketplace.Order, u marketplace.UnsubscribeRequest) {
+				appealTerminate(true)(t, e, o, u)
+				e.advance(201 * time.Hour) // past both automatic approvals
+			},
+			want: outcome{Refunded: "8000.00", Held: marketplace.OrderCancelled, Review: marketplace.RefundReviewRejected,
+				Request: marketplace.UnsubscribeRejected, Resource: marketplace.ResourceFailed, FlowClosed: true},
+		},
+		{
+			name: "resource ended unannounced, then the held refund approved",
+			steps: func(t *testing.T, e *env, o marketplace.Order, u marketplace.UnsubscribeRequest) {
+				endBehind(t, e, o, u)
+				approve(u.RefundOrderID, marketplace.ErrConflict)(t, e)
+			},
+			want: outcome{Refunded: "0.00", Held: marketplace.OrderCancelled, Review: marketplace.RefundReviewRejected,
+				Request: marketplace.UnsubscribeRejected, Resource: marketplace.ResourceFailed},
+		},
+		{
+			name:        "resource ended unannounced, then the runner approves the held refund",
+			autoApprove: 24 * time.Hour,
+			steps: func(t *testing.T, e *env, o marketplace.Order, u marketplace.UnsubscribeRequest) {
+				endBehind(t, e, o, u)
+				e.advance(25 * time.Hour)
+			},
+			want: outcome{Refunded: "0.00", Held: marketplace.OrderCancelled, Review: marketplace.RefundReviewRejected,
+				Request: marketplace.UnsubscribeRejected, Resource: marketplace.ResourceFailed},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := billing.DefaultConfig()
+			cfg.RefundReviewAutoApprove = tc.autoApprove
+			e := newEnv(t, marketplace.WithBillingConfig(cfg))
+			big := e.publish(seller, licenseInput("Enterprise License", billing.Yearly, "8000.00"))
+			o := e.buy(buyer, licenseOrder(e, big, billing.Yearly), nil)
+			before := e.balance("alice") // after paying 8,000.00
+			u := must(e.svc.ProposeUnsubscribe(ctx, buyer, marketplace.ProposeInput{ResourceID: o.ResourceID, Amount: usd("7500.00"), Reason: "not needed"}))(t)
+			u = must(e.svc.DecideUnsubscribe(ctx, seller, marketplace.DecideInput{RequestID: u.ID, Agree: true}))(t)
+			if held := e.order(u.RefundOrderID); held.RefundReview == nil || held.RefundReview.Status != marketplace.RefundReviewPending {
+				t.Fatalf("not held: %+v", held.RefundReview)
+			}
+			tc.steps(t, e, o, u)
+			e.advance(time.Minute) // any refund still to settle
+			held := e.order(u.RefundOrderID)
+			r := e.resource(o.ResourceID)
+			refunded, _ := e.balance("alice").Sub(before)
+			got := outcome{Refunded: refunded.Amount.StringFixed(2), Held: held.Status, Review: held.RefundReview.Status,
+				Request:  must(e.svc.GetUnsubscribeRequest(ctx, operator, u.ID))(t).Status,
+				Resource: r.Status, Pending: r.PendingOrderID,
+				FlowClosed: must(e.svc.GetFlow(ctx, operator, o.FlowID))(t).Status == string(supervision.Terminated)}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("outcome (-want +got):\n%s", diff)
+			}
+			if held.Status == marketplace.OrderCancelled && !e.hasEvent(held.ID, "order.cancelled") {
+				t.Error("the held order was cancelled without an event")
+			}
+		})
+	}
+}
+
+// TestHeldFormulaRefundOfReleasedImage: an image unsubscription whose
+// refund waits for review keeps the resource in its lifecycle; if nobody
+// reviews it before the resource is released after expiry, the release
+// cancels it (the purchase ran its term and ended), and approving it
+// afterwards pays nothing.
+func TestHeldFormulaRefundOfReleasedImage(t *testing.T) {
+	e := newEnv(t)
+	big := e.publish(seller, marketplace.ProductInput{
+		Name: "GPU Render Farm Image", Description: "Rendering nodes", Category: "devops", Delivery: marketplace.DeliveryImage,
+		OperatingSystems: []string{"Linux"}, Image: &marketplace.ImageInfo{Regions: []string{fake.Region}, Versions: []string{"1.0"}},
+		Specs: []marketplace.Specification{{ID: "img", Name: "Standard", Pricing: billing.Pricing{Plans: []billing.PricePlan{
+			{Mode: billing.Monthly, UnitPrice: usd("9000.00")}}}}},
+	})
+	must(e.svc.TopUp(ctx, operator, marketplace.TopUpInput{AccountID: "alice", Amount: usd("10000.00")}))(t)
+	quick := &marketplace.ImageChoice{Mode: "quick", Region: fake.Region, Flavor: "s6.xlarge.2", VPC: "vpc-1", Subnet: "subnet-1", SecurityGroup: "sg-open"}
+	o := e.buy(buyer, marketplace.CreateOrderInput{QuoteInput: marketplace.QuoteInput{ProductID: big.ID, SpecID: "img", Mode: billing.Monthly, Duration: 1, Image: quick}}, &pw)
+	e.advance(time.Hour)
+	before := e.balance("alice")
+	held := must(e.svc.Unsubscribe(ctx, buyer, o.ResourceID))(t)
+	if held.RefundReview == nil || held.RefundReview.Status != marketplace.RefundReviewPending {
+		t.Fatalf("formula refund of %s not held: %+v", held.Amount, held.RefundReview)
+	}
+	r := e.resource(o.ResourceID)
+	if r.Status != marketplace.ResourceActive || r.PendingOrderID != held.ID {
+		t.Fatalf("resource while held: %s pending %q", r.Status, r.PendingOrderID)
+	}
+	e.advanceTo(r.ExpiresAt.Add(31*24*time.Hour), 24*time.Hour) // past grace and retention
+	r = e.resource(o.ResourceID)
+	got := e.order(held.ID)
+	if r.Status != marketplace.ResourceReleased || r.PendingOrderID != "" ||
+		got.Status != marketplace.OrderCancelled || got.RefundReview.Status != marketplace.RefundReviewRejected || got.NextDueAt != nil {
+		t.Fatalf("after release: resource %s pending %q; held order %s review %s", r.Status, r.PendingOrderID, got.Status, got.RefundReview.Status)
+	}
+	_, err := e.svc.ReviewRefund(ctx, operator, marketplace.RefundDecisionInput{OrderID: held.ID, Approve: true})
+	wantErr(t, err, marketplace.ErrConflict)
+	e.advance(time.Minute)
+	if !e.balance("alice").Equal(before) {
+		t.Fatalf("balance %s, want %s: a released purchase was refunded", e.balance("alice"), before)
 	}
 }

@@ -465,6 +465,11 @@ func (s *Service) resourceStepFor(r Resource, now time.Time) (resourceStep, bool
 	if want == r.Status {
 		return resourceStep{r: r}, true
 	}
+	if want == ResourceReleased && r.PendingOrderID != "" {
+		// A release may cancel a held unsubscription (changeLifecycle),
+		// which the batch's resource-only writes cannot.
+		return resourceStep{}, false
+	}
 	return resourceStep{r: r, want: want, expiry: expiry}, true
 }
 

@@ -207,7 +207,8 @@ func (s *Service) flowAccepted(tx Tx, f *Flow, now time.Time) error {
 }
 
 // flowTerminated ends the purchase an operator terminated: the order is
-// cancelled and refunded when the operator said so, else completed.
+// cancelled and refunded when the operator said so, else completed. Either
+// way an unsubscription held for refund review is cancelled with it.
 func (s *Service) flowTerminated(tx Tx, f *Flow, refund bool, now time.Time) (string, error) {
 	o, err := tx.Order(f.OrderID)
 	if err != nil {
@@ -221,6 +222,11 @@ func (s *Service) flowTerminated(tx Tx, f *Flow, refund bool, now time.Time) (st
 		return "", err
 	}
 	r.Status, r.NextDueAt, r.UpdatedAt = ResourceFailed, nil, now
+	// The operator refused the purchase a refund: an unsubscription
+	// refund held for review is not paid either.
+	if err := s.dropHeldUnsubscription(tx, &r, "supervision terminated by operations", now); err != nil {
+		return "", err
+	}
 	// The purchase ends at the seller too: an instance created for it is
 	// released.
 	if err := s.oweRelease(tx, &r, o.ID, now); err != nil {
