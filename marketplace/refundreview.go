@@ -109,7 +109,7 @@ func (in RefundDecisionInput) Validate() error {
 // resource stays the buyer's; a negotiated request is rejected).
 //
 // Errors: *InputError; *NotAllowedError for anyone but an operator;
-// *NotFoundError; *ConflictError (ErrConflict, Want and Have set) when
+// *NotFoundError; *PreconditionError (ErrConflict, Want and Have set) when
 // in.Version is set and the order is no longer at it; *StateError when the
 // order has no refund waiting for review; store errors.
 func (s *Service) ReviewRefund(ctx context.Context, actor Actor, in RefundDecisionInput) (Order, error) {
@@ -131,7 +131,7 @@ func (s *Service) decideRefund(ctx context.Context, actor Actor, in RefundDecisi
 			return err
 		}
 		if in.Version != 0 && in.Version != o.Version {
-			return &ConflictError{Kind: KindOrder, ID: o.ID, Want: in.Version, Have: o.Version}
+			return &PreconditionError{Kind: KindOrder, ID: o.ID, Want: in.Version, Have: o.Version}
 		}
 		if o.RefundReview == nil || o.RefundReview.Status != RefundReviewPending {
 			return &StateError{Kind: KindOrder, ID: o.ID, State: string(o.Status), Action: "review the refund of", Reason: "no refund is waiting for review"}
