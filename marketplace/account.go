@@ -101,8 +101,8 @@ func (in CreditInput) Validate() error {
 // SetCreditIf is SetCredit conditional on the account still being at
 // in.Version (when set).
 //
-// Errors: as SetCredit; *ConflictError (ErrConflict, Want and Have set)
-// when the account's version is no longer in.Version.
+// Errors: as SetCredit; *PreconditionError (ErrConflict, Want and Have
+// set) when the account's version is no longer in.Version.
 func (s *Service) SetCreditIf(ctx context.Context, actor Actor, in CreditInput) (Account, error) {
 	if err := checkActor(actor, "set a credit account", RoleOperator); err != nil {
 		return Account{}, err
@@ -117,7 +117,7 @@ func (s *Service) SetCreditIf(ctx context.Context, actor Actor, in CreditInput) 
 			return err
 		}
 		if in.Version != 0 && in.Version != a.Version {
-			return &ConflictError{Kind: KindAccount, ID: a.ID, Want: in.Version, Have: a.Version}
+			return &PreconditionError{Kind: KindAccount, ID: a.ID, Want: in.Version, Have: a.Version}
 		}
 		now := s.now()
 		a.Credit, a.UpdatedAt = in.Credit, now

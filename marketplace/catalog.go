@@ -59,8 +59,8 @@ func (in SellerInput) Validate() error {
 // value.
 //
 // Errors: *InputError; *NotAllowedError (buyers, the system, or a seller
-// registering another id); *ConflictError (ErrConflict, Want and Have set;
-// Have 0 for a seller not registered) when in.Version is set and the
+// registering another id); *PreconditionError (ErrConflict, Want and Have
+// set; Have 0 for a seller not registered) when in.Version is set and the
 // seller is no longer at it; store errors.
 func (s *Service) RegisterSeller(ctx context.Context, actor Actor, in SellerInput) (Seller, error) {
 	if err := checkActor(actor, "register a seller", RoleOperator, RoleSeller); err != nil {
@@ -85,7 +85,7 @@ func (s *Service) RegisterSeller(ctx context.Context, actor Actor, in SellerInpu
 			return err
 		}
 		if in.Version != 0 && in.Version != sl.Version {
-			return &ConflictError{Kind: KindSeller, ID: in.ID, Want: in.Version, Have: sl.Version}
+			return &PreconditionError{Kind: KindSeller, ID: in.ID, Want: in.Version, Have: sl.Version}
 		}
 		sl.Name, sl.SupportEmail, sl.SupportPhone, sl.SupportHours = in.Name, in.SupportEmail, in.SupportPhone, in.SupportHours
 		if actor.IsOperator() {
@@ -277,8 +277,9 @@ func (in ProductInput) apply(p *Product, now time.Time) {
 // version the seller read (optimistic concurrency).
 //
 // Errors: *InputError; *NotAllowedError for anyone but a seller;
-// *NotFoundError (not the seller's); *ConflictError for a stale version;
-// *StateError unless the product is a draft.
+// *NotFoundError (not the seller's); *PreconditionError (ErrConflict, Want
+// and Have set) when the product is no longer at version; *StateError
+// unless the product is a draft; store errors.
 func (s *Service) UpdateProduct(ctx context.Context, actor Actor, id string, version int64, in ProductInput) (Product, error) {
 	if err := checkActor(actor, "edit a product", RoleSeller); err != nil {
 		return Product{}, err
@@ -287,13 +288,13 @@ func (s *Service) UpdateProduct(ctx context.Context, actor Actor, id string, ver
 		return Product{}, err
 	}
 	var out Product
-	err := s.store.Update(ctx, func(tx Tx) error {
+	err := s.update(ctx, func(tx Tx) error {
 		p, err := s.sellerProduct(tx, actor, id)
 		if err != nil {
 			return err
 		}
 		if p.Version != version {
-			return &ConflictError{Kind: KindProduct, ID: id, Want: version, Have: p.Version}
+			return &PreconditionError{Kind: KindProduct, ID: id, Want: version, Have: p.Version}
 		}
 		if p.Status != ProductDraft {
 			return &StateError{Kind: KindProduct, ID: id, State: string(p.Status), Action: "edit", Reason: "only drafts can be edited"}

@@ -95,7 +95,7 @@ var conditionals = map[string]conditional{
 
 // TestConditionalChanges: each use case that takes the version its caller
 // read applies the change at the current version or with none (0), and
-// refuses any other with a *ConflictError naming both versions, checked
+// refuses any other with a *PreconditionError naming both versions, checked
 // in the update's transaction: nothing is written, no event is appended.
 // A version read before another change landed is refused even where the
 // aggregate's state would refuse the action anyway.
@@ -107,7 +107,7 @@ func TestConditionalChanges(t *testing.T) {
 			// the version is read.
 			landed  bool
 			version func(read int64) int64
-			want    error // nil, ErrConflict (a *ConflictError) or ErrInvalidInput
+			want    error // nil, ErrConflict (a *PreconditionError) or ErrInvalidInput
 		}{
 			{"current version", false, func(read int64) int64 { return read }, nil},
 			{"no version", false, func(int64) int64 { return 0 }, nil},
@@ -131,7 +131,8 @@ func TestConditionalChanges(t *testing.T) {
 				case c.want == nil && c.landed && uc.once:
 					// Unconditional: the state refuses it, not the version.
 					var ce *marketplace.ConflictError
-					if err == nil || errors.As(err, &ce) {
+					var pe *marketplace.PreconditionError
+					if err == nil || errors.As(err, &ce) || errors.As(err, &pe) {
 						t.Fatalf("the change made twice, unconditionally: %v", err)
 					}
 					return
@@ -144,12 +145,12 @@ func TestConditionalChanges(t *testing.T) {
 					}
 					return
 				case errors.Is(c.want, marketplace.ErrConflict):
-					var ce *marketplace.ConflictError
-					if !errors.As(err, &ce) {
-						t.Fatalf("version %d (stored %d): %v, want a *ConflictError", v, have, err)
+					var pe *marketplace.PreconditionError
+					if !errors.As(err, &pe) {
+						t.Fatalf("version %d (stored %d): %v, want a *PreconditionError", v, have, err)
 					}
-					if diff := cmp.Diff(&marketplace.ConflictError{Kind: uc.kind, ID: id, Want: v, Have: have}, ce); diff != "" {
-						t.Errorf("ConflictError (-want +got):\n%s", diff)
+					if diff := cmp.Diff(&marketplace.PreconditionError{Kind: uc.kind, ID: id, Want: v, Have: have}, pe); diff != "" {
+						t.Errorf("PreconditionError (-want +got):\n%s", diff)
 					}
 				default:
 					wantErr(t, err, c.want)
@@ -170,12 +171,12 @@ func TestConditionalChanges(t *testing.T) {
 func TestRegisterSellerVersionOfNoSeller(t *testing.T) {
 	e := newEnv(t)
 	_, err := e.svc.RegisterSeller(ctx, operator, marketplace.SellerInput{ID: "isv9", Name: "New", SupportEmail: "n@new.example", Version: 1})
-	var ce *marketplace.ConflictError
-	if !errors.As(err, &ce) {
-		t.Fatalf("got %v, want a *ConflictError", err)
+	var pe *marketplace.PreconditionError
+	if !errors.As(err, &pe) {
+		t.Fatalf("got %v, want a *PreconditionError", err)
 	}
-	if diff := cmp.Diff(&marketplace.ConflictError{Kind: marketplace.KindSeller, ID: "isv9", Want: 1, Have: 0}, ce); diff != "" {
-		t.Errorf("ConflictError (-want +got):\n%s", diff)
+	if diff := cmp.Diff(&marketplace.PreconditionError{Kind: marketplace.KindSeller, ID: "isv9", Want: 1, Have: 0}, pe); diff != "" {
+		t.Errorf("PreconditionError (-want +got):\n%s", diff)
 	}
 	_, err = e.svc.GetSeller(ctx, operator, "isv9")
 	wantErr(t, err, marketplace.ErrNotFound)

@@ -69,8 +69,11 @@
 // version argument for UpdateProduct): RegisterSeller, SetCreditIf, Act,
 // SetAutoRenew, ReviewRefund, DecideUnsubscribe, IssueInvoiceIf and
 // ReturnInvoiceIf compare it with the stored aggregate inside the update's
-// transaction and refuse with *ConflictError (Want and Have set) when it
-// moved on, so no change that lands in between is overwritten. By concept:
+// transaction and refuse with *PreconditionError (ErrConflict; Want and
+// Have set) when it moved on, so no change that lands in between is
+// overwritten. A PreconditionError is the caller's to resolve (read again,
+// redo the change) and is answered at once; a *ConflictError is a race lost
+// at commit, which the Service has already retried. By concept:
 //
 //   - catalog: RegisterSeller, GetSeller, CreateProduct, UpdateProduct,
 //     SubmitProduct, ReviewProduct, DelistProduct, DiscontinueSpec,

@@ -12,8 +12,9 @@ var (
 	// ErrNotFound: the thing does not exist, or is not the actor's to see.
 	// "Not yours" deliberately answers exactly like "does not exist".
 	ErrNotFound = errors.New("marketplace: not found")
-	// ErrConflict: a stale write (optimistic version mismatch), a duplicate
-	// create, or an action the aggregate's current state does not allow.
+	// ErrConflict: a stale write (optimistic version mismatch), a version
+	// the caller named that the aggregate is not at, a duplicate create, or
+	// an action the aggregate's current state does not allow.
 	ErrConflict = errors.New("marketplace: conflict")
 	// ErrNotAllowed: the actor may see the thing but its role may not take
 	// this action (a buyer reviewing a product, a seller resolving an appeal).
@@ -47,7 +48,9 @@ func (e *NotFoundError) Unwrap() error { return ErrNotFound }
 
 // ConflictError is a failed optimistic write: the stored version is not the
 // one the writer read (Want), or the aggregate already exists (Want 0). It
-// wraps ErrConflict.
+// is a race the writer lost, not a mistake of its caller: the Service runs
+// such a transaction again (it re-reads and re-decides). It wraps
+// ErrConflict. A caller's own stale version is a PreconditionError.
 type ConflictError struct {
 	Kind Kind
 	ID   string
@@ -64,6 +67,29 @@ func (e *ConflictError) Error() string {
 
 // Unwrap returns ErrConflict.
 func (e *ConflictError) Unwrap() error { return ErrConflict }
+
+// PreconditionError is a version the caller named (a Version field of an
+// input, UpdateProduct's version argument; an HTTP If-Match) that the
+// aggregate is not at: the caller read it before another change landed,
+// or never read it at that version. Unlike a ConflictError it is not
+// retried: the same request would fail again, and only the caller can
+// decide whether to read again and redo its change. It wraps ErrConflict.
+type PreconditionError struct {
+	Kind Kind
+	ID   string
+	Want int64 // the version the caller named
+	Have int64 // the version stored now (0: does not exist)
+}
+
+func (e *PreconditionError) Error() string {
+	if e.Have == 0 {
+		return fmt.Sprintf("marketplace: %s %q does not exist: no version %d to match", e.Kind, e.ID, e.Want)
+	}
+	return fmt.Sprintf("marketplace: %s %q is at version %d, not version %d as read", e.Kind, e.ID, e.Have, e.Want)
+}
+
+// Unwrap returns ErrConflict.
+func (e *PreconditionError) Unwrap() error { return ErrConflict }
 
 // StateError is an action the aggregate's current state does not allow
 // (paying a cancelled order, renewing a released resource). It wraps

@@ -65,6 +65,8 @@ func newEnvWithStore(t testing.TB, st marketplace.Store, opts ...marketplace.Opt
 		mem = f.Store
 	} else if h, ok := st.(*hookStore); ok {
 		mem = h.Store
+	} else if c, ok := st.(*updateCountStore); ok {
+		mem = c.Store
 	}
 	e := &env{t: t, store: mem, clock: marketplace.NewSimClock(start), saas: fake.NewSaaS(),
 		dep: fake.NewDeployer(fake.WithSecurityGroups(fake.OpenSecurityGroup()))}

@@ -197,8 +197,8 @@ func (s *Service) IssueInvoice(ctx context.Context, actor Actor, id string) (Inv
 // IssueInvoiceIf is IssueInvoice conditional on the invoice still being
 // at in.Version (when set).
 //
-// Errors: as IssueInvoice; *ConflictError (ErrConflict, Want and Have set)
-// when the invoice's version is no longer in.Version.
+// Errors: as IssueInvoice; *PreconditionError (ErrConflict, Want and Have
+// set) when the invoice's version is no longer in.Version.
 func (s *Service) IssueInvoiceIf(ctx context.Context, actor Actor, in InvoiceActionInput) (Invoice, error) {
 	return s.moveInvoice(ctx, actor, in, "issue", RoleOperator)
 }
@@ -215,8 +215,8 @@ func (s *Service) ReturnInvoice(ctx context.Context, actor Actor, id string) (In
 // ReturnInvoiceIf is ReturnInvoice conditional on the invoice still being
 // at in.Version (when set).
 //
-// Errors: as ReturnInvoice; *ConflictError (ErrConflict, Want and Have
-// set) when the invoice's version is no longer in.Version.
+// Errors: as ReturnInvoice; *PreconditionError (ErrConflict, Want and
+// Have set) when the invoice's version is no longer in.Version.
 func (s *Service) ReturnInvoiceIf(ctx context.Context, actor Actor, in InvoiceActionInput) (Invoice, error) {
 	return s.moveInvoice(ctx, actor, in, "return", RoleOperator, RoleBuyer)
 }
@@ -239,7 +239,7 @@ func (s *Service) moveInvoice(ctx context.Context, actor Actor, in InvoiceAction
 			return notFound(KindInvoice, id)
 		}
 		if in.Version != 0 && in.Version != inv.Version {
-			return &ConflictError{Kind: KindInvoice, ID: id, Want: in.Version, Have: inv.Version}
+			return &PreconditionError{Kind: KindInvoice, ID: id, Want: in.Version, Have: inv.Version}
 		}
 		now := s.now()
 		b := billingInvoice(inv)

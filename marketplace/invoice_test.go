@@ -13,7 +13,7 @@ import (
 
 // TestGetInvoiceAndConditionalChanges: an invoice is read by its buyer and
 // operators only, and a change naming a version the invoice has left is a
-// *ConflictError that changes nothing.
+// *PreconditionError that changes nothing.
 func TestGetInvoiceAndConditionalChanges(t *testing.T) {
 	e := newEnv(t)
 	sa := e.buy(buyer, marketplace.CreateOrderInput{QuoteInput: marketplace.QuoteInput{ProductID: e.saasPlain.ID, SpecID: "basic", Mode: billing.Monthly, Duration: 1}}, nil)
@@ -52,9 +52,9 @@ func TestGetInvoiceAndConditionalChanges(t *testing.T) {
 	_, err = e.svc.IssueInvoiceIf(ctx, operator, marketplace.InvoiceActionInput{InvoiceID: inv.ID, Version: -1})
 	wantErr(t, err, marketplace.ErrInvalidInput)
 	_, err = e.svc.IssueInvoiceIf(ctx, operator, marketplace.InvoiceActionInput{InvoiceID: inv.ID, Version: inv.Version + 1})
-	var ce *marketplace.ConflictError
-	if !errors.As(err, &ce) || ce.Want != inv.Version+1 || ce.Have != inv.Version {
-		t.Fatalf("stale issue: %v, want a *ConflictError %d vs %d", err, inv.Version+1, inv.Version)
+	var pe *marketplace.PreconditionError
+	if !errors.As(err, &pe) || pe.Want != inv.Version+1 || pe.Have != inv.Version {
+		t.Fatalf("stale issue: %v, want a *PreconditionError %d vs %d", err, inv.Version+1, inv.Version)
 	}
 	if cur := must(e.svc.GetInvoice(ctx, operator, inv.ID))(t); cur.Status != marketplace.InvoiceRequested || cur.Version != inv.Version {
 		t.Fatalf("a stale issue changed the invoice: %+v", cur)
@@ -76,7 +76,7 @@ func TestGetInvoiceAndConditionalChanges(t *testing.T) {
 
 // TestGetUnsubscribeRequestAndConditionalDecision: a negotiated request is
 // read by its buyer, the product's seller and operators; a decision naming
-// a stale version is a *ConflictError and decides nothing.
+// a stale version is a *PreconditionError and decides nothing.
 func TestGetUnsubscribeRequestAndConditionalDecision(t *testing.T) {
 	e := newEnv(t)
 	lic := e.buy(buyer, licenseOrder(e, e.license, billing.Yearly), nil)
@@ -111,9 +111,9 @@ func TestGetUnsubscribeRequestAndConditionalDecision(t *testing.T) {
 	_, err := e.svc.DecideUnsubscribe(ctx, seller, marketplace.DecideInput{RequestID: u.ID, Agree: false, Comment: "no", Version: -2})
 	wantErr(t, err, marketplace.ErrInvalidInput)
 	_, err = e.svc.DecideUnsubscribe(ctx, seller, marketplace.DecideInput{RequestID: u.ID, Agree: false, Comment: "no", Version: u.Version + 5})
-	var ce *marketplace.ConflictError
-	if !errors.As(err, &ce) || ce.Want != u.Version+5 || ce.Have != u.Version {
-		t.Fatalf("stale decision: %v", err)
+	var pe *marketplace.PreconditionError
+	if !errors.As(err, &pe) || pe.Want != u.Version+5 || pe.Have != u.Version {
+		t.Fatalf("stale decision: %v, want a *PreconditionError", err)
 	}
 	if cur := must(e.svc.GetUnsubscribeRequest(ctx, buyer, u.ID))(t); cur.Status != marketplace.UnsubscribeProposed {
 		t.Fatalf("a stale decision changed the request: %+v", cur)

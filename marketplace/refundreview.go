@@ -116,7 +116,7 @@ func (in RefundDecisionInput) Validate() error {
 // reason, and ReviewRefund returns the cancelled order with a *StateError.
 //
 // Errors: *InputError; *NotAllowedError for anyone but an operator;
-// *NotFoundError; *ConflictError (ErrConflict, Want and Have set) when
+// *NotFoundError; *PreconditionError (ErrConflict, Want and Have set) when
 // in.Version is set and the order is no longer at it; *StateError when the
 // order has no refund waiting for review, or (with the cancelled order)
 // when an approved unsubscription was cancelled because its purchase had
@@ -142,7 +142,7 @@ func (s *Service) decideRefund(ctx context.Context, actor Actor, in RefundDecisi
 			return err
 		}
 		if in.Version != 0 && in.Version != o.Version {
-			return &ConflictError{Kind: KindOrder, ID: o.ID, Want: in.Version, Have: o.Version}
+			return &PreconditionError{Kind: KindOrder, ID: o.ID, Want: in.Version, Have: o.Version}
 		}
 		if o.RefundReview == nil || o.RefundReview.Status != RefundReviewPending {
 			return &StateError{Kind: KindOrder, ID: o.ID, State: string(o.Status), Action: "review the refund of", Reason: "no refund is waiting for review"}

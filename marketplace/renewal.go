@@ -283,7 +283,7 @@ func (in AutoRenewInput) settings(done int) billing.AutoRenewal {
 // chosen days before expiry, and retried daily until expiry.
 //
 // Errors: *InputError; *NotAllowedError for anyone but a buyer;
-// *NotFoundError; *ConflictError (ErrConflict, Want and Have set) when
+// *NotFoundError; *PreconditionError (ErrConflict, Want and Have set) when
 // in.Version is set and the resource is no longer at it; errors wrapping
 // ErrConflict and billing's *NotAllowedError (not yearly/monthly, not
 // offered for the delivery method, a delisted product); store errors.
@@ -304,7 +304,7 @@ func (s *Service) SetAutoRenew(ctx context.Context, actor Actor, in AutoRenewInp
 			return notFound(KindResource, in.ResourceID)
 		}
 		if in.Version != 0 && in.Version != r.Version {
-			return &ConflictError{Kind: KindResource, ID: r.ID, Want: in.Version, Have: r.Version}
+			return &PreconditionError{Kind: KindResource, ID: r.ID, Want: in.Version, Have: r.Version}
 		}
 		if err := billing.CanChangeAutoRenew(s.cfg, r.Mode, r.Delivery, renewalStatus(tx, r)); err != nil {
 			return wrapBilling(KindResource, r.ID, "set auto-renewal", err)

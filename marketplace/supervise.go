@@ -90,9 +90,10 @@ type FlowView struct {
 // *NotFoundError when the flow is not the buyer's or seller's; errors
 // wrapping ErrNotAllowed and supervision's *NotAllowedError (with
 // supervision.ErrFrozen or ErrTooEarly) when the role may not take the
-// action now; *ConflictError (ErrConflict, Want and Have set) when
-// in.Version is set and the flow is no longer at it, or when the flow
-// changed meanwhile; store errors.
+// action now; *PreconditionError (ErrConflict, Want and Have set) when
+// in.Version is set and the flow is no longer at it; *ConflictError when
+// the flow kept changing meanwhile (a race lost on every retry); store
+// errors.
 func (s *Service) Act(ctx context.Context, actor Actor, in FlowActionInput) (Flow, error) {
 	if err := checkActor(actor, "act on a flow", RoleBuyer, RoleSeller, RoleOperator, RoleSystem); err != nil {
 		return Flow{}, err
@@ -115,7 +116,7 @@ func (s *Service) Act(ctx context.Context, actor Actor, in FlowActionInput) (Flo
 			return notFound(KindFlow, in.FlowID)
 		}
 		if in.Version != 0 && in.Version != f.Version {
-			return &ConflictError{Kind: KindFlow, ID: f.ID, Want: in.Version, Have: f.Version}
+			return &PreconditionError{Kind: KindFlow, ID: f.ID, Want: in.Version, Have: f.Version}
 		}
 		now := s.now()
 		if refund, err = s.applyFlow(tx, &f, cmd, now); err != nil {

@@ -591,9 +591,9 @@ func (in DecideInput) Validate() error {
 // propose again.
 //
 // Errors: *InputError; *NotAllowedError for anyone but a seller;
-// *NotFoundError (not the seller's request); *ConflictError (ErrConflict,
-// Want and Have set) when in.Version is set and the request is no longer
-// at it; *StateError unless proposed; errors wrapping ErrConflict and
+// *NotFoundError (not the seller's request); *PreconditionError
+// (ErrConflict, Want and Have set) when in.Version is set and the request
+// is no longer at it; *StateError unless proposed; errors wrapping ErrConflict and
 // billing's *NotRefundableError when agreeing although the resource may no
 // longer be unsubscribed (it ended, failed and was refunded, was accepted
 // or invoiced since the request: the request stays proposed, and the seller
@@ -632,7 +632,7 @@ func (s *Service) DecideUnsubscribe(ctx context.Context, actor Actor, in DecideI
 			return notFound(KindUnsubscribe, in.RequestID)
 		}
 		if in.Version != 0 && in.Version != u.Version {
-			return &ConflictError{Kind: KindUnsubscribe, ID: u.ID, Want: in.Version, Have: u.Version}
+			return &PreconditionError{Kind: KindUnsubscribe, ID: u.ID, Want: in.Version, Have: u.Version}
 		}
 		if u.Status != UnsubscribeProposed {
 			return &StateError{Kind: KindUnsubscribe, ID: u.ID, State: string(u.Status), Action: "decide"}

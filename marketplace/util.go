@@ -11,9 +11,11 @@ import (
 )
 
 // retryConflicts runs an optimistic transaction again when it loses a race
-// (ErrConflict from the store), a few times: the closure re-reads and
-// re-decides, so a retry is safe. State conflicts (StateError) are not
-// retried. Every attempt after the first gets a ctx for which Retrying
+// (*ConflictError from the store), a few times: the closure re-reads and
+// re-decides, so a retry is safe. Other conflicts are answered at once:
+// state conflicts (StateError), and a version the caller named that the
+// aggregate is not at (PreconditionError), which every attempt would find
+// again. Every attempt after the first gets a ctx for which Retrying
 // reports true, so that a store can run it where it cannot lose again.
 func retryConflicts(ctx context.Context, fn func(ctx context.Context) error) error {
 	var err error
@@ -22,6 +24,10 @@ func retryConflicts(ctx context.Context, fn func(ctx context.Context) error) err
 			ctx = RetryContext(ctx)
 		}
 		err = fn(ctx)
+		var pe *PreconditionError
+		if errors.As(err, &pe) {
+			return err
+		}
 		var ce *ConflictError
 		if !errors.As(err, &ce) {
 			return err

@@ -204,11 +204,14 @@ func (h *Handler) updateProduct(w http.ResponseWriter, r *http.Request, a market
 	return nil
 }
 
-// staleAsPrecondition reports a version mismatch against the client's
-// If-Match as 412 rather than a generic conflict.
+// staleAsPrecondition reports the use case's *PreconditionError (the
+// client's If-Match names a version the aggregate is not at) as 412 rather
+// than a generic conflict. A *ConflictError is a race the request lost at
+// commit although its If-Match was current: it stays 409 conflict (try
+// again), as it is without If-Match.
 func staleAsPrecondition(err error) error {
-	var ce *marketplace.ConflictError
-	if errors.As(err, &ce) && ce.Want != 0 {
+	var pe *marketplace.PreconditionError
+	if errors.As(err, &pe) {
 		return errPrecondition
 	}
 	return err

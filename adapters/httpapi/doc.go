@@ -32,8 +32,10 @@
 // update conditional (412 precondition_failed when stale) and is required
 // to edit a product (428 precondition_required without it). The version is
 // compared inside the update's own transaction, so a change that lands
-// after the client's read is refused, never overwritten. The routes that
-// take If-Match are marked below.
+// after the client's read is refused, never overwritten. Only a stale tag
+// is 412: a request whose tag is current but which keeps losing the race to
+// commit against other writers is 409 conflict, and may be sent again with
+// the same tag. The routes that take If-Match are marked below.
 //
 // Supervision attachments are uploaded as multipart/form-data, streamed to
 // the BlobStore port (FileBlobs by default) while being counted and hashed

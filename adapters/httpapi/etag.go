@@ -12,7 +12,8 @@ import (
 // between that read and the write would be overwritten. Each conditional
 // route passes the If-Match version into its use case, which compares it
 // inside its transaction, and staleAsPrecondition turns the use case's
-// *ConflictError into errPrecondition.
+// *PreconditionError into errPrecondition. A lost race (*ConflictError) is
+// not a failed precondition: it is answered 409 like any other conflict.
 var errPrecondition = errors.New("httpapi: precondition failed")
 
 // etag renders an aggregate version as a strong entity tag. Versions
