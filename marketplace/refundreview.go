@@ -112,15 +112,14 @@ func (in RefundDecisionInput) Validate() error {
 // waited (the resource failed, was unsubscribed or released, or its
 // original order was cancelled or refunded, e.g. by an operator's
 // termination with refund) is not paid even when approved: it is cancelled
-// as a rejection would cancel it, its review recorded as rejected with the
-// reason, and ReviewRefund returns the cancelled order with a *StateError.
+// as a rejection would cancel it, and ReviewRefund returns the cancelled
+// order, its review recorded as rejected with the reason ("not paid: …"),
+// and no error (what it wrote is the outcome; an error writes nothing).
 //
 // Errors: *InputError; *NotAllowedError for anyone but an operator;
 // *NotFoundError; *PreconditionError (ErrConflict, Want and Have set) when
 // in.Version is set and the order is no longer at it; *StateError when the
-// order has no refund waiting for review, or (with the cancelled order)
-// when an approved unsubscription was cancelled because its purchase had
-// ended; store errors.
+// order has no refund waiting for review; store errors.
 func (s *Service) ReviewRefund(ctx context.Context, actor Actor, in RefundDecisionInput) (Order, error) {
 	if err := checkActor(actor, "review a refund", RoleOperator); err != nil {
 		return Order{}, err
@@ -196,11 +195,7 @@ func (s *Service) decideRefund(ctx context.Context, actor Actor, in RefundDecisi
 		return emit(tx, now, actor, KindOrder, o.ID, "order.refund_"+string(rv.Status), string(RefundReviewPending), string(rv.Status),
 			map[string]string{"reason": rv.Reason, "amount": o.RefundAmount.String()})
 	})
-	if err == nil && ended != "" {
-		return out, &StateError{Kind: KindOrder, ID: out.ID, State: string(out.Status), Action: "approve the refund of",
-			Reason: ended + "; the unsubscription was cancelled"}
-	}
-	if err != nil || !in.Approve {
+	if err != nil || !in.Approve || ended != "" {
 		return out, err
 	}
 	if err := s.settleRefund(ctx, out.ID); err != nil {
