@@ -161,10 +161,10 @@ func (e *PaymentError) Error() string {
 func (e *PaymentError) Unwrap() error { return ErrPaymentFailed }
 
 // buyerPaymentReason is what a buyer is told of a failed payment: a
-// decline's reason (PaymentError, which a port writes for the payer), or
-// that the payment service was unavailable. Any other error's text stays in
-// the log and the operators' events: a host port's may name the gateway's
-// address.
+// decline's reason (PaymentError, which a port writes for the payer), a
+// decline without one, the payment service unavailable, or that it could
+// not be completed. Any other text stays in the log and the operators'
+// events: a host port's may name the gateway's address.
 func buyerPaymentReason(err error) string {
 	var pe *PaymentError
 	switch {
@@ -172,8 +172,10 @@ func buyerPaymentReason(err error) string {
 		return "the payment was declined: " + pe.Reason
 	case errors.Is(err, ErrPaymentFailed):
 		return "the payment was declined"
+	case errors.Is(err, ErrUnavailable):
+		return "the payment service is unavailable"
 	}
-	return "the payment service is unavailable"
+	return "the payment could not be completed"
 }
 
 // IdempotencyError is a key reused for a different request. It wraps

@@ -39,8 +39,9 @@ type Usage struct {
 	NextChargeAt time.Time `json:"next_charge_at"`
 	// ArrearsSince is when a charge first failed; nil when paid up.
 	ArrearsSince *time.Time `json:"arrears_since,omitempty"`
-	// LastError says why the last charge failed, for the buyer: the
-	// payment's decline reason, or that the payment service was down.
+	// LastError says why the last charge failed, for the buyer
+	// (buyerPaymentReason): the decline's reason, or that the payment
+	// service was down; never the payment port's own text.
 	LastError string `json:"last_error,omitempty"`
 }
 
@@ -174,10 +175,10 @@ func (s *Service) chargeUsage(ctx context.Context, r Resource, final bool) error
 			// try again soon. The buyer reads LastError, so it says what
 			// happened, not the port's text (logged above), which may
 			// name the gateway's address.
-			cu.LastError = "the payment service is unavailable; the charge is retried"
+			cu.LastError = buyerPaymentReason(chargeErr) + "; the charge is retried"
 			cu.NextChargeAt = now.Add(usageOutageRetry)
 		case chargeErr != nil:
-			cu.LastError = chargeErr.Error()
+			cu.LastError = buyerPaymentReason(chargeErr)
 			cu.NextChargeAt = now.Add(time.Hour)
 			if cu.ArrearsSince == nil {
 				cu.ArrearsSince = &now

@@ -207,6 +207,30 @@ func (p *outagePort) Charge(ctx context.Context, req marketplace.ChargeRequest) 
 	return p.PaymentPort.Charge(ctx, req)
 }
 
+// declinePort is a host payment port that declines every charge with its
+// own text (as a port may: not a *PaymentError), naming its gateway.
+type declinePort struct{ marketplace.PaymentPort }
+
+func (declinePort) Charge(context.Context, marketplace.ChargeRequest) (marketplace.Receipt, error) {
+	return marketplace.Receipt{}, fmt.Errorf("gateway https://10.1.2.3/charge?key=secret: card refused: %w", marketplace.ErrPaymentFailed)
+}
+
+// TestUsageDeclineToldToBuyer: a declined hourly charge puts the resource
+// in arrears and tells the buyer it was declined, not the port's text.
+func TestUsageDeclineToldToBuyer(t *testing.T) {
+	port := &outagePort{}
+	e := newEnvWithStore(t, nil, marketplace.WithPayments(lazyPort{func() marketplace.PaymentPort { return port }}))
+	port.PaymentPort = marketplace.NewBalancePayments(e.store, e.clock.Now, nil)
+	p := e.metered("Metered API", "0.10")
+	o := e.buy(buyer, marketplace.CreateOrderInput{QuoteInput: marketplace.QuoteInput{ProductID: p.ID, SpecID: "meter", Mode: billing.PayPerUse}}, nil)
+	port.PaymentPort = declinePort{port.PaymentPort}
+	e.advance(2 * time.Hour)
+	r := e.resource(o.ResourceID)
+	if r.Usage.ArrearsSince == nil || r.Usage.LastError != "the payment was declined" {
+		t.Errorf("after a declined charge: arrears since %v, LastError %q", r.Usage.ArrearsSince, r.Usage.LastError)
+	}
+}
+
 // TestUsageChargeOutage: a payment port that is down is not the buyer's
 // arrears: the hours wait and are charged once it is back, each recorded
 // as a payment.
