@@ -167,7 +167,14 @@ func (s *Service) changeLifecycle(tx Tx, cur *Resource, want ResourceStatus, exp
 			return err
 		}
 	}
-	e := s.lifecycleChange(cur, want, expiry, now)
+	inst := cur.App.InstanceID
+	if want == ResourceRetention || want == ResourceReleased {
+		var err error
+		if inst, err = instanceOf(tx, cur); err != nil {
+			return err
+		}
+	}
+	e := s.lifecycleChange(cur, want, expiry, inst, now)
 	if err := tx.PutResource(cur); err != nil {
 		return err
 	}
@@ -175,19 +182,19 @@ func (s *Service) changeLifecycle(tx Tx, cur *Resource, want ResourceStatus, exp
 }
 
 // lifecycleChange moves cur to want in memory (its new dates, the call it
-// owes the seller, its next due time) and returns the change's event, for
-// the caller to write.
-func (s *Service) lifecycleChange(cur *Resource, want ResourceStatus, expiry, now time.Time) Event {
+// owes the seller about instance, its next due time) and returns the
+// change's event, for the caller to write.
+func (s *Service) lifecycleChange(cur *Resource, want ResourceStatus, expiry time.Time, instance string, now time.Time) Event {
 	from := cur.Status
 	cur.Status, cur.UpdatedAt = want, now
 	lc := billing.NewLifecycle(s.cfg, expiry)
 	cur.GraceEndsAt, cur.RetentionEndsAt = &lc.GraceEnd, &lc.RetentionEnd
 	switch want {
 	case ResourceRetention:
-		s.owe(cur, CallFreeze, "", now)
+		s.oweFor(cur, CallFreeze, "", instance, now)
 	case ResourceReleased:
 		cur.ReleasedAt = &now
-		s.owe(cur, CallRelease, "", now)
+		s.oweFor(cur, CallRelease, "", instance, now)
 	}
 	s.scheduleResource(cur, now)
 	return Event{At: now, Kind: KindResource, AggregateID: cur.ID, Type: "resource." + string(want), Actor: SystemActor(),

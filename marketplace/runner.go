@@ -230,7 +230,7 @@ func (s *Service) runDueResources(ctx context.Context, now time.Time, p *duePass
 			if st.want == "" {
 				s.scheduleResource(r, now)
 			} else {
-				events = append(events, s.lifecycleChange(r, st.want, st.expiry, now))
+				events = append(events, s.lifecycleChange(r, st.want, st.expiry, r.App.InstanceID, now))
 				if len(r.SellerCalls) > 0 {
 					calls = append(calls, r.ID)
 				}
@@ -468,6 +468,11 @@ func (s *Service) resourceStepFor(r Resource, now time.Time) (resourceStep, bool
 	if want == ResourceReleased && r.PendingOrderID != "" {
 		// A release may cancel a held unsubscription (changeLifecycle),
 		// which the batch's resource-only writes cannot.
+		return resourceStep{}, false
+	}
+	if (want == ResourceRetention || want == ResourceReleased) && hasInstance(r.Delivery) && r.App.InstanceID == "" {
+		// The seller's instance may be known from the original order only
+		// (instanceOf), which the batch does not read.
 		return resourceStep{}, false
 	}
 	return resourceStep{r: r, want: want, expiry: expiry}, true

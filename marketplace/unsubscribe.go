@@ -437,16 +437,33 @@ func (s *Service) endResource(tx Tx, actor Actor, r *Resource, orderID string, n
 // instance is released all the same; the ended order is provisioned no
 // further (see recordProvisioning for a create call still at the seller).
 func (s *Service) oweRelease(tx Tx, r *Resource, orderID string, now time.Time) error {
-	id := r.App.InstanceID
-	if id == "" && r.OrderID != "" {
-		o, err := tx.Order(r.OrderID)
-		if err != nil {
-			return err
-		}
-		id = o.Provisioning.InstanceID
+	id, err := instanceOf(tx, r)
+	if err != nil {
+		return err
 	}
 	s.oweFor(r, CallRelease, orderID, id, now)
 	return nil
+}
+
+// hasInstance tells whether a delivery method runs an instance at the
+// seller (SaaS) or in the cloud (images) that its resource may owe calls.
+func hasInstance(d DeliveryMethod) bool { return d == DeliverySaaS || d == DeliveryImage }
+
+// instanceOf is the seller's instance of r: the resource's, or, before the
+// app info brought it there, the one the original order's provisioning
+// created ("" when there is none).
+func instanceOf(tx ReadTx, r *Resource) (string, error) {
+	if r.App.InstanceID != "" || r.OrderID == "" || !hasInstance(r.Delivery) {
+		return r.App.InstanceID, nil
+	}
+	o, err := tx.Order(r.OrderID)
+	if errors.Is(err, ErrNotFound) {
+		return "", nil // nothing to learn there; not a reason to stop the change
+	}
+	if err != nil {
+		return "", err
+	}
+	return o.Provisioning.InstanceID, nil
 }
 
 // closePurchase ends the supervision flow of an unsubscribed resource and

@@ -165,3 +165,47 @@ func TestTerminateReleasesInstance(t *testing.T) {
 		})
 	}
 }
+
+// TestExpiryReleasesInstanceKnownFromOrder: a supervised SaaS purchase
+// accepted while the seller's app info never arrived (the instance id is
+// on the order only) is frozen and released at the seller when its
+// lifecycle runs out. Before, the runner owed the seller nothing and the
+// instance kept running.
+func TestExpiryReleasesInstanceKnownFromOrder(t *testing.T) {
+	e := newEnv(t)
+	e.saas.Processing(provisioning.OpQuery, 0)
+	in := marketplace.CreateOrderInput{QuoteInput: marketplace.QuoteInput{ProductID: e.saasSup.ID, SpecID: "basic", Mode: billing.Monthly, Duration: 1}}
+	o := e.buy(buyer, in, nil)
+	inst := e.order(o.ID).Provisioning.InstanceID
+	if inst == "" {
+		t.Fatalf("setup: %+v", e.order(o.ID).Provisioning)
+	}
+	e.act(buyer, o.FlowID, supervision.SubmitRequest, func(in *marketplace.FlowActionInput) {
+		in.Description = "x"
+		in.Attachments = []supervision.Attachment{{Name: "r.pdf", Size: 1, BlobRef: "blob-1"}}
+	})
+	e.act(seller, o.FlowID, supervision.ConfirmRequest)
+	e.act(seller, o.FlowID, supervision.Deliver, func(in *marketplace.FlowActionInput) { in.Result = "done" })
+	e.act(operator, o.FlowID, supervision.ApproveDelivery)
+	e.act(buyer, o.FlowID, supervision.Accept)
+	r := e.resource(o.ResourceID)
+	if r.Status != marketplace.ResourceActive || r.App.InstanceID != "" || r.ExpiresAt == nil {
+		t.Fatalf("setup: resource %s app %+v", r.Status, r.App)
+	}
+	e.advanceTo(r.ExpiresAt.Add(40*24*time.Hour), 12*time.Hour)
+	if r = e.resource(o.ResourceID); r.Status != marketplace.ResourceReleased {
+		t.Fatalf("resource %s", r.Status)
+	}
+	if diff := cmp.Diff([]string{inst}, releases(e.saas)); diff != "" {
+		t.Errorf("released (-want +got):\n%s", diff)
+	}
+	var froze []string
+	for _, c := range e.saas.CallsTo(provisioning.OpUpdateStatus) {
+		if req, ok := c.Request.(provisioning.StatusRequest); ok && c.Err == nil {
+			froze = append(froze, req.InstanceID)
+		}
+	}
+	if len(froze) == 0 || froze[0] != inst {
+		t.Errorf("frozen %v, want %s first", froze, inst)
+	}
+}
