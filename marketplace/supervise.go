@@ -35,7 +35,11 @@ type FlowActionInput struct {
 	Attachments  []supervision.Attachment `json:"attachments,omitempty"`
 	EnablingTime *time.Time               `json:"enabling_time,omitempty"`
 	ResumeStatus supervision.Status       `json:"resume_status,omitempty"`
-	Refund       bool                     `json:"refund,omitempty"`
+	// Refund, on an operator's Terminate, refunds the purchase in full;
+	// without it the purchase ends unrefunded. Either way the purchase's
+	// unsubscription refund still held for review, if any, is cancelled:
+	// the termination is the operator's decision on the whole purchase.
+	Refund bool `json:"refund,omitempty"`
 	// Version is the flow's version as read (GetFlow); 0 skips the check.
 	// A flow that moved on since is not acted on.
 	Version int64 `json:"version,omitempty"`
