@@ -196,6 +196,17 @@ func TestUnpaidOrderExpires(t *testing.T) {
 	wantErr(t, err, marketplace.ErrConflict)
 }
 
+// autoRenewedLicense buys a monthly license with auto-renewal, delivered
+// and accepted on 2026-01-05 (its first attempt is 2026-01-28 19:00 UTC).
+func autoRenewedLicense(e *env) marketplace.Order {
+	in := licenseOrder(e, e.licenseMonthly, billing.Monthly)
+	in.AutoRenew = true
+	o := e.buy(buyer, in, nil)
+	e.act(seller, o.FlowID, supervision.Deliver, func(in *marketplace.FlowActionInput) { in.Result = "key" })
+	e.act(buyer, o.FlowID, supervision.Accept)
+	return o
+}
+
 // TestAutoRenewalWithALateRunner: a runner that looks at the due work a
 // little after its time (as every polling runner does) still makes the
 // deduction on its day. Before, an attempt looked at after 03:00 was put
@@ -203,11 +214,7 @@ func TestUnpaidOrderExpires(t *testing.T) {
 // deduction on the expiry day.
 func TestAutoRenewalWithALateRunner(t *testing.T) {
 	e := newEnv(t)
-	in := licenseOrder(e, e.licenseMonthly, billing.Monthly)
-	in.AutoRenew = true
-	o := e.buy(buyer, in, nil)
-	e.act(seller, o.FlowID, supervision.Deliver, func(in *marketplace.FlowActionInput) { in.Result = "key" })
-	e.act(buyer, o.FlowID, supervision.Accept)
+	o := autoRenewedLicense(e)
 	attempt := time.Date(2026, 1, 28, 19, 0, 0, 0, time.UTC) // as in TestAutoRenewal
 	if r := e.resource(o.ResourceID); r.NextDueAt == nil || !r.NextDueAt.Equal(attempt) {
 		t.Fatalf("next due %v, want %v", r.NextDueAt, attempt)
@@ -223,11 +230,7 @@ func TestAutoRenewalWithALateRunner(t *testing.T) {
 // days before expiry; a declined charge is retried daily.
 func TestAutoRenewal(t *testing.T) {
 	e := newEnv(t)
-	in := licenseOrder(e, e.licenseMonthly, billing.Monthly)
-	in.AutoRenew = true
-	o := e.buy(buyer, in, nil)
-	e.act(seller, o.FlowID, supervision.Deliver, func(in *marketplace.FlowActionInput) { in.Result = "key" })
-	e.act(buyer, o.FlowID, supervision.Accept)
+	o := autoRenewedLicense(e)
 	r := e.resource(o.ResourceID)
 	if !r.AutoRenew.Enabled || r.NextDueAt == nil {
 		t.Fatalf("auto-renew not scheduled: %+v", r.AutoRenew)

@@ -44,11 +44,8 @@ var staleOnly = map[string]conditional{
 		},
 	},
 	"IssueInvoiceIf": {
-		kind: marketplace.KindInvoice,
-		setup: func(t *testing.T, e *env) string {
-			o := e.buy(buyer, marketplace.CreateOrderInput{QuoteInput: marketplace.QuoteInput{ProductID: e.saasPlain.ID, SpecID: "basic", Mode: billing.Monthly, Duration: 1}}, nil)
-			return must(e.svc.RequestInvoice(ctx, buyer, marketplace.InvoiceInput{OrderID: o.ID, Title: "Alice"}))(t).ID
-		},
+		kind:  marketplace.KindInvoice,
+		setup: func(t *testing.T, e *env) string { return requestedInvoice(t, e) },
 		change: func(e *env, id string, version int64) (int64, error) {
 			inv, err := e.svc.IssueInvoiceIf(ctx, operator, marketplace.InvoiceActionInput{InvoiceID: id, Version: version})
 			return inv.Version, err
@@ -60,9 +57,7 @@ var staleOnly = map[string]conditional{
 	"ReturnInvoiceIf": {
 		kind: marketplace.KindInvoice,
 		setup: func(t *testing.T, e *env) string {
-			o := e.buy(buyer, marketplace.CreateOrderInput{QuoteInput: marketplace.QuoteInput{ProductID: e.saasPlain.ID, SpecID: "basic", Mode: billing.Monthly, Duration: 1}}, nil)
-			inv := must(e.svc.RequestInvoice(ctx, buyer, marketplace.InvoiceInput{OrderID: o.ID, Title: "Alice"}))(t)
-			return must(e.svc.IssueInvoice(ctx, operator, inv.ID))(t).ID
+			return must(e.svc.IssueInvoice(ctx, operator, requestedInvoice(t, e)))(t).ID
 		},
 		change: func(e *env, id string, version int64) (int64, error) {
 			inv, err := e.svc.ReturnInvoiceIf(ctx, buyer, marketplace.InvoiceActionInput{InvoiceID: id, Version: version})
@@ -168,4 +163,11 @@ type failingUpdateStore struct {
 func (s *failingUpdateStore) Update(context.Context, func(tx marketplace.Tx) error) error {
 	s.updates.Add(1)
 	return s.err
+}
+
+// requestedInvoice buys a monthly SaaS and requests its invoice; it returns
+// the invoice's id.
+func requestedInvoice(t *testing.T, e *env) string {
+	o := e.buy(buyer, marketplace.CreateOrderInput{QuoteInput: marketplace.QuoteInput{ProductID: e.saasPlain.ID, SpecID: "basic", Mode: billing.Monthly, Duration: 1}}, nil)
+	return must(e.svc.RequestInvoice(ctx, buyer, marketplace.InvoiceInput{OrderID: o.ID, Title: "Alice"}))(t).ID
 }
