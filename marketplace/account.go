@@ -92,8 +92,8 @@ func (in CreditInput) Validate() error {
 	if err := checkID("account_id", in.AccountID); err != nil {
 		return err
 	}
-	if in.Version < 0 {
-		return inputErr("version", in.Version, "must not be negative")
+	if err := checkVersionInput(in.Version); err != nil {
+		return err
 	}
 	return nil
 }
@@ -116,8 +116,8 @@ func (s *Service) SetCreditIf(ctx context.Context, actor Actor, in CreditInput) 
 		if err != nil {
 			return err
 		}
-		if in.Version != 0 && in.Version != a.Version {
-			return &PreconditionError{Kind: KindAccount, ID: a.ID, Want: in.Version, Have: a.Version}
+		if err := checkVersion(KindAccount, a.ID, in.Version, a.Version); err != nil {
+			return err
 		}
 		now := s.now()
 		a.Credit, a.UpdatedAt = in.Credit, now

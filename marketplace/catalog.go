@@ -47,8 +47,8 @@ func (in SellerInput) Validate() error {
 	if _, err := mail.ParseAddress(in.SupportEmail); err != nil || !strings.Contains(in.SupportEmail, "@") {
 		return inputErr("support_email", in.SupportEmail, "must be an email address")
 	}
-	if in.Version < 0 {
-		return inputErr("version", in.Version, "must not be negative")
+	if err := checkVersionInput(in.Version); err != nil {
+		return err
 	}
 	return checkText("support_phone", in.SupportPhone, 0, 64)
 }
@@ -84,8 +84,8 @@ func (s *Service) RegisterSeller(ctx context.Context, actor Actor, in SellerInpu
 		default:
 			return err
 		}
-		if in.Version != 0 && in.Version != sl.Version {
-			return &PreconditionError{Kind: KindSeller, ID: in.ID, Want: in.Version, Have: sl.Version}
+		if err := checkVersion(KindSeller, in.ID, in.Version, sl.Version); err != nil {
+			return err
 		}
 		sl.Name, sl.SupportEmail, sl.SupportPhone, sl.SupportHours = in.Name, in.SupportEmail, in.SupportPhone, in.SupportHours
 		if actor.IsOperator() {

@@ -178,8 +178,8 @@ func (in InvoiceActionInput) Validate() error {
 	if err := checkID("invoice_id", in.InvoiceID); err != nil {
 		return err
 	}
-	if in.Version < 0 {
-		return inputErr("version", in.Version, "must not be negative")
+	if err := checkVersionInput(in.Version); err != nil {
+		return err
 	}
 	return nil
 }
@@ -238,8 +238,8 @@ func (s *Service) moveInvoice(ctx context.Context, actor Actor, in InvoiceAction
 		if actor.Role == RoleBuyer && !actor.IsBuyer(inv.BuyerID) {
 			return notFound(KindInvoice, id)
 		}
-		if in.Version != 0 && in.Version != inv.Version {
-			return &PreconditionError{Kind: KindInvoice, ID: id, Want: in.Version, Have: inv.Version}
+		if err := checkVersion(KindInvoice, id, in.Version, inv.Version); err != nil {
+			return err
 		}
 		now := s.now()
 		b := billingInvoice(inv)

@@ -76,15 +76,16 @@ func (s *Service) autoRenewDue(r Resource, now time.Time) bool {
 		return false
 	}
 	st := s.autoRenewState(r)
-	if _, ok, err := billing.NextAutoRenewAttempt(s.cfg, st, now); err != nil || !ok {
+	a, ok, err := billing.NextAutoRenewAttempt(s.cfg, st, now)
+	if err != nil || !ok {
 		return false
 	}
-	at := now
 	if r.NextDueAt != nil && r.NextDueAt.Before(now) {
-		at = *r.NextDueAt
+		if a, ok, err = billing.NextAutoRenewAttempt(s.cfg, st, *r.NextDueAt); err != nil || !ok {
+			return false
+		}
 	}
-	a, ok, err := billing.NextAutoRenewAttempt(s.cfg, st, at)
-	return err == nil && ok && !a.At.After(now)
+	return !a.At.After(now)
 }
 
 // runResource does what is due for a resource: an auto-renewal attempt,

@@ -415,6 +415,20 @@ func (s *Service) complete(o *Order, now time.Time) {
 	o.Status, o.CompletedAt, o.NextDueAt, o.UpdatedAt = OrderCompleted, &now, nil, now
 }
 
+// completeOrder completes the processing order o in tx, with its
+// order.completed event (data, if any, says why).
+func (s *Service) completeOrder(tx Tx, o *Order, now time.Time, data map[string]string) error {
+	s.complete(o, now)
+	if err := tx.PutOrder(o); err != nil {
+		return err
+	}
+	var d any // no data stays untyped nil, as emit expects
+	if data != nil {
+		d = data
+	}
+	return emit(tx, now, SystemActor(), KindOrder, o.ID, "order.completed", string(OrderProcessing), string(OrderCompleted), d)
+}
+
 // activate starts a resource's use at start: its term for yearly/monthly
 // purchases, its lifecycle timers.
 func (s *Service) activate(r *Resource, start, now time.Time) error {

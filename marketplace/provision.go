@@ -175,11 +175,7 @@ func (s *Service) afterDeploy(ctx context.Context, orderID string, version int64
 			if err := emit(tx, now, SystemActor(), KindResource, r.ID, "resource.activated", string(ResourcePending), string(r.Status), nil); err != nil {
 				return err
 			}
-			s.complete(&o, now)
-			if err := tx.PutOrder(&o); err != nil {
-				return err
-			}
-			return emit(tx, now, SystemActor(), KindOrder, o.ID, "order.completed", string(OrderProcessing), string(OrderCompleted), nil)
+			return s.completeOrder(tx, &o, now, nil)
 		default: // building, or a poll failed: poll again later
 			if callErr == nil {
 				pr.InstanceID = dep.ID

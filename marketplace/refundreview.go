@@ -96,8 +96,8 @@ func (in RefundDecisionInput) Validate() error {
 	if !in.Approve && strings.TrimSpace(in.Reason) == "" {
 		return inputErr("reason", in.Reason, "a rejection needs a reason")
 	}
-	if in.Version < 0 {
-		return inputErr("version", in.Version, "must not be negative")
+	if err := checkVersionInput(in.Version); err != nil {
+		return err
 	}
 	return checkText("reason", in.Reason, 0, 1000)
 }
@@ -140,8 +140,8 @@ func (s *Service) decideRefund(ctx context.Context, actor Actor, in RefundDecisi
 		if err != nil {
 			return err
 		}
-		if in.Version != 0 && in.Version != o.Version {
-			return &PreconditionError{Kind: KindOrder, ID: o.ID, Want: in.Version, Have: o.Version}
+		if err := checkVersion(KindOrder, o.ID, in.Version, o.Version); err != nil {
+			return err
 		}
 		if o.RefundReview == nil || o.RefundReview.Status != RefundReviewPending {
 			return &StateError{Kind: KindOrder, ID: o.ID, State: string(o.Status), Action: "review the refund of", Reason: "no refund is waiting for review"}

@@ -233,11 +233,7 @@ func (s *Service) applyRenewal(tx Tx, o *Order, now time.Time) error {
 		map[string]string{"order_id": o.ID, "expires_at": term.Expiry.Format(time.RFC3339)}); err != nil {
 		return err
 	}
-	s.complete(o, now)
-	if err := tx.PutOrder(o); err != nil {
-		return err
-	}
-	return emit(tx, now, SystemActor(), KindOrder, o.ID, "order.completed", string(OrderProcessing), string(OrderCompleted), nil)
+	return s.completeOrder(tx, o, now, nil)
 }
 
 // AutoRenewInput changes a resource's auto-renewal.
@@ -265,8 +261,8 @@ func (in AutoRenewInput) Validate() error {
 	if err := checkID("resource_id", in.ResourceID); err != nil {
 		return err
 	}
-	if in.Version < 0 {
-		return inputErr("version", in.Version, "must not be negative")
+	if err := checkVersionInput(in.Version); err != nil {
+		return err
 	}
 	if err := in.settings(0).Validate(); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidInput, err)
@@ -303,8 +299,8 @@ func (s *Service) SetAutoRenew(ctx context.Context, actor Actor, in AutoRenewInp
 		if !actor.IsBuyer(r.BuyerID) {
 			return notFound(KindResource, in.ResourceID)
 		}
-		if in.Version != 0 && in.Version != r.Version {
-			return &PreconditionError{Kind: KindResource, ID: r.ID, Want: in.Version, Have: r.Version}
+		if err := checkVersion(KindResource, r.ID, in.Version, r.Version); err != nil {
+			return err
 		}
 		if err := billing.CanChangeAutoRenew(s.cfg, r.Mode, r.Delivery, renewalStatus(tx, r)); err != nil {
 			return wrapBilling(KindResource, r.ID, "set auto-renewal", err)

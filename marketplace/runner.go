@@ -653,11 +653,7 @@ func (s *Service) completeAccepted(ctx context.Context, o Order) error {
 			cur.NextDueAt = nil // provisioning completes it when the app info arrives
 			return tx.PutOrder(&cur)
 		}
-		s.complete(&cur, now)
-		if err := tx.PutOrder(&cur); err != nil {
-			return err
-		}
-		return emit(tx, now, SystemActor(), KindOrder, cur.ID, "order.completed", string(OrderProcessing), string(OrderCompleted), nil)
+		return s.completeOrder(tx, &cur, now, nil)
 	})
 }
 

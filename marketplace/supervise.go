@@ -55,8 +55,8 @@ func (in FlowActionInput) Validate() error {
 	if _, err := supervision.ParseAction(string(in.Action)); err != nil {
 		return inputErr("action", in.Action, "unknown supervision action")
 	}
-	if in.Version < 0 {
-		return inputErr("version", in.Version, "must not be negative")
+	if err := checkVersionInput(in.Version); err != nil {
+		return err
 	}
 	return nil
 }
@@ -119,8 +119,8 @@ func (s *Service) Act(ctx context.Context, actor Actor, in FlowActionInput) (Flo
 		if !canSee(actor, f.BuyerID, f.SellerID) {
 			return notFound(KindFlow, in.FlowID)
 		}
-		if in.Version != 0 && in.Version != f.Version {
-			return &PreconditionError{Kind: KindFlow, ID: f.ID, Want: in.Version, Have: f.Version}
+		if err := checkVersion(KindFlow, f.ID, in.Version, f.Version); err != nil {
+			return err
 		}
 		now := s.now()
 		if refund, err = s.applyFlow(tx, &f, cmd, now); err != nil {
@@ -241,11 +241,7 @@ func (s *Service) flowTerminated(tx Tx, f *Flow, refund bool, now time.Time) (st
 	if err := tx.PutResource(&r); err != nil {
 		return "", err
 	}
-	s.complete(&o, now)
-	if err := tx.PutOrder(&o); err != nil {
-		return "", err
-	}
-	return "", emit(tx, now, SystemActor(), KindOrder, o.ID, "order.completed", string(OrderProcessing), string(OrderCompleted), map[string]string{"reason": "supervision terminated"})
+	return "", s.completeOrder(tx, &o, now, map[string]string{"reason": "supervision terminated"})
 }
 
 // scheduleFlow sets when the runner next looks at a flow: an automatic

@@ -483,11 +483,7 @@ func (s *Service) closePurchase(tx Tx, r Resource, orderID string, now time.Time
 	if o.Status != OrderProcessing {
 		return nil
 	}
-	s.complete(&o, now)
-	if err := tx.PutOrder(&o); err != nil {
-		return err
-	}
-	return emit(tx, now, SystemActor(), KindOrder, o.ID, "order.completed", string(OrderProcessing), string(OrderCompleted), map[string]string{"reason": reason})
+	return s.completeOrder(tx, &o, now, map[string]string{"reason": reason})
 }
 
 // ProposeInput is a buyer's negotiated unsubscription.
@@ -595,8 +591,8 @@ func (in DecideInput) Validate() error {
 	if !in.Agree && strings.TrimSpace(in.Comment) == "" {
 		return inputErr("comment", in.Comment, "a rejection needs a comment")
 	}
-	if in.Version < 0 {
-		return inputErr("version", in.Version, "must not be negative")
+	if err := checkVersionInput(in.Version); err != nil {
+		return err
 	}
 	return checkText("comment", in.Comment, 0, 1000)
 }
@@ -648,8 +644,8 @@ func (s *Service) DecideUnsubscribe(ctx context.Context, actor Actor, in DecideI
 		if !actor.IsSeller(u.SellerID) {
 			return notFound(KindUnsubscribe, in.RequestID)
 		}
-		if in.Version != 0 && in.Version != u.Version {
-			return &PreconditionError{Kind: KindUnsubscribe, ID: u.ID, Want: in.Version, Have: u.Version}
+		if err := checkVersion(KindUnsubscribe, u.ID, in.Version, u.Version); err != nil {
+			return err
 		}
 		if u.Status != UnsubscribeProposed {
 			return &StateError{Kind: KindUnsubscribe, ID: u.ID, State: string(u.Status), Action: "decide"}

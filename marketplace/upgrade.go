@@ -203,9 +203,5 @@ func (s *Service) applyUpgrade(tx Tx, o *Order, now time.Time) error {
 		return err
 	}
 	o.SpecName = sp.Name
-	s.complete(o, now)
-	if err := tx.PutOrder(o); err != nil {
-		return err
-	}
-	return emit(tx, now, SystemActor(), KindOrder, o.ID, "order.completed", string(OrderProcessing), string(OrderCompleted), nil)
+	return s.completeOrder(tx, o, now, nil)
 }

@@ -24,10 +24,6 @@ func retryConflicts(ctx context.Context, fn func(ctx context.Context) error) err
 			ctx = RetryContext(ctx)
 		}
 		err = fn(ctx)
-		var pe *PreconditionError
-		if errors.As(err, &pe) {
-			return err
-		}
 		var ce *ConflictError
 		if !errors.As(err, &ce) {
 			return err
@@ -120,4 +116,26 @@ func plainString(s string) bool {
 		}
 	}
 	return true
+}
+
+// checkVersionInput validates a version a caller read: 0 (no condition) or
+// a version an aggregate can be at.
+//
+// Errors: *InputError (ErrInvalidInput) for a negative version.
+func checkVersionInput(v int64) error {
+	if v < 0 {
+		return inputErr("version", v, "must not be negative")
+	}
+	return nil
+}
+
+// checkVersion is the condition of a change made on the version want the
+// caller read (0: none) of the aggregate kind id, now at have.
+//
+// Errors: *PreconditionError (ErrConflict) when the aggregate moved on.
+func checkVersion(kind Kind, id string, want, have int64) error {
+	if want != 0 && want != have {
+		return &PreconditionError{Kind: kind, ID: id, Want: want, Have: have}
+	}
+	return nil
 }

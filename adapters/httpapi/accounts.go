@@ -72,9 +72,6 @@ func (h *Handler) setCredit(w http.ResponseWriter, r *http.Request, a marketplac
 	}
 	acc, err := h.svc.SetCreditIf(r.Context(), a, marketplace.CreditInput{AccountID: id, Credit: b.Credit, Version: want})
 	if err != nil {
-		if want != 0 {
-			return staleAsPrecondition(err)
-		}
 		return err
 	}
 	writeVersioned(w, http.StatusOK, acc.Version, acc)

@@ -211,9 +211,6 @@ func (h *Handler) setAutoRenew(w http.ResponseWriter, r *http.Request, a marketp
 	res, err := h.svc.SetAutoRenew(r.Context(), a, marketplace.AutoRenewInput{ResourceID: id, Enabled: b.Enabled,
 		DaysBefore: b.DaysBefore, Count: b.Count, Limit: b.Limit, DoNotRenew: b.DoNotRenew, Version: want})
 	if err != nil {
-		if want != 0 {
-			return staleAsPrecondition(err)
-		}
 		return err
 	}
 	writeVersioned(w, http.StatusOK, res.Version, res)

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"errors"
 	"net/http"
 	"strings"
 
@@ -112,9 +111,6 @@ func (h *Handler) putSeller(w http.ResponseWriter, r *http.Request, a marketplac
 	s, err := h.svc.RegisterSeller(r.Context(), a, marketplace.SellerInput{ID: id, Name: b.Name, SupportEmail: b.SupportEmail,
 		SupportPhone: b.SupportPhone, SupportHours: b.SupportHours, Certified: b.Certified, Version: want})
 	if err != nil {
-		if want != 0 {
-			return staleAsPrecondition(err)
-		}
 		return err
 	}
 	writeVersioned(w, http.StatusOK, s.Version, s)
@@ -198,23 +194,10 @@ func (h *Handler) updateProduct(w http.ResponseWriter, r *http.Request, a market
 	}
 	p, err := h.svc.UpdateProduct(r.Context(), a, id, version, in)
 	if err != nil {
-		return staleAsPrecondition(err)
+		return err
 	}
 	writeVersioned(w, http.StatusOK, p.Version, p)
 	return nil
-}
-
-// staleAsPrecondition reports the use case's *PreconditionError (the
-// client's If-Match names a version the aggregate is not at) as 412 rather
-// than a generic conflict. A *ConflictError is a race the request lost at
-// commit although its If-Match was current: it stays 409 conflict (try
-// again), as it is without If-Match.
-func staleAsPrecondition(err error) error {
-	var pe *marketplace.PreconditionError
-	if errors.As(err, &pe) {
-		return errPrecondition
-	}
-	return err
 }
 
 func (h *Handler) productAction(w http.ResponseWriter, r *http.Request, a marketplace.Actor,

@@ -11,8 +11,8 @@ import (
 // version is never compared here, after a read of its own: a change landing
 // between that read and the write would be overwritten. Each conditional
 // route passes the If-Match version into its use case, which compares it
-// inside its transaction, and staleAsPrecondition turns the use case's
-// *PreconditionError into errPrecondition. A lost race (*ConflictError) is
+// inside its transaction, and problemFor answers the use case's
+// *PreconditionError as errPrecondition. A lost race (*ConflictError) is
 // not a failed precondition: it is answered 409 like any other conflict.
 var errPrecondition = errors.New("httpapi: precondition failed")
 

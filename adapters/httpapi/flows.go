@@ -144,9 +144,6 @@ func (h *Handler) act(w http.ResponseWriter, r *http.Request, a marketplace.Acto
 		Description: b.Description, Result: b.Result, Attachments: atts, EnablingTime: b.EnablingTime,
 		ResumeStatus: b.ResumeStatus, Refund: b.Refund, Version: want})
 	if err != nil {
-		if want != 0 {
-			return staleAsPrecondition(err)
-		}
 		return err
 	}
 	writeVersioned(w, http.StatusOK, f.Version, f)

@@ -77,9 +77,6 @@ func (h *Handler) invoiceAction(w http.ResponseWriter, r *http.Request,
 	}
 	inv, err := do(marketplace.InvoiceActionInput{InvoiceID: id, Version: want})
 	if err != nil {
-		if want != 0 {
-			return staleAsPrecondition(err)
-		}
 		return err
 	}
 	writeVersioned(w, http.StatusOK, inv.Version, inv)

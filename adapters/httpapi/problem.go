@@ -144,6 +144,13 @@ func problemFor(err error) (p Problem, logged bool) {
 	if errors.As(err, &re) {
 		return Problem{Status: re.status, Code: re.code, Title: http.StatusText(re.status), Detail: re.detail, Field: re.field}, false
 	}
+	// A version the caller named (If-Match) that the aggregate is not at:
+	// 412, not the 409 of the ErrConflict it wraps. A race lost at commit
+	// (*ConflictError) stays 409 (try again).
+	var pe *marketplace.PreconditionError
+	if errors.As(err, &pe) {
+		err = errPrecondition
+	}
 	for _, m := range errorTable {
 		if errors.Is(err, m.err) {
 			p = Problem{Status: m.status, Code: m.code, Title: m.title, Detail: err.Error()}

@@ -55,8 +55,8 @@ func TestProblemFor(t *testing.T) {
 		{"unavailable", fmt.Errorf("create: dial tcp 10.0.0.5:443: %w", marketplace.ErrUnavailable), want{503, CodeDependencyUnavailable, "", true}},
 		{"unauthenticated", ErrUnauthenticated, want{401, CodeUnauthenticated, "", false}},
 		{"precondition", errPrecondition, want{412, CodePreconditionFailed, "", false}},
-		{"stale If-Match", staleAsPrecondition(fmt.Errorf("act: %w", &marketplace.PreconditionError{Kind: marketplace.KindFlow, ID: "f", Want: 1, Have: 2})), want{412, CodePreconditionFailed, "", false}},
-		{"race lost with a current If-Match", staleAsPrecondition(&marketplace.ConflictError{Kind: marketplace.KindFlow, ID: "f", Want: 1, Have: 2}), want{409, CodeConflict, "", false}},
+		{"stale If-Match", fmt.Errorf("act: %w", &marketplace.PreconditionError{Kind: marketplace.KindFlow, ID: "f", Want: 1, Have: 2}), want{412, CodePreconditionFailed, "", false}},
+		{"race lost with a current If-Match", &marketplace.ConflictError{Kind: marketplace.KindFlow, ID: "f", Want: 1, Have: 2}, want{409, CodeConflict, "", false}},
 		{"adapter error", badParam("limit", "bad"), want{400, CodeInvalidParameter, "limit", false}},
 		{"unknown fault", errors.New("disk on fire"), want{500, CodeInternal, "", true}},
 	}

@@ -71,9 +71,6 @@ func (h *Handler) reviewRefund(w http.ResponseWriter, r *http.Request, a marketp
 	}
 	o, err := h.svc.ReviewRefund(r.Context(), a, marketplace.RefundDecisionInput{OrderID: id, Approve: b.Approve, Reason: b.Reason, Version: want})
 	if err != nil {
-		if want != 0 {
-			return staleAsPrecondition(err)
-		}
 		return err
 	}
 	writeVersioned(w, http.StatusOK, o.Version, o)

@@ -154,9 +154,6 @@ func (h *Handler) decideUnsubscribe(w http.ResponseWriter, r *http.Request, a ma
 	}
 	req, err := h.svc.DecideUnsubscribe(r.Context(), a, marketplace.DecideInput{RequestID: id, Agree: b.Agree, Comment: b.Comment, Version: want})
 	if err != nil {
-		if want != 0 {
-			return staleAsPrecondition(err)
-		}
 		return err
 	}
 	writeVersioned(w, http.StatusOK, req.Version, req)

@@ -38,8 +38,7 @@ type app struct {
 	simPath  string
 	simMu    sync.Mutex
 	simSaved time.Time
-	handler  http.Handler
-	api      *httpapi.Handler // the same handler, for its upload sweep
+	api      *httpapi.Handler // served, and swept of uncited uploads
 	tokens   map[string]marketplace.Actor
 	log      *slog.Logger
 }
@@ -157,7 +156,6 @@ func newApp(ctx context.Context, c config, log *slog.Logger) (*app, error) {
 			httpapi.WithClock(a.clock))
 	}
 	a.api = httpapi.NewHandler(a.svc, hopts...)
-	a.handler = a.api
 	return a, nil
 }
 
@@ -415,7 +413,7 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- string)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: a.handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	srv := &http.Server{Handler: a.api, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	base := "http://" + ln.Addr().String()
 	fmt.Fprintf(out, "OpenGallery portal on %s/v1 (OpenAPI: %s/v1/openapi.json)\n", base, base)
 	if c.postgres != "" {
