@@ -315,6 +315,24 @@ func TestHeldUnsubscriptionRefundPaidOnce(t *testing.T) {
 				Request: marketplace.UnsubscribeRejected, Resource: marketplace.ResourceFailed},
 		},
 		{
+			name: "original order refunded unannounced, then the held refund approved",
+			steps: func(t *testing.T, e *env, o marketplace.Order, u marketplace.UnsubscribeRequest) {
+				if err := e.store.Update(ctx, func(tx marketplace.Tx) error {
+					cur, err := tx.Order(o.ID)
+					if err != nil {
+						return err
+					}
+					cur.Status = marketplace.OrderCancelled
+					return tx.PutOrder(&cur)
+				}); err != nil {
+					t.Fatal(err)
+				}
+				approve(u.RefundOrderID, nil)(t, e)
+			},
+			want: outcome{Refunded: "0.00", Held: marketplace.OrderCancelled, Review: marketplace.RefundReviewRejected,
+				Request: marketplace.UnsubscribeRejected, Resource: marketplace.ResourcePending},
+		},
+		{
 			name:        "resource ended unannounced, then the runner approves the held refund",
 			autoApprove: 24 * time.Hour,
 			steps: func(t *testing.T, e *env, o marketplace.Order, u marketplace.UnsubscribeRequest) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -154,4 +155,37 @@ func FuzzFileBlobsRecord(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestFileBlobsUploadsPastACorruptRecord: a record that cannot be read is
+// reported, and the others are still listed (the sweep goes on past it).
+func TestFileBlobsUploadsPastACorruptRecord(t *testing.T) {
+	dir := t.TempDir()
+	b, err := httpapi.NewFileBlobs(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	var keys []string
+	for i := range 2 {
+		key, err := b.Put(ctx, strings.NewReader("evidence"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.SaveUpload(ctx, httpapi.Upload{Key: key, FlowID: "flw_1", UploaderRole: marketplace.RoleBuyer, UploaderID: "buyer-1",
+			Name: fmt.Sprintf("%d.pdf", i), Size: 8, Digest: "sha256:00", UploadedAt: time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC)}); err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, key)
+	}
+	if err := os.WriteFile(filepath.Join(dir, keys[0]+".upload"), []byte("{not json"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	ups, err := b.Uploads(ctx)
+	if err == nil {
+		t.Error("Uploads with a corrupt record: no error")
+	}
+	if len(ups) != 1 || ups[0].Key != keys[1] {
+		t.Errorf("Uploads past a corrupt record = %+v, want the other one", ups)
+	}
 }
