@@ -62,13 +62,14 @@ type UnsubscribeCheck struct {
 // unsubscribeFacts are what eligibility needs from queries, which cannot
 // run inside a transaction: an issued invoice on any of the resource's
 // orders, an open negotiated request. They are read just before the
-// transaction that uses them.
+// transaction that uses them. factsFor reads them; without openRequests
+// it leaves the requests alone (an agreement decides the open one).
 type unsubscribeFacts struct {
 	invoice     billing.InvoiceState
 	openRequest bool
 }
 
-func (s *Service) factsFor(ctx context.Context, resourceID string) (unsubscribeFacts, error) {
+func (s *Service) factsFor(ctx context.Context, resourceID string, openRequests bool) (unsubscribeFacts, error) {
 	var f unsubscribeFacts
 	var r Resource
 	if err := s.store.View(ctx, func(tx ReadTx) error { var err error; r, err = tx.Resource(resourceID); return err }); err != nil {
@@ -84,6 +85,9 @@ func (s *Service) factsFor(ctx context.Context, resourceID string) (unsubscribeF
 				f.invoice = billing.InvoiceIssued
 			}
 		}
+	}
+	if !openRequests {
+		return f, nil
 	}
 	pg, err := s.store.ListUnsubscribeRequests(ctx, UnsubscribeQuery{ResourceID: r.ID, Status: UnsubscribeProposed, Limit: 1})
 	if err != nil {
@@ -141,7 +145,7 @@ func (s *Service) UnsubscribeEligibility(ctx context.Context, actor Actor, resou
 	if err := checkActor(actor, "check unsubscription", RoleBuyer); err != nil {
 		return UnsubscribeCheck{}, err
 	}
-	facts, err := s.factsFor(ctx, resourceID)
+	facts, err := s.factsFor(ctx, resourceID, true)
 	if err != nil {
 		return UnsubscribeCheck{}, err
 	}
@@ -241,7 +245,7 @@ func (s *Service) QuoteUnsubscribe(ctx context.Context, actor Actor, resourceID 
 	if err := checkActor(actor, "quote an unsubscription", RoleBuyer); err != nil {
 		return billing.Refund{}, err
 	}
-	facts, err := s.factsFor(ctx, resourceID)
+	facts, err := s.factsFor(ctx, resourceID, true)
 	if err != nil {
 		return billing.Refund{}, err
 	}
@@ -319,7 +323,7 @@ func (s *Service) unsubscribe(ctx context.Context, actor Actor, in UnsubscribeIn
 	}
 	key := "unsubscribe:" + actor.ID + ":" + in.IdempotencyKey
 	hash := fingerprint(resourceID)
-	facts, err := s.factsFor(ctx, resourceID)
+	facts, err := s.factsFor(ctx, resourceID, true)
 	if err != nil {
 		return Order{}, err
 	}
@@ -522,7 +526,7 @@ func (s *Service) ProposeUnsubscribe(ctx context.Context, actor Actor, in Propos
 	if err := in.Validate(); err != nil {
 		return UnsubscribeRequest{}, err
 	}
-	facts, err := s.factsFor(ctx, in.ResourceID)
+	facts, err := s.factsFor(ctx, in.ResourceID, true)
 	if err != nil {
 		return UnsubscribeRequest{}, err
 	}
@@ -628,10 +632,10 @@ func (s *Service) DecideUnsubscribe(ctx context.Context, actor Actor, in DecideI
 			return UnsubscribeRequest{}, err
 		}
 		var err error
-		if facts, err = s.factsFor(ctx, u.ResourceID); err != nil {
+		// Open requests are not looked up: the one being decided is.
+		if facts, err = s.factsFor(ctx, u.ResourceID, false); err != nil {
 			return UnsubscribeRequest{}, err
 		}
-		facts.openRequest = false // the request being decided
 	}
 	var out UnsubscribeRequest
 	var r Resource
